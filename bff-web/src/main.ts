@@ -1,0 +1,5 @@
+import { type CommonEnv, envSchema, loadConfigOrExit, serve } from '@fig/common';
+import { buildApp } from './app.ts';
+
+const config = loadConfigOrExit<CommonEnv>('bff-web', envSchema(4001));
+await serve(buildApp({ logLevel: config.LOG_LEVEL }), { port: config.PORT, host: config.HOST });

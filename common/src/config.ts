@@ -1,0 +1,86 @@
+import { Ajv, type ErrorObject, type JSONSchemaType } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+
+// ajv-formats ships CommonJS; under Node's ESM interop its default export is the module object.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** Env vars every deployable understands; each deployable extends this with its own. */
+export const commonEnvProperties = {
+  PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+  HOST: { type: 'string', default: '127.0.0.1', minLength: 1 },
+  LOG_LEVEL: {
+    type: 'string',
+    enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+  },
+  NODE_ENV: { type: 'string', default: 'development' },
+} as const;
+
+export interface CommonEnv {
+  PORT: number;
+  HOST: string;
+  LOG_LEVEL: string;
+  NODE_ENV: string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function describe(error: ErrorObject): string {
+  const variable = error.instancePath.replace(/^\//, '') || String(error.params.missingProperty ?? '');
+  if (error.keyword === 'required') return `${error.params.missingProperty} is required`;
+  if (error.keyword === 'enum') return `${variable} must be one of ${error.params.allowedValues.join(', ')}`;
+  return `${variable} ${error.message}`;
+}
+
+/**
+ * Validates the environment against a JSON Schema and returns the typed, defaulted config.
+ * Every problem is reported at once, so an operator fixes a deployment in one go.
+ * Only the variables the schema names are read, so unrelated env never leaks into config.
+ */
+export function loadConfig<T>(schema: object, env: NodeJS.ProcessEnv = process.env): T {
+  const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema as JSONSchemaType<T>);
+  const properties = (schema as { properties?: Record<string, unknown> }).properties ?? {};
+  const candidate: Record<string, unknown> = {};
+  for (const name of Object.keys(properties)) {
+    const value = env[name];
+    // An empty variable means "not set" — the usual shell and compose convention.
+    if (value !== undefined && value !== '') candidate[name] = value;
+  }
+  if (!validate(candidate)) throw new ConfigError((validate.errors ?? []).map(describe));
+  return candidate as T;
+}
+
+/** Builds a deployable's env schema from the common properties plus its own. */
+export function envSchema(defaultPort: number, own: Record<string, object> = {}, required: string[] = []) {
+  return {
+    type: 'object',
+    properties: {
+      ...commonEnvProperties,
+      PORT: { ...commonEnvProperties.PORT, default: defaultPort },
+      ...own,
+    },
+    required,
+  };
+}
+
+/** For main.ts: load config or print every problem and exit non-zero. */
+export function loadConfigOrExit<T>(name: string, schema: object, env: NodeJS.ProcessEnv = process.env): T {
+  try {
+    return loadConfig<T>(schema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${name}: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}

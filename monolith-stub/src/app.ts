@@ -1,0 +1,5 @@
+import { createServer } from '@fig/common';
+
+export function buildApp(options: { logLevel?: string } = {}) {
+  return createServer({ service: 'monolith', logLevel: options.logLevel });
+}
