@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface SpawnOptions {
+  /** Extra environment; PORT defaults to 0, DATA_DIR to :memory:, LOG_LEVEL to warn. */
+  env?: Record<string, string>;
+  /** How long to wait for the listening line and a 200 from /health/ready. */
+  timeoutMs?: number;
+  /** Which listening address answers /health/ready when a process opens several (gateway admin). */
+  readyAddressIndex?: number;
+}
+
+export interface RunningDeployable {
+  readonly child: ChildProcess;
+  /** Base URL of the first listening address, e.g. http://127.0.0.1:40123. */
+  readonly url: string;
+  /** Every address the process announced, in announcement order. */
+  readonly addresses: string[];
+  /** Everything the process wrote so far, for failure messages. */
+  output(): string;
+  /** Resolves with the exit code once the process has exited. */
+  exited(): Promise<number | null>;
+  /** SIGTERM (graceful drain) and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL — a crash, nothing gets to clean up. */
+  kill(): Promise<number | null>;
+}
+
+// Fastify logs one line per bound address; the deployable picks its port, so this is how a
+// test learns it when PORT=0.
+const listening = /Server listening at (http:\/\/[^"\s]+)/g;
+
+/**
+ * Starts `node <dir>/src/main.ts` (dir relative to the repository root) as a real child
+ * process on port 0 and resolves once it answers /health/ready with 200.
+ */
+export async function spawnDeployable(dir: string, options: SpawnOptions = {}): Promise<RunningDeployable> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const child = spawn(process.execPath, [`${dir}/src/main.ts`], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PORT: '0',
+      DATA_DIR: ':memory:',
+      LOG_LEVEL: 'info',
+      APOLLO_TELEMETRY_DISABLED: '1',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const addresses: string[] = [];
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const match of chunk.toString().matchAll(listening)) {
+      addresses.push(match[1].replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:'));
+    }
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exit = once(child, 'exit').then(([code]) => code as number | null);
+  let exitedCode: number | null | undefined;
+  void exit.then((code) => (exitedCode = code));
+
+  const running: RunningDeployable = {
+    child,
+    get url() {
+      return addresses[0];
+    },
+    addresses,
+    output: () => text,
+    exited: () => exit,
+    async stop() {
+      if (exitedCode === undefined) child.kill('SIGTERM');
+      return exit;
+    },
+    async kill() {
+      if (exitedCode === undefined) child.kill('SIGKILL');
+      return exit;
+    },
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  const readyIndex = options.readyAddressIndex ?? 0;
+  while (Date.now() < deadline) {
+    if (exitedCode !== undefined) {
+      throw new Error(`${dir} exited with ${exitedCode} before it was ready:\n${text}`);
+    }
+    const base = addresses[readyIndex];
+    if (base) {
+      const ready = await fetch(`${base}/health/ready`)
+        .then((response) => response.status === 200)
+        .catch(() => false);
+      if (ready) return running;
+    }
+    await sleep(50);
+  }
+  await running.kill();
+  throw new Error(`${dir} was not ready within ${timeoutMs} ms:\n${text}`);
+}
