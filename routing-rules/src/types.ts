@@ -1,0 +1,70 @@
+/** A problem found in a rules file, located so an operator can jump to it. */
+export interface RuleProblem {
+  message: string;
+  /** JSON-pointer-like location inside the document, e.g. `/routes/2/percent`. */
+  path: string;
+  line?: number;
+  column?: number;
+  source?: string;
+}
+
+export type AuthMode = 'required' | 'optional' | 'none';
+export type StickyMode = 'subject' | 'ip' | 'none' | `header:${string}`;
+export type Side = 'service' | 'monolith';
+
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+  by: 'subject' | 'ip';
+}
+
+export interface CompiledUpstream {
+  name: string;
+  url: string;
+  connectTimeoutMs: number;
+  /** Time allowed until the upstream's response headers arrive. */
+  timeoutMs: number;
+  /** Time allowed between body chunks, both ways. */
+  bodyTimeoutMs: number;
+  connections: number;
+  retries: number;
+  breaker: {
+    volumeThreshold: number;
+    errorThresholdPercentage: number;
+    resetTimeoutMs: number;
+    rollingWindowMs: number;
+  };
+}
+
+export interface CompiledRoute {
+  name: string;
+  /** Prefix on a segment boundary; `/` matches everything. */
+  path: string;
+  methods?: readonly string[];
+  service?: string;
+  upstream?: string;
+  /** Share sent to `service`, 0..100 with at most two decimals. */
+  percent: number;
+  /** `percent × 100`: a request goes to the service when its bucket is below this. */
+  threshold: number;
+  sticky: StickyMode;
+  shadow?: number;
+  auth: AuthMode;
+  rateLimit: RateLimit;
+  /** True for the default route unmatched paths get: the monolith with `defaults`. */
+  implicit: boolean;
+}
+
+export interface CompiledRules {
+  /** Short hash of the effective rules (comments and formatting do not change it). */
+  version: string;
+  source?: string;
+  upstreams: ReadonlyMap<string, CompiledUpstream>;
+  defaults: { auth: AuthMode; rateLimit: RateLimit; sticky: StickyMode };
+  routes: readonly CompiledRoute[];
+  byName: ReadonlyMap<string, CompiledRoute>;
+  /** The route for a normalised path: longest matching prefix whose methods allow `method`. */
+  match(method: string, path: string): CompiledRoute;
+}
+
+export type RulesResult = { ok: true; rules: CompiledRules } | { ok: false; problems: RuleProblem[] };
