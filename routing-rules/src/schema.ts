@@ -12,6 +12,39 @@ const sticky = {
   pattern: '^(subject|ip|none|header:[A-Za-z0-9-]+)$',
   description: 'subject (anonymous -> client IP) | ip | header:<name> | none',
 };
+const compare = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'how shadowed answers are compared (docs/migration-insight.md)',
+  properties: {
+    ignore: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'field paths never reported: `updated_at`, `items[*].eta`, `headers.etag`',
+    },
+    headers: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' }, description: 'headers compared' },
+    arrayKeys: {
+      type: 'object',
+      additionalProperties: { type: 'string', minLength: 1 },
+      description: 'array path -> item key, to pair items by key instead of position',
+    },
+    methods: {
+      type: 'array',
+      uniqueItems: true,
+      items: { enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] },
+      description: 'unsafe methods shadowed too (GET and HEAD always are)',
+    },
+    noiseSample: { type: 'number', minimum: 0, maximum: 100, description: '% of shadows asked twice to learn noise' },
+    thresholds: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        relative: { type: 'number', minimum: 0, description: '% above the noise rate' },
+        absolute: { type: 'number', minimum: 0, maximum: 100, description: 'percentage points above the noise rate' },
+      },
+    },
+  },
+};
 const rateLimit = {
   type: 'object',
   additionalProperties: false,
@@ -100,7 +133,14 @@ export const rulesSchema = {
           percent: { type: 'number', minimum: 0, maximum: 100, default: 0 },
           sticky,
           shadow: { type: 'number', minimum: 0, maximum: 100, description: '% of safe requests compared' },
+          compare,
           auth: authMode,
+          scopes: {
+            type: 'array',
+            uniqueItems: true,
+            items: { type: 'string', pattern: '^[!#-\\[\\]-~]+$' },
+            description: 'token scopes a request needs (403 without them)',
+          },
           rateLimit,
         },
       },

@@ -36,6 +36,16 @@ export interface CompiledUpstream {
   };
 }
 
+/** A route's `compare:` block: how its shadowed answers are compared. */
+export interface RouteCompare {
+  ignore?: readonly string[];
+  headers?: readonly string[];
+  arrayKeys?: Readonly<Record<string, string>>;
+  methods?: readonly string[];
+  noiseSample?: number;
+  thresholds?: { relative?: number; absolute?: number };
+}
+
 export interface CompiledRoute {
   name: string;
   /** Prefix on a segment boundary; `/` matches everything. */
@@ -49,7 +59,10 @@ export interface CompiledRoute {
   threshold: number;
   sticky: StickyMode;
   shadow?: number;
+  compare?: RouteCompare;
   auth: AuthMode;
+  /** Token scopes a request on this route needs. */
+  scopes?: readonly string[];
   rateLimit: RateLimit;
   /** True for the default route unmatched paths get: the monolith with `defaults`. */
   implicit: boolean;

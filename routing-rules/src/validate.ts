@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { pointer } from './positions.ts';
 import { rulesSchema } from './schema.ts';
+import type { RouteCompare } from './types.ts';
 
 /** routes.yaml after schema validation, with the schema's defaults filled in. */
 export interface RulesDocument {
@@ -36,7 +37,9 @@ export interface RulesDocument {
     percent: number;
     sticky?: string;
     shadow?: number;
+    compare?: RouteCompare;
     auth?: 'required' | 'optional' | 'none';
+    scopes?: string[];
     rateLimit?: { max: number; window: string; by: 'subject' | 'ip' };
   }>;
 }
@@ -151,6 +154,9 @@ function semanticProblems(doc: RulesDocument): LocatedProblem[] {
     }
     if (route.percent > 0 && route.service === undefined) {
       problems.push({ message: 'percent needs a "service" to send that share to', path: at('percent') });
+    }
+    if (route.scopes?.length && (route.auth ?? doc.defaults.auth) === 'none') {
+      problems.push({ message: 'scopes need a token: use auth required or optional', path: at('scopes') });
     }
     if (route.shadow !== undefined && route.service === undefined) {
       problems.push({ message: 'shadow needs a "service" to compare against', path: at('shadow') });

@@ -14,6 +14,7 @@ routes:
     methods: [GET, POST]
     service: inventory
     percent: 12.5
+    scopes: [inventory:read]
   - name: login
     path: /auth
     auth: none
@@ -43,6 +44,7 @@ describe('parseRules', () => {
       sticky: 'subject',
       auth: 'optional',
     });
+    expect(rules.byName.get('inventory')?.scopes).toEqual(['inventory:read']);
     expect(rules.byName.get('login')?.rateLimit).toEqual({ max: 10, windowMs: 60_000, by: 'ip' });
     expect(rules.defaults.rateLimit).toEqual({ max: 1000, windowMs: 60_000, by: 'subject' });
   });
