@@ -22,7 +22,11 @@ const compare = {
       items: { type: 'string', minLength: 1 },
       description: 'field paths never reported: `updated_at`, `items[*].eta`, `headers.etag`',
     },
-    headers: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' }, description: 'headers compared' },
+    headers: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[A-Za-z0-9-]+$' },
+      description: 'headers compared',
+    },
     arrayKeys: {
       type: 'object',
       additionalProperties: { type: 'string', minLength: 1 },
@@ -34,13 +38,23 @@ const compare = {
       items: { enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] },
       description: 'unsafe methods shadowed too (GET and HEAD always are)',
     },
-    noiseSample: { type: 'number', minimum: 0, maximum: 100, description: '% of shadows asked twice to learn noise' },
+    noiseSample: {
+      type: 'number',
+      minimum: 0,
+      maximum: 100,
+      description: '% of shadows asked twice to learn noise',
+    },
     thresholds: {
       type: 'object',
       additionalProperties: false,
       properties: {
         relative: { type: 'number', minimum: 0, description: '% above the noise rate' },
-        absolute: { type: 'number', minimum: 0, maximum: 100, description: 'percentage points above the noise rate' },
+        absolute: {
+          type: 'number',
+          minimum: 0,
+          maximum: 100,
+          description: 'percentage points above the noise rate',
+        },
       },
     },
   },
