@@ -1,0 +1,22 @@
+/** The domain contract shared by the monolith and the extracted services. */
+export * from './carts.ts';
+export * from './catalog.ts';
+export * from './clock.ts';
+export * from './database.ts';
+export * from './errors.ts';
+export * from './identity.ts';
+export * from './idempotency.ts';
+export * from './ids.ts';
+export * from './inventory.ts';
+export * from './migrations.ts';
+export * from './orders.ts';
+export * from './passwords.ts';
+export * from './payments.ts';
+export * from './seed.ts';
+export * from './transaction.ts';
+export * from './users.ts';
+export * from './routes/carts.ts';
+export * from './routes/checkout.ts';
+export * from './routes/inventory.ts';
+export * from './routes/payments.ts';
+export * as schemas from './schemas/index.ts';

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { DomainError } from '../errors.ts';
+import type { Inventory, ItemQuantity } from '../inventory.ts';
+import { reservation, reservationRequest, skuParams, stockLevel } from '../schemas/inventory.ts';
+import { errorResponses, idParams } from '../schemas/shared.ts';
+
+/** `/api/inventory`: stock levels and reservations, identical on the monolith and the inventory service. */
+export const inventoryRoutes: FastifyPluginAsync<{ inventory: Inventory }> = async (app, { inventory }) => {
+  app.get<{ Params: { sku: string } }>(
+    '/api/inventory/:sku',
+    { schema: { params: skuParams, response: { 200: stockLevel, ...errorResponses } } },
+    async (request) => {
+      const level = inventory.stockOf(request.params.sku);
+      if (!level) throw new DomainError.SkuNotFound(request.params.sku);
+      return level;
+    },
+  );
+
+  app.post<{ Body: { items: ItemQuantity[]; ttl_seconds: number } }>(
+    '/api/inventory/reservations',
+    { schema: { body: reservationRequest, response: { 201: reservation, ...errorResponses } } },
+    async (request, reply) =>
+      reply.code(201).send(inventory.reserve(request.body.items, request.body.ttl_seconds)),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/inventory/reservations/:id',
+    { schema: { params: idParams, response: { 200: reservation, ...errorResponses } } },
+    async (request) => inventory.get(request.params.id),
+  );
+
+  // Not in the legacy API's first version: the checkout saga needs to turn a hold into a sale.
+  app.post<{ Params: { id: string } }>(
+    '/api/inventory/reservations/:id/commit',
+    { schema: { params: idParams, response: { 200: reservation, ...errorResponses } } },
+    async (request) => inventory.commit(request.params.id),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/inventory/reservations/:id',
+    { schema: { params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    async (request, reply) => {
+      inventory.release(request.params.id);
+      return reply.code(204).send();
+    },
+  );
+};

@@ -1,0 +1,46 @@
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { optionalBody } from './optional-body.ts';
+import type { Outcome } from '../idempotency.ts';
+import type { ChargeRequest, Payments, RefundRequest } from '../payments.ts';
+import { chargeRequest, payment, refund, refundRequest } from '../schemas/payments.ts';
+import { errorResponses, idempotencyHeaders, idParams } from '../schemas/shared.ts';
+
+function answer(reply: FastifyReply, outcome: Outcome) {
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(outcome.statusCode).send(outcome.body);
+}
+
+type IdempotencyHeaders = { 'idempotency-key'?: string };
+
+/** `/api/payments`, identical on the monolith and the payment service. */
+export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (app, { payments }) => {
+  const headers = idempotencyHeaders;
+
+  app.post<{ Body: ChargeRequest; Headers: IdempotencyHeaders }>(
+    '/api/payments',
+    { schema: { headers, body: chargeRequest, response: { 201: payment, ...errorResponses } } },
+    async (request, reply) =>
+      answer(reply, payments.chargeOnce(request.body, request.headers['idempotency-key'])),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/payments/:id',
+    { schema: { params: idParams, response: { 200: payment, ...errorResponses } } },
+    async (request) => payments.get(request.params.id),
+  );
+
+  app.post<{ Params: { id: string }; Body: RefundRequest; Headers: IdempotencyHeaders }>(
+    '/api/payments/:id/refunds',
+    {
+      preValidation: optionalBody,
+      schema: {
+        headers,
+        params: idParams,
+        body: refundRequest,
+        response: { 201: refund, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      answer(reply, payments.refundOnce(request.params.id, request.body, request.headers['idempotency-key'])),
+  );
+};
