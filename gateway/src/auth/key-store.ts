@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+
+/** No keys were ever obtained: the gateway cannot tell a good token from a bad one (503, not 401). */
+export class KeysUnavailableError extends Error {
+  constructor() {
+    super('signing keys unavailable');
+    this.name = 'KeysUnavailableError';
+  }
+}
+
+export interface KeyStoreOptions {
+  /** Remote JWKS; ignored when `file` is given. */
+  url?: string;
+  /** A local JWKS file, read once at start. */
+  file?: string;
+  /** Abort a JWKS fetch after this long. */
+  timeoutMs?: number;
+  /** Refresh in the background once the keys are this old (they stay in use meanwhile). */
+  maxAgeMs?: number;
+  /** At most one fetch per this interval, whatever the outcome and whatever tokens arrive. */
+  minRefetchMs?: number;
+  /** Larger responses are refused (a JWKS is a few KB). */
+  maxBytes?: number;
+  onFetch?: (outcome: 'ok' | 'failed', error?: unknown) => void;
+}
+
+export interface KeyStore {
+  getKey: JWTVerifyGetKey;
+  /** Fetches now unless a fetch ran within `minRefetchMs`; never throws. */
+  refresh(): Promise<void>;
+  hasKeys(): boolean;
+}
+
+/**
+ * JWKS keys kept the way an edge needs them, which jose's createRemoteJWKSet does not quite do:
+ * it refetches on every lookup once its cache is stale and throws when that fails, and its
+ * cooldown only counts successful fetches — so with the JWKS endpoint down every token with an
+ * unknown `kid` would cause a fetch. Here the last good keys stay in use however old (refreshed
+ * in the background), a failed fetch keeps them, and every fetch attempt, good or bad, starts
+ * the cooldown.
+ */
+export function createKeyStore(options: KeyStoreOptions): KeyStore {
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
+  const minRefetchMs = options.minRefetchMs ?? 10_000;
+  const maxBytes = options.maxBytes ?? 256 * 1024;
+  let keys: ReturnType<typeof createLocalJWKSet> | undefined;
+  let fetchedAt = 0;
+  let attemptedAt = Number.NEGATIVE_INFINITY;
+  let pending: Promise<void> | undefined;
+
+  if (options.file) {
+    keys = createLocalJWKSet(JSON.parse(readFileSync(options.file, 'utf8')) as JSONWebKeySet);
+    fetchedAt = Number.POSITIVE_INFINITY;
+  }
+
+  async function fetchKeys(url: string): Promise<void> {
+    const response = await fetch(url, {
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: 'application/jwk-set+json, application/json' },
+    });
+    if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
+    const body = await response.arrayBuffer();
+    if (body.byteLength > maxBytes) throw new Error('JWKS response too large');
+    // createLocalJWKSet validates the shape, so a broken response never replaces good keys.
+    keys = createLocalJWKSet(JSON.parse(new TextDecoder().decode(body)) as JSONWebKeySet);
+    fetchedAt = Date.now();
+  }
+
+  function refresh(): Promise<void> {
+    const url = options.file ? undefined : options.url;
+    if (!url) return Promise.resolve();
+    if (pending) return pending;
+    if (Date.now() - attemptedAt < minRefetchMs) return Promise.resolve();
+    attemptedAt = Date.now();
+    pending = fetchKeys(url)
+      .then(
+        () => options.onFetch?.('ok'),
+        (error: unknown) => options.onFetch?.('failed', error),
+      )
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  }
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    if (!keys) await refresh();
+    if (!keys) throw new KeysUnavailableError();
+    if (Date.now() - fetchedAt > maxAgeMs) void refresh();
+    try {
+      return await keys(header, token);
+    } catch (error) {
+      // An unknown kid may be a freshly rotated key: look once, within the cooldown.
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      await refresh();
+      return keys(header, token);
+    }
+  };
+
+  return { getKey, refresh, hasKeys: () => keys !== undefined };
+}
