@@ -1,0 +1,155 @@
+import type { CompareOptions } from './compare-options.ts';
+import { type CapturedResponse, compareResponses } from './compare-responses.ts';
+import type { ComparisonStore } from './comparison-store.ts';
+import type { Difference } from './json-diff.ts';
+import { latencyBucket } from './latency-histogram.ts';
+import { classifyField, type FieldVerdict } from './noise-filter.ts';
+import { redactUrl, redactValue } from './redact.ts';
+import type { ShadowMetrics } from './shadow-metrics.ts';
+
+export type Side = 'monolith' | 'service';
+export type Outcome = 'matched' | 'mismatched' | 'noise';
+
+/** One answer and how long it took. */
+export interface TimedResponse {
+  side: Side;
+  response: CapturedResponse;
+  ms: number;
+}
+
+export interface ComparisonInput {
+  route: string;
+  options: CompareOptions;
+  method: string;
+  url: string;
+  /** The answer the client got. */
+  primary: TimedResponse;
+  /** The other side's answer to the same request. */
+  shadow: TimedResponse;
+  /** The serving side asked again, when this request was sampled for noise. */
+  noiseProbe?: CapturedResponse;
+}
+
+export interface ComparisonResult {
+  outcome: Outcome;
+  differences: (Difference & { verdict: FieldVerdict })[];
+}
+
+// Distinct fields tracked per route: enough for any real API, bounded against a body whose
+// keys are ids (which would otherwise grow the state and the metric labels without end).
+const maxFieldsPerRoute = 200;
+const overflowField = '(other fields)';
+
+const uniqueFields = (differences: Difference[]) => [...new Set(differences.map((d) => d.field))];
+
+export class ComparisonRecorder {
+  readonly #store: ComparisonStore;
+  readonly #metrics?: ShadowMetrics;
+
+  constructor(store: ComparisonStore, metrics?: ShadowMetrics) {
+    this.#store = store;
+    this.#metrics = metrics;
+  }
+
+  #bounded(route: string, differences: Difference[]): Difference[] {
+    const counters = this.#store.current(route);
+    const known = new Set(
+      [...counters.keys()].filter((name) => name.startsWith('diff|')).map((name) => name.slice(5)),
+    );
+    return differences.map((difference) => {
+      if (known.has(difference.field) || known.size < maxFieldsPerRoute) {
+        known.add(difference.field);
+        return difference;
+      }
+      return { ...difference, field: overflowField };
+    });
+  }
+
+  /**
+   * Compares the two answers, learns from the noise probe, and records the outcome: a
+   * comparison is mismatched when any differing field is a real difference, noise when
+   * every differing field is noise, matched when nothing differs.
+   */
+  record(input: ComparisonInput): ComparisonResult {
+    const { route, options, primary, shadow } = input;
+    const differences = this.#bounded(route, compareResponses(primary.response, shadow.response, options));
+    const counters: Record<string, number> = { compared: 1 };
+    for (const field of uniqueFields(differences)) counters[`diff|${field}`] = 1;
+    if (input.noiseProbe) {
+      counters.noise_probes = 1;
+      const noise = this.#bounded(route, compareResponses(primary.response, input.noiseProbe, options));
+      for (const field of uniqueFields(noise)) counters[`noisediff|${field}`] = 1;
+      this.#metrics?.noiseProbes.inc({ route });
+    }
+    for (const side of [primary, shadow]) {
+      counters[`latency|${side.side}|${latencyBucket(side.ms)}`] = 1;
+      this.#metrics?.latency.observe({ route, side: side.side }, side.ms / 1000);
+    }
+    this.#store.add(route, counters);
+
+    const totals = this.#store.current(route);
+    const count = (name: string) => totals.get(name) ?? 0;
+    const classified = differences.map((difference) => ({
+      ...difference,
+      verdict: classifyField(
+        {
+          differences: count(`diff|${difference.field}`),
+          compared: count('compared'),
+          noiseDifferences: count(`noisediff|${difference.field}`),
+          noiseProbes: count('noise_probes'),
+        },
+        options,
+      ),
+    }));
+    const outcome: Outcome =
+      classified.length === 0
+        ? 'matched'
+        : classified.some((d) => d.verdict === 'real')
+          ? 'mismatched'
+          : 'noise';
+    this.#store.add(route, { [outcome]: 1 }, { compared: 1, [outcome]: 1 });
+    this.#metrics?.comparisons.inc({ route, outcome });
+
+    const url = redactUrl(input.url);
+    const status: [number, number] = [primary.response.status, shadow.response.status];
+    const recorded = new Set<string>();
+    for (const difference of classified) {
+      this.#metrics?.fieldDifferences.inc({ route, field: difference.field, verdict: difference.verdict });
+      if (recorded.has(difference.field)) continue;
+      recorded.add(difference.field);
+      this.#store.addExample(route, difference.field, {
+        at: Date.now(),
+        method: input.method,
+        url,
+        path: difference.path,
+        left: redactValue(difference.path, difference.left),
+        right: redactValue(difference.path, difference.right),
+        leftSide: primary.side,
+        rightSide: shadow.side,
+        status,
+      });
+    }
+    return { outcome, differences: classified };
+  }
+
+  /** Noise probes recorded for a route so far (shared ones as last seen). */
+  noiseProbes(route: string): number {
+    return this.#store.current(route).get('noise_probes') ?? 0;
+  }
+
+  /** A shadow that could not be compared (queue full, timeout, body over the cap, ...). */
+  dropped(route: string, reason: string): void {
+    this.#store.add(route, { [`dropped|${reason}`]: 1 }, { dropped: 1 });
+    this.#metrics?.dropped.inc({ route, reason });
+  }
+
+  /** Every proxied answer, so the dashboard shows requests, errors and latency per side. */
+  traffic(route: string, side: Side, status: number, ms: number): void {
+    const error = status >= 500 ? 1 : 0;
+    this.#store.add(
+      route,
+      { [`requests|${side}`]: 1, [`errors|${side}`]: error, [`traffic|${side}|${latencyBucket(ms)}`]: 1 },
+      { [`requests|${side}`]: 1, [`errors|${side}`]: error },
+    );
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Comparison state as plain counters, so instances can add theirs up (in Redis) and one
+ * read gives the whole picture. Counter names:
+ *   compared, matched, mismatched, noise, noise_probes, dropped|<reason>
+ *   diff|<field>, noisediff|<field>                      per-field difference counts
+ *   latency|<side>|<bucket>                              compared pairs, per side
+ *   requests|<side>, errors|<side>, traffic|<side>|<bucket>  all proxied traffic, per side
+ */
+export type Counters = Map<string, number>;
+
+/** A differing field shown side by side; values are redacted before they are stored. */
+export interface ExamplePair {
+  at: number;
+  method: string;
+  url: string;
+  path: string;
+  left: unknown;
+  right: unknown;
+  leftSide: string;
+  rightSide: string;
+  status: [number, number];
+}
+
+export interface RouteState {
+  counters: Counters;
+  /** Time bucket start (ms) -> counters recorded in it. */
+  timeline: Map<number, Counters>;
+  /** Field -> the latest few example pairs, newest first. */
+  examples: Map<string, ExamplePair[]>;
+}
+
+export interface ComparisonStore {
+  readonly kind: 'memory' | 'redis';
+  /** Adds to a route's counters; those in `timeline` also to the current time bucket. */
+  add(route: string, counters: Record<string, number>, timeline?: Record<string, number>): void;
+  addExample(route: string, field: string, example: ExamplePair): void;
+  /** The counters this instance can decide with right now (shared ones as last seen, plus its own). */
+  current(route: string): Counters;
+  snapshot(): Promise<Map<string, RouteState>>;
+  reset(route: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Width of a timeline bucket. */
+  bucketMs?: number;
+  /** How long timeline buckets are kept. */
+  retentionMs?: number;
+  examplesPerField?: number;
+  now?: () => number;
+}
+
+export const storeDefaults = { bucketMs: 10_000, retentionMs: 30 * 60_000, examplesPerField: 3 };
+
+export function increment(counters: Counters, deltas: Record<string, number>): void {
+  for (const [name, delta] of Object.entries(deltas)) counters.set(name, (counters.get(name) ?? 0) + delta);
+}
+
+export function emptyRouteState(): RouteState {
+  return { counters: new Map(), timeline: new Map(), examples: new Map() };
+}
+
+/** Keeps everything in this process: the default, and the right choice for a single gateway. */
+export class MemoryComparisonStore implements ComparisonStore {
+  readonly kind = 'memory' as const;
+  readonly #routes = new Map<string, RouteState>();
+  readonly #bucketMs: number;
+  readonly #retentionMs: number;
+  readonly #examplesPerField: number;
+  readonly #now: () => number;
+
+  constructor(options: StoreOptions = {}) {
+    this.#bucketMs = options.bucketMs ?? storeDefaults.bucketMs;
+    this.#retentionMs = options.retentionMs ?? storeDefaults.retentionMs;
+    this.#examplesPerField = options.examplesPerField ?? storeDefaults.examplesPerField;
+    this.#now = options.now ?? Date.now;
+  }
+
+  #route(route: string): RouteState {
+    let state = this.#routes.get(route);
+    if (!state) this.#routes.set(route, (state = emptyRouteState()));
+    return state;
+  }
+
+  add(route: string, counters: Record<string, number>, timeline?: Record<string, number>): void {
+    const state = this.#route(route);
+    increment(state.counters, counters);
+    if (!timeline) return;
+    const now = this.#now();
+    const bucket = now - (now % this.#bucketMs);
+    let slot = state.timeline.get(bucket);
+    if (!slot) {
+      state.timeline.set(bucket, (slot = new Map()));
+      for (const start of state.timeline.keys()) {
+        if (start < now - this.#retentionMs) state.timeline.delete(start);
+      }
+    }
+    increment(slot, timeline);
+  }
+
+  addExample(route: string, field: string, example: ExamplePair): void {
+    const examples = this.#route(route).examples;
+    examples.set(field, [example, ...(examples.get(field) ?? [])].slice(0, this.#examplesPerField));
+  }
+
+  current(route: string): Counters {
+    return this.#routes.get(route)?.counters ?? new Map();
+  }
+
+  async snapshot(): Promise<Map<string, RouteState>> {
+    return this.#routes;
+  }
+
+  /** Everything recorded so far, handed over (used to flush into a shared store). */
+  drain(): Map<string, RouteState> {
+    const drained = new Map(this.#routes);
+    this.#routes.clear();
+    return drained;
+  }
+
+  async reset(route: string): Promise<void> {
+    this.#routes.delete(route);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,209 @@
+import { Agent } from 'undici';
+import { captureStream } from './capture-body.ts';
+import type { CompareOptions } from './compare-options.ts';
+import type { CapturedResponse } from './compare-responses.ts';
+import type { ComparisonRecorder, Side, TimedResponse } from './comparison-recorder.ts';
+
+export interface ShadowLimits {
+  /** Shadow requests in flight at once. */
+  concurrency: number;
+  /** Shadow requests waiting for a slot; more are dropped. */
+  queue: number;
+  /** Largest body captured and compared, either side, in bytes. */
+  maxBodyBytes: number;
+  /** Time allowed for a whole shadow answer. */
+  timeoutMs: number;
+  /** Every route's first noise probes are always taken, so noise is known before differences count. */
+  warmupProbes: number;
+}
+
+export const shadowDefaults: ShadowLimits = {
+  concurrency: 16,
+  queue: 256,
+  maxBodyBytes: 1024 * 1024,
+  timeoutMs: 5000,
+  warmupProbes: 20,
+};
+
+/** Marks shadow and noise-probe requests, so backends can tell them apart (and skip side effects). */
+export const shadowHeader = 'x-fig-shadow';
+
+export interface ShadowTarget {
+  side: Side;
+  /** Upstream origin, e.g. `http://127.0.0.1:5003`. */
+  origin: string;
+}
+
+export interface ShadowJob {
+  route: string;
+  options: CompareOptions;
+  method: string;
+  /** Path and query as sent upstream. */
+  url: string;
+  /** Request headers as sent upstream. */
+  headers: Record<string, string | string[] | undefined>;
+  body?: Buffer;
+  /** The side that served the client, with its captured answer. */
+  primary: TimedResponse & { origin: string };
+  /** The side that did not. */
+  target: ShadowTarget;
+}
+
+// Set per hop by the HTTP client; copying them would corrupt the shadow request.
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+  'content-length',
+  'expect',
+]);
+
+class Dropped extends Error {
+  readonly reason: string;
+  constructor(reason: string) {
+    super(reason);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Sends shadow requests after the client has its answer, with bounded concurrency and
+ * queue, its own connection pool, timeout and body cap — so shadowing can never slow or
+ * fail a client request — and hands each answered pair to the recorder.
+ */
+export class ShadowDispatcher {
+  readonly limits: ShadowLimits;
+  readonly #recorder: ComparisonRecorder;
+  readonly #agent: Agent;
+  readonly #queue: ShadowJob[] = [];
+  readonly #idle = new Set<() => void>();
+  readonly #onChange?: (inFlight: number, queued: number) => void;
+  #inFlight = 0;
+  #closed = false;
+
+  constructor(
+    recorder: ComparisonRecorder,
+    limits: Partial<ShadowLimits> = {},
+    onChange?: (inFlight: number, queued: number) => void,
+  ) {
+    this.limits = { ...shadowDefaults, ...limits };
+    this.#recorder = recorder;
+    this.#onChange = onChange;
+    // A pool of its own: shadows never take connections the client traffic needs.
+    this.#agent = new Agent({ connections: this.limits.concurrency, keepAliveTimeout: 10_000 });
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** Never throws and never waits: the job runs now, waits in the queue, or is dropped and counted. */
+  submit(job: ShadowJob): void {
+    if (this.#closed) return;
+    if (job.primary.response.truncated) return this.#recorder.dropped(job.route, 'body_too_large');
+    if (this.#inFlight < this.limits.concurrency) this.#run(job);
+    else if (this.#queue.length < this.limits.queue) this.#queue.push(job);
+    else this.#recorder.dropped(job.route, 'queue_full');
+    this.#changed();
+  }
+
+  #changed(): void {
+    this.#onChange?.(this.#inFlight, this.#queue.length);
+    if (this.#inFlight === 0 && this.#queue.length === 0) {
+      for (const resolve of this.#idle) resolve();
+      this.#idle.clear();
+    }
+  }
+
+  #run(job: ShadowJob): void {
+    this.#inFlight++;
+    this.#compare(job)
+      .catch((error: unknown) =>
+        this.#recorder.dropped(job.route, error instanceof Dropped ? error.reason : 'shadow_error'),
+      )
+      .finally(() => {
+        this.#inFlight--;
+        const next = this.#queue.shift();
+        if (next && !this.#closed) this.#run(next);
+        this.#changed();
+      });
+  }
+
+  #probesNoise(job: ShadowJob, probesSoFar: number): boolean {
+    if (!['GET', 'HEAD'].includes(job.method)) return false; // asking twice must be harmless
+    return probesSoFar < this.limits.warmupProbes || Math.random() * 100 < job.options.noiseSample;
+  }
+
+  async #compare(job: ShadowJob): Promise<void> {
+    const probesSoFar = this.#recorder.noiseProbes(job.route);
+    const [shadow, noiseProbe] = await Promise.all([
+      this.#send(job, job.target.origin),
+      this.#probesNoise(job, probesSoFar) ? this.#send(job, job.primary.origin) : undefined,
+    ]);
+    this.#recorder.record({
+      route: job.route,
+      options: job.options,
+      method: job.method,
+      url: job.url,
+      primary: job.primary,
+      shadow: { side: job.target.side, response: shadow.response, ms: shadow.ms },
+      noiseProbe: noiseProbe?.response,
+    });
+  }
+
+  async #send(job: ShadowJob, origin: string): Promise<{ response: CapturedResponse; ms: number }> {
+    const headers: Record<string, string | string[]> = { [shadowHeader]: '1' };
+    for (const [name, value] of Object.entries(job.headers)) {
+      if (value !== undefined && !hopByHop.has(name.toLowerCase())) headers[name] = value;
+    }
+    const started = performance.now();
+    const signal = AbortSignal.timeout(this.limits.timeoutMs);
+    try {
+      const answer = await this.#agent.request({
+        origin,
+        path: job.url,
+        method: job.method as 'GET',
+        headers,
+        body: job.body,
+        signal,
+      });
+      const capture = await captureStream(answer.body, this.limits.maxBodyBytes);
+      if (capture.truncated) throw new Dropped('body_too_large');
+      return {
+        response: {
+          status: answer.statusCode,
+          headers: answer.headers,
+          body: capture.body(),
+          truncated: false,
+        },
+        ms: performance.now() - started,
+      };
+    } catch (error) {
+      if (signal.aborted) throw new Dropped('timeout');
+      throw error;
+    }
+  }
+
+  /** Resolves once nothing is in flight or queued (tests, and a graceful shutdown). */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.add(resolve));
+  }
+
+  /** Stops taking work, lets what is in flight finish (bounded by the timeout), frees the pool. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const job of this.#queue.splice(0)) this.#recorder.dropped(job.route, 'shutdown');
+    await this.idle();
+    await this.#agent.close();
+  }
+}
