@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface RunningRedis {
+  readonly port: number;
+  readonly url: string;
+  /** SIGKILL: Redis vanishes mid-conversation, as in a crash. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port (after kill), e.g. to test recovery. */
+  restart(): Promise<void>;
+  /** Stops it for good. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function answersPing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(200, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+  });
+}
+
+/**
+ * A real `redis-server` on a private port, in memory only (no RDB/AOF files), for tests that
+ * need shared state. Requires the redis-server binary (Debian package `redis-server`).
+ */
+export async function startRedisServer(): Promise<RunningRedis> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    const started = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
+      { stdio: 'ignore' },
+    );
+    child = started;
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
+      if (await answersPing(port)) return;
+      await sleep(20);
+    }
+    started.kill('SIGKILL');
+    throw new Error(`redis-server did not answer on port ${port}`);
+  };
+
+  const end = async (signal: NodeJS.Signals) => {
+    const running = child;
+    child = undefined;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill(signal);
+    await exited;
+  };
+
+  await launch();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill: () => end('SIGKILL'),
+    restart: async () => {
+      await end('SIGKILL');
+      await launch();
+    },
+    stop: () => end('SIGTERM'),
+  };
+}

@@ -1,0 +1,205 @@
+import { createSigningKey, signToken, startJwksServer } from '@fig/common/testing/jwks-server';
+import { type RunningRedis, startRedisServer } from '@fig/common/testing/redis-server';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Authenticator } from '../src/auth/authenticator.ts';
+import { createKeyStore } from '../src/auth/key-store.ts';
+import { createRateLimitRedis } from '../src/rate-limit/redis-client.ts';
+import { edgeApp } from './edge-app.ts';
+
+const rules = `
+version: 1
+upstreams: { monolith: { url: 'http://127.0.0.1:1' } }
+defaults: { auth: optional, rateLimit: { max: 3, window: 1m } }
+routes:
+  - { name: login, path: /auth, auth: none, rateLimit: { max: 2, window: 1m, by: ip } }
+  - { name: roomy, path: /roomy, rateLimit: { max: 50, window: 1m } }
+`;
+
+async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {
+  return app.inject({ method: 'GET', url, headers });
+}
+
+async function statuses(
+  app: FastifyInstance,
+  url: string,
+  count: number,
+  headers: () => Record<string, string>,
+) {
+  const seen: number[] = [];
+  for (let i = 0; i < count; i++) seen.push((await get(app, url, headers())).statusCode);
+  return seen;
+}
+
+async function metric(app: FastifyInstance, name: string): Promise<string> {
+  const text = await app.observability.registry.metrics();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(name))
+    .join('\n');
+}
+
+describe('in-memory rate limiting', () => {
+  const apps: FastifyInstance[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  const build = async (options: Parameters<typeof edgeApp>[1] = {}) => {
+    const app = await edgeApp(rules, options);
+    apps.push(app);
+    return app;
+  };
+
+  it('answers 429 with retry-after, ratelimit-* headers and a JSON body, counted by route', async () => {
+    const app = await build();
+    const allowed = await get(app, '/api/x');
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '2' });
+    expect(await statuses(app, '/api/x', 3, () => ({}))).toEqual([200, 200, 429]);
+    const refused = await get(app, '/api/other');
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': '0' });
+    expect(Number(refused.headers['ratelimit-reset'])).toBeGreaterThan(0);
+    expect(refused.json().error).toMatchObject({
+      code: 'GW_ERR_RATE_LIMITED',
+      requestId: expect.any(String),
+    });
+    expect(await metric(app, 'gateway_rate_limited_total')).toMatch(/route="default"[^\n]* 2/);
+  });
+
+  it('keeps one budget per route', async () => {
+    const app = await build();
+    expect(await statuses(app, '/auth/login', 3, () => ({}))).toEqual([200, 200, 429]);
+    expect(await statuses(app, '/roomy', 5, () => ({}))).toEqual([200, 200, 200, 200, 200]);
+  });
+
+  it('ignores X-Forwarded-For unless the proxy is trusted', async () => {
+    const app = await build();
+    let n = 0;
+    const rotating = () => ({ 'x-forwarded-for': `203.0.113.${n++}` });
+    expect(await statuses(app, '/api/x', 4, rotating)).toEqual([200, 200, 200, 429]);
+    expect((await get(app, '/roomy', rotating())).json().clientIp).toBe('127.0.0.1');
+  });
+
+  it('with a trusted proxy, counts the address it saw, not what the client prepended', async () => {
+    const app = await build({ trustProxy: '127.0.0.1' });
+    let n = 0;
+    const spoofing = () => ({ 'x-forwarded-for': `10.0.0.${n++}, 198.51.100.7` });
+    expect(await statuses(app, '/api/x', 4, spoofing)).toEqual([200, 200, 200, 429]);
+    expect((await get(app, '/roomy', spoofing())).json().clientIp).toBe('198.51.100.7');
+    // Another real client behind the same proxy has its own budget.
+    expect((await get(app, '/api/x', { 'x-forwarded-for': '198.51.100.8' })).statusCode).toBe(200);
+  });
+
+  it('groups IPv6 clients by /64', async () => {
+    const app = await build({ trustProxy: '127.0.0.1' });
+    let n = 1;
+    const sameNetwork = () => ({ 'x-forwarded-for': `2001:db8:1:2::${(n++).toString(16)}` });
+    expect(await statuses(app, '/api/x', 4, sameNetwork)).toEqual([200, 200, 200, 429]);
+    expect((await get(app, '/api/x', { 'x-forwarded-for': '2001:db8:1:3::1' })).statusCode).toBe(200);
+  });
+
+  it('charges unknown tokens to the client address and verified ones to their subject', async () => {
+    const key = await createSigningKey('k1');
+    const jwks = await startJwksServer([key]);
+    const authenticator = new Authenticator({
+      keys: createKeyStore({ url: jwks.url }),
+      algorithms: ['RS256'],
+      clockToleranceSec: 5,
+      maxTokenAgeSec: 3600,
+      maxTokenBytes: 4096,
+    });
+    try {
+      const app = await build({ authenticator });
+      const now = Math.floor(Date.now() / 1000);
+      const tokenFor = (sub: string) => signToken(key, { sub, iat: now, exp: now + 300 });
+      const alice = await tokenFor('alice');
+      const bob = await tokenFor('bob');
+      // First sight of each token: charged to the address (2 of its 3).
+      expect((await get(app, '/api/x', { authorization: `Bearer ${alice}` })).statusCode).toBe(200);
+      expect((await get(app, '/api/x', { authorization: `Bearer ${bob}` })).statusCode).toBe(200);
+      // Verified since: each subject has a budget of its own.
+      const asAlice = () => ({ authorization: `Bearer ${alice}` });
+      expect(await statuses(app, '/api/x', 4, asAlice)).toEqual([200, 200, 200, 429]);
+      expect((await get(app, '/api/x', { authorization: `Bearer ${bob}` })).statusCode).toBe(200);
+      // Rotating garbage tokens does not escape: they all land on the address budget.
+      let n = 0;
+      const garbage = () => ({ authorization: `Bearer a.b${n++}.c` });
+      expect(await statuses(app, '/api/x', 2, garbage)).toEqual([401, 429]);
+    } finally {
+      await jwks.close();
+    }
+  });
+});
+
+describe('rate limiting through a real Redis', () => {
+  let redis: RunningRedis;
+  const clients: Redis[] = [];
+  const apps: FastifyInstance[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    for (const client of clients.splice(0)) client.disconnect();
+    // A fresh, empty Redis for the next test.
+    await redis.restart();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  async function gateway(failClosed = false) {
+    const client = createRateLimitRedis(redis.url);
+    clients.push(client);
+    const app = await edgeApp(rules, { rateLimit: { redis: client, failClosed } });
+    apps.push(app);
+    await waitUntil(() => client.status === 'ready');
+    return app;
+  }
+
+  it('shares one budget between gateway instances', async () => {
+    const [a, b] = await Promise.all([gateway(), gateway()]);
+    const seen = [];
+    for (let i = 0; i < 8; i++) seen.push((await get(i % 2 ? a : b, '/roomy')).statusCode);
+    expect(seen.filter((status) => status === 200)).toHaveLength(8);
+    const both = [...(await statuses(a, '/api/x', 2, () => ({})))];
+    both.push(...(await statuses(b, '/api/x', 2, () => ({}))));
+    expect(both).toEqual([200, 200, 200, 429]);
+  });
+
+  it('fails open without stalling when Redis dies, counts it, and recovers', async () => {
+    const app = await gateway();
+    expect(await statuses(app, '/api/x', 4, () => ({}))).toEqual([200, 200, 200, 429]);
+    await redis.kill();
+    const during = await Promise.all(Array.from({ length: 20 }, () => get(app, '/api/x')));
+    expect(during.map((response) => response.statusCode)).toEqual(Array(20).fill(200));
+    expect(await metric(app, 'gateway_rate_limit_store_errors_total')).toMatch(/action="allowed"[^\n]* 20/);
+    await redis.restart();
+    // Redis came back empty: the budget starts again, and is enforced again.
+    await waitUntil(async () => (await get(app, '/roomy')).headers['ratelimit-limit'] === '50');
+    expect(await statuses(app, '/api/x', 4, () => ({}))).toEqual([200, 200, 200, 429]);
+  });
+
+  it('fails closed when configured', async () => {
+    const app = await gateway(true);
+    expect((await get(app, '/api/x')).statusCode).toBe(200);
+    await redis.kill();
+    const refused = await get(app, '/api/x');
+    expect(refused.statusCode).toBe(503);
+    expect(refused.json().error.code).toBe('GW_ERR_RATE_LIMIT_UNAVAILABLE');
+    expect(await metric(app, 'gateway_rate_limit_store_errors_total')).toMatch(/action="refused"[^\n]* 1/);
+  });
+});
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(25);
+  }
+}
