@@ -42,6 +42,7 @@ export function compileRules(doc: RulesDocument, source?: string): CompiledRules
     auth: doc.defaults.auth,
     rateLimit: rateLimitOf(doc.defaults.rateLimit),
     sticky: doc.defaults.sticky as StickyMode,
+    bodyLimit: doc.defaults.bodyLimit,
   };
   const routes: CompiledRoute[] = doc.routes.map((r) =>
     Object.freeze({
@@ -58,6 +59,7 @@ export function compileRules(doc: RulesDocument, source?: string): CompiledRules
       auth: r.auth ?? defaults.auth,
       scopes: r.scopes ? Object.freeze([...r.scopes]) : undefined,
       rateLimit: r.rateLimit ? rateLimitOf(r.rateLimit) : defaults.rateLimit,
+      bodyLimit: r.bodyLimit ?? defaults.bodyLimit,
       implicit: false,
     }),
   );
@@ -69,6 +71,7 @@ export function compileRules(doc: RulesDocument, source?: string): CompiledRules
     sticky: defaults.sticky,
     auth: defaults.auth,
     rateLimit: defaults.rateLimit,
+    bodyLimit: defaults.bodyLimit,
     implicit: true,
   });
   const byPath = new Map<string, CompiledRoute[]>();

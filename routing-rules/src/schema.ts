@@ -59,6 +59,11 @@ const compare = {
     },
   },
 };
+const bodyLimit = {
+  type: 'integer',
+  minimum: 0,
+  description: 'largest request body in bytes (413 beyond)',
+};
 const rateLimit = {
   type: 'object',
   additionalProperties: false,
@@ -121,6 +126,7 @@ export const rulesSchema = {
         auth: { ...authMode, default: 'required' },
         rateLimit: { ...rateLimit, default: { max: 1000 } },
         sticky: { ...sticky, default: 'subject' },
+        bodyLimit: { ...bodyLimit, default: 1048576 },
       },
     },
     routes: {
@@ -156,6 +162,7 @@ export const rulesSchema = {
             description: 'token scopes a request needs (403 without them)',
           },
           rateLimit,
+          bodyLimit,
         },
       },
     },

@@ -64,6 +64,8 @@ export interface CompiledRoute {
   /** Token scopes a request on this route needs. */
   scopes?: readonly string[];
   rateLimit: RateLimit;
+  /** Largest request body in bytes. */
+  bodyLimit: number;
   /** True for the default route unmatched paths get: the monolith with `defaults`. */
   implicit: boolean;
 }
@@ -73,7 +75,7 @@ export interface CompiledRules {
   version: string;
   source?: string;
   upstreams: ReadonlyMap<string, CompiledUpstream>;
-  defaults: { auth: AuthMode; rateLimit: RateLimit; sticky: StickyMode };
+  defaults: { auth: AuthMode; rateLimit: RateLimit; sticky: StickyMode; bodyLimit: number };
   routes: readonly CompiledRoute[];
   byName: ReadonlyMap<string, CompiledRoute>;
   /** The route for a normalised path: longest matching prefix whose methods allow `method`. */

@@ -27,6 +27,7 @@ export interface RulesDocument {
     auth: 'required' | 'optional' | 'none';
     rateLimit: { max: number; window: string; by: 'subject' | 'ip' };
     sticky: string;
+    bodyLimit: number;
   };
   routes: Array<{
     name: string;
@@ -41,6 +42,7 @@ export interface RulesDocument {
     auth?: 'required' | 'optional' | 'none';
     scopes?: string[];
     rateLimit?: { max: number; window: string; by: 'subject' | 'ip' };
+    bodyLimit?: number;
   }>;
 }
 
