@@ -1,5 +1,16 @@
-import { type CommonEnv, envSchema, loadConfigOrExit, serve } from '@fig/common';
+import { loadConfigOrExit, serve } from '@fig/common';
 import { buildApp } from './app.ts';
+import { type MonolithEnv, monolithEnvSchema } from './config.ts';
 
-const config = loadConfigOrExit<CommonEnv>('monolith', envSchema(3000));
-await serve(buildApp({ logLevel: config.LOG_LEVEL }), { port: config.PORT, host: config.HOST });
+const config = loadConfigOrExit<MonolithEnv>('monolith', monolithEnvSchema);
+const app = await buildApp({
+  dataDir: config.DATA_DIR,
+  logLevel: config.LOG_LEVEL,
+  issuer: config.AUTH_ISSUER,
+  audience: config.AUTH_AUDIENCE,
+  tokenTtlSeconds: config.AUTH_TOKEN_TTL_SECONDS,
+  latencyMs: config.LEGACY_LATENCY_MS,
+  checkoutLatencyMs: config.LEGACY_CHECKOUT_LATENCY_MS,
+  internalToken: config.INTERNAL_TOKEN,
+});
+await serve(app, { port: config.PORT, host: config.HOST });

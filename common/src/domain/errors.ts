@@ -14,6 +14,7 @@ export const DomainError = {
   UserNotFound: createError('USER_NOT_FOUND', 'user %s not found', 404),
   ProductNotFound: createError('PRODUCT_NOT_FOUND', 'product %s not found', 404),
   SkuNotFound: createError('SKU_NOT_FOUND', 'sku %s not found', 404),
+  InvalidQuantity: createError('INVALID_QUANTITY', 'quantity must be between 1 and 1000, not %s', 400),
   OutOfStock: createError('OUT_OF_STOCK', 'not enough stock for %s', 409),
   ReservationNotFound: createError('RESERVATION_NOT_FOUND', 'reservation %s not found', 404),
   ReservationNotActive: createError('RESERVATION_NOT_ACTIVE', 'reservation %s is %s', 409),

@@ -1,0 +1,45 @@
+import { timingSafeEqual } from 'node:crypto';
+import { DomainError, type Order, type Orders } from '@fig/common/domain/index';
+import { errorResponses, idParams, order, recordOrderRequest } from '@fig/common/domain/schemas/index';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Keystore } from '../auth/keystore.ts';
+
+function tokenMatches(given: unknown, expected: string) {
+  if (typeof given !== 'string' || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+}
+
+/**
+ * Service-to-service endpoints, never meant for clients (the edge must not route `/internal`).
+ * With INTERNAL_TOKEN set, callers must present it in `x-internal-token`.
+ */
+export const internalRoutes: FastifyPluginAsync<{
+  orders: Orders;
+  keystore: Keystore;
+  internalToken?: string;
+}> = async (app, { orders, keystore, internalToken }) => {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (internalToken && !tokenMatches(request.headers['x-internal-token'], internalToken)) {
+      throw new DomainError.Forbidden('internal endpoints need a valid x-internal-token');
+    }
+  });
+
+  // The checkout service records each order it places (and later status changes) here, so
+  // GET /api/orders stays the one place a user's order history lives. Idempotent upsert.
+  app.put<{ Params: { id: string }; Body: Omit<Order, 'order_id'> }>(
+    '/internal/orders/:id',
+    {
+      schema: {
+        params: idParams,
+        body: recordOrderRequest,
+        response: { 200: order, 201: order, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { created } = orders.record({ ...request.body, order_id: request.params.id });
+      return reply.code(created ? 201 : 200).send(orders.get(request.params.id));
+    },
+  );
+
+  app.post('/internal/keys/rotate', async () => keystore.rotate());
+};
