@@ -1,5 +1,78 @@
 import { createServer } from '@fig/common';
+import { createCarts } from '@fig/common/domain/carts';
+import { openDatabase } from '@fig/common/domain/database';
+import { createOrders } from '@fig/common/domain/orders';
+import { cartRoutes } from '@fig/common/domain/routes/carts';
+import { checkoutRoutes } from '@fig/common/domain/routes/checkout';
+import { openApi } from '@fig/common/openapi';
+import { createInventoryClient } from './clients/inventory-client.ts';
+import { createMonolithClient } from './clients/monolith-client.ts';
+import { createPaymentClient } from './clients/payment-client.ts';
+import { createUpstreamClient } from './clients/upstream-client.ts';
+import { checkoutSubgraph } from './graphql/subgraph.ts';
+import { createCheckoutSaga } from './saga/checkout-saga.ts';
+import { startRecoveryLoop } from './saga/recovery-loop.ts';
+import { createSagaStore, sagaMigrations } from './saga/saga-store.ts';
 
-export function buildApp(options: { logLevel?: string } = {}) {
-  return createServer({ service: 'checkout', logLevel: options.logLevel });
+export interface CheckoutAppOptions {
+  /** Folder for checkout.sqlite, or `:memory:`. */
+  dataDir: string;
+  inventoryUrl: string;
+  paymentUrl: string;
+  monolithUrl: string;
+  internalToken?: string;
+  upstreamTimeoutMs?: number;
+  reservationTtlSeconds?: number;
+  recoveryIntervalMs?: number;
+  logLevel?: string;
+}
+
+/** Carts and the checkout saga (DESIGN.md §3.3 `carts`, `checkout`), over its own SQLite. */
+export function buildApp(options: CheckoutAppOptions) {
+  const app = createServer({ service: 'checkout', logLevel: options.logLevel });
+  const db = openDatabase(options.dataDir, { name: 'checkout', migrations: sagaMigrations });
+  const carts = createCarts(db);
+  const orders = createOrders(db);
+  const store = createSagaStore(db);
+  const upstream = (name: string, baseUrl: string) =>
+    createUpstreamClient({
+      name,
+      baseUrl,
+      timeoutMs: options.upstreamTimeoutMs ?? 2000,
+      registry: app.observability.registry,
+    });
+  const clients = [
+    upstream('inventory', options.inventoryUrl),
+    upstream('payment', options.paymentUrl),
+    upstream('monolith', options.monolithUrl),
+  ];
+  const [inventoryUpstream, paymentUpstream, monolithUpstream] = clients;
+  const saga = createCheckoutSaga({
+    db,
+    store,
+    carts,
+    orders,
+    inventory: createInventoryClient(inventoryUpstream),
+    payment: createPaymentClient(paymentUpstream),
+    monolith: createMonolithClient(monolithUpstream, { internalToken: options.internalToken }),
+    reservationTtlSeconds: options.reservationTtlSeconds ?? 300,
+    log: app.log,
+  });
+  let recovery: ReturnType<typeof startRecoveryLoop> | undefined;
+
+  app.observability.readiness.set('store', () => db.isOpen);
+  app.addHook('onReady', async () => {
+    recovery = startRecoveryLoop(saga, { intervalMs: options.recoveryIntervalMs ?? 5000, log: app.log });
+  });
+  app.addHook('onClose', async () => {
+    await recovery?.stop();
+    await Promise.all(clients.map((client) => client.close()));
+    db.close();
+  });
+
+  app.register(openApi, { title: 'Fig checkout service' });
+  app.register(cartRoutes, { carts });
+  app.register(checkoutRoutes, { placeOrder: (input) => saga.placeOrder(input) });
+  app.register(checkoutSubgraph, { carts, placeOrder: (input) => saga.placeOrder(input) });
+  return app;
 }

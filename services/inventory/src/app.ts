@@ -1,5 +1,25 @@
 import { createServer } from '@fig/common';
+import { openDatabase } from '@fig/common/domain/database';
+import { createInventory } from '@fig/common/domain/inventory';
+import { inventoryRoutes } from '@fig/common/domain/routes/inventory';
+import { openApi } from '@fig/common/openapi';
+import { inventorySubgraph } from './graphql/subgraph.ts';
 
-export function buildApp(options: { logLevel?: string } = {}) {
-  return createServer({ service: 'inventory', logLevel: options.logLevel });
+export interface InventoryAppOptions {
+  /** Folder for inventory.sqlite, or `:memory:`. */
+  dataDir: string;
+  logLevel?: string;
+}
+
+/** Stock levels and reservations (DESIGN.md §3.3 `inventory`), over its own SQLite. */
+export function buildApp(options: InventoryAppOptions) {
+  const app = createServer({ service: 'inventory', logLevel: options.logLevel });
+  const db = openDatabase(options.dataDir, { name: 'inventory' });
+  const inventory = createInventory(db);
+  app.observability.readiness.set('store', () => db.isOpen);
+  app.addHook('onClose', async () => db.close());
+  app.register(openApi, { title: 'Fig inventory service' });
+  app.register(inventoryRoutes, { inventory });
+  app.register(inventorySubgraph, { inventory });
+  return app;
 }

@@ -1,0 +1,52 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DocumentNode, GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+export interface SubgraphServerOptions<Context extends object> {
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<Context>;
+  /** Built once per request: the place for that request's DataLoaders and caller identity. */
+  context: (request: FastifyRequest) => Context | Promise<Context>;
+  path?: string;
+}
+
+// Domain errors carry a catalogue code (OUT_OF_STOCK, CART_NOT_FOUND, ...): GraphQL clients
+// get the same code in `extensions.code` that REST clients get in `error.code`.
+function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error) as { code?: unknown; statusCode?: unknown } | undefined;
+  const domainCode =
+    typeof original?.code === 'string' && typeof original.statusCode === 'number' && original.statusCode < 500
+      ? original.code
+      : undefined;
+  const code = domainCode ?? (formatted.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
+  return {
+    ...formatted,
+    message: code === 'INTERNAL_SERVER_ERROR' ? 'internal error' : formatted.message,
+    extensions: { code },
+  };
+}
+
+/** Serves a federation 2 subgraph (Apollo Server) at `/graphql` on a Fig Fastify instance. */
+export async function mountSubgraph<Context extends object>(
+  app: FastifyInstance,
+  options: SubgraphServerOptions<Context>,
+): Promise<void> {
+  const apollo = new ApolloServer<Context>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
+    formatError,
+    plugins: [ApolloServerPluginLandingPageDisabled(), fastifyApolloDrainPlugin(app)],
+  });
+  await apollo.start();
+  app.addHook('onClose', async () => apollo.stop());
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'],
+    url: options.path ?? '/graphql',
+    schema: { hide: true },
+    handler: fastifyApolloHandler(apollo, { context: async (request) => options.context(request) }),
+  });
+}

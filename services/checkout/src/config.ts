@@ -1,0 +1,25 @@
+import { type CommonEnv, envSchema } from '@fig/common';
+
+export interface CheckoutEnv extends CommonEnv {
+  DATA_DIR: string;
+  INVENTORY_URL: string;
+  PAYMENT_URL: string;
+  MONOLITH_URL: string;
+  INTERNAL_TOKEN?: string;
+  UPSTREAM_TIMEOUT_MS: number;
+  RESERVATION_TTL_SECONDS: number;
+  SAGA_RECOVERY_INTERVAL_MS: number;
+}
+
+export const checkoutEnvSchema = envSchema(5001, {
+  DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
+  INVENTORY_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:5003' },
+  PAYMENT_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:5002' },
+  MONOLITH_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000' },
+  // Sent as x-internal-token when the monolith protects /internal with one.
+  INTERNAL_TOKEN: { type: 'string', minLength: 16 },
+  UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 50, maximum: 60_000, default: 2000 },
+  // The longest a crashed checkout can hold stock: the reservation's TTL.
+  RESERVATION_TTL_SECONDS: { type: 'integer', minimum: 5, maximum: 86_400, default: 300 },
+  SAGA_RECOVERY_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
+});

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import DataLoader from 'dataloader';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { parse } from 'graphql';
+import type { Cart, Carts } from '@fig/common/domain/carts';
+import { DomainError } from '@fig/common/domain/errors';
+import { callerOf, requireCaller } from '@fig/common/domain/identity';
+import type { CheckoutInput, CheckoutResult } from '@fig/common/domain/routes/checkout';
+import { mountSubgraph } from '@fig/common/subgraph-server';
+
+export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+interface Context {
+  request: FastifyRequest;
+  carts: DataLoader<string, Cart | null>;
+}
+
+interface AddressInput {
+  name: string;
+  line1: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+const toGraphql = (cart: Cart) => ({
+  id: cart.cart_id,
+  totalCents: cart.total_cents,
+  items: cart.items.map((item) => ({
+    sku: item.sku,
+    quantity: item.quantity,
+    product: { __typename: 'Product', id: item.product_id },
+  })),
+});
+
+/** The `checkout` subgraph: carts and the checkout mutation, answered by the same saga as REST. */
+export const checkoutSubgraph: FastifyPluginAsync<{
+  carts: Carts;
+  placeOrder: (input: CheckoutInput) => Promise<CheckoutResult>;
+}> = async (app, { carts, placeOrder }) => {
+  await mountSubgraph<Context>(app, {
+    typeDefs,
+    context: (request) => ({
+      request,
+      carts: new DataLoader(async (ids) =>
+        ids.map((id) => {
+          try {
+            return carts.get(id, callerOf(request));
+          } catch (error) {
+            if (error instanceof DomainError.CartNotFound) return null;
+            throw error;
+          }
+        }),
+      ),
+    }),
+    resolvers: {
+      Query: {
+        cart: async (_: unknown, args: { id: string }, context: Context) => {
+          const cart = await context.carts.load(args.id);
+          return cart && toGraphql(cart);
+        },
+      },
+      Mutation: {
+        createCart: (_: unknown, _args: unknown, context: Context) =>
+          toGraphql(carts.create(callerOf(context.request))),
+        addToCart: (_: unknown, args: { cartId: string; sku: string; quantity: number }, context: Context) =>
+          toGraphql(carts.addItem(args.cartId, args.sku, args.quantity, callerOf(context.request))),
+        removeFromCart: (_: unknown, args: { cartId: string; sku: string }, context: Context) =>
+          toGraphql(carts.removeItem(args.cartId, args.sku, callerOf(context.request))),
+        checkout: async (
+          _: unknown,
+          args: { cartId: string; paymentMethod: string; shippingAddress: AddressInput },
+          context: Context,
+        ) => {
+          const { postalCode, ...address } = args.shippingAddress;
+          const result = await placeOrder({
+            user_id: requireCaller(context.request),
+            cart_id: args.cartId,
+            payment_method: args.paymentMethod,
+            shipping_address: { ...address, postal_code: postalCode },
+          });
+          return {
+            orderId: result.order_id,
+            status: result.status,
+            totalCents: result.total_cents,
+            order: { __typename: 'Order', id: result.order_id },
+          };
+        },
+      },
+      Cart: {
+        async __resolveReference(reference: { id: string }, context: Context) {
+          const cart = await context.carts.load(reference.id);
+          return cart && toGraphql(cart);
+        },
+      },
+    },
+  });
+};

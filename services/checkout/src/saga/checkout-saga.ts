@@ -1,0 +1,272 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { randomUUID } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ErrorBody } from '@fig/common';
+import type { Carts } from '@fig/common/domain/carts';
+import { DomainError } from '@fig/common/domain/errors';
+import { newId } from '@fig/common/domain/ids';
+import type { Order, Orders } from '@fig/common/domain/orders';
+import type { CheckoutInput, CheckoutResult } from '@fig/common/domain/routes/checkout';
+import { inTransaction } from '@fig/common/domain/transaction';
+import type { InventoryClient } from '../clients/inventory-client.ts';
+import type { MonolithClient } from '../clients/monolith-client.ts';
+import type { PaymentClient } from '../clients/payment-client.ts';
+import { UpstreamUnavailableError } from '../clients/upstream-client.ts';
+import type { Saga, SagaOutcome, SagaStore } from './saga-store.ts';
+
+/** A refusal that reaches the client with the status and body the upstream (or contract) gave it. */
+export class CheckoutRefused extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  constructor(status: number, body: unknown) {
+    const error = (body as ErrorBody | undefined)?.error;
+    super(error?.message ?? `checkout refused with ${status}`);
+    this.statusCode = status;
+    this.code = error?.code ?? 'CHECKOUT_REFUSED';
+  }
+}
+
+/** A dependency could not answer; the saga stays where it is and recovery finishes it later. */
+export class CheckoutUnavailable extends Error {
+  readonly statusCode = 503;
+  readonly code = 'CHECKOUT_UNAVAILABLE';
+}
+
+export interface SagaDependencies {
+  db: DatabaseSync;
+  store: SagaStore;
+  carts: Carts;
+  orders: Orders;
+  inventory: InventoryClient;
+  payment: PaymentClient;
+  monolith: MonolithClient;
+  /** How long stock stays held for a checkout that never finishes (its crash-safety net). */
+  reservationTtlSeconds: number;
+  log: FastifyBaseLogger;
+}
+
+const orderStatus = 'confirmed';
+
+/**
+ * The checkout saga: reserve stock -> charge -> commit stock and write the order -> record it
+ * in the monolith. Each step is persisted before its call, so `resume` can pick any saga up
+ * where a crash left it: before the charge is known it rolls back, once the charge is
+ * requested it rolls forward (the charge is replayed under the same Idempotency-Key, which
+ * answers with the original charge instead of charging twice).
+ */
+export function createCheckoutSaga(deps: SagaDependencies) {
+  const { store, log } = deps;
+  // Sagas this process is driving right now; recovery leaves them alone.
+  const active = new Set<string>();
+  const chargeKey = (saga: Saga) => `checkout:${saga.order_id}:charge`;
+  const refundKey = (saga: Saga) => `checkout:${saga.order_id}:refund`;
+
+  function begin(input: CheckoutInput): Saga {
+    return inTransaction(deps.db, () => {
+      const cart = deps.carts.forCheckout(input.cart_id, input.user_id);
+      try {
+        return store.create({
+          id: randomUUID(),
+          order_id: newId('ord'),
+          cart_id: cart.cart_id,
+          user_id: input.user_id,
+          payment_method: input.payment_method,
+          shipping_address: input.shipping_address,
+          items: cart.items.map(({ sku, quantity, unit_price_cents }) => ({
+            sku,
+            quantity,
+            unit_price_cents,
+          })),
+          total_cents: cart.total_cents,
+          currency: cart.currency,
+        });
+      } catch (error) {
+        // Another checkout of this cart is already under way.
+        if ((error as { code?: string }).code === 'ERR_SQLITE_ERROR' && /UNIQUE/.test(String(error))) {
+          throw new DomainError.CartClosed(input.cart_id);
+        }
+        throw error;
+      }
+    });
+  }
+
+  function fail(saga: Saga, outcome: SagaOutcome, status: number, body: unknown): Saga {
+    const undo = saga.payment_id !== null || saga.reservation_id !== null;
+    return store.advance(saga.id, undo ? 'compensating' : 'failed', { outcome, error: { status, body } });
+  }
+
+  function toOrder(saga: Saga): Order {
+    return {
+      order_id: saga.order_id,
+      user_id: saga.user_id,
+      status: orderStatus,
+      total_cents: saga.total_cents,
+      currency: saga.currency,
+      items: saga.items,
+      payment_id: saga.payment_id,
+      shipping_address: saga.shipping_address,
+      created_at: saga.created_at,
+    };
+  }
+
+  /** One step forward; returns the saga as persisted afterwards. */
+  async function step(saga: Saga, live: boolean, requestId?: string): Promise<Saga> {
+    switch (saga.step) {
+      case 'reserving': {
+        // Only the request that created the saga may reserve: after a crash the reservation it
+        // may have made is unknown, and its TTL gives the units back.
+        if (!live) return fail(saga, 'interrupted', 503, undefined);
+        const items = saga.items.map(({ sku, quantity }) => ({ sku, quantity }));
+        let answer;
+        try {
+          answer = await deps.inventory.reserve(items, deps.reservationTtlSeconds, requestId);
+        } catch (error) {
+          fail(saga, 'interrupted', 503, undefined);
+          throw error;
+        }
+        if (answer.status !== 201) return fail(saga, 'out_of_stock', answer.status, answer.body);
+        const reservationId = (answer.body as { reservation_id: string }).reservation_id;
+        return store.advance(saga.id, 'charging', { reservation_id: reservationId });
+      }
+      case 'charging': {
+        const answer = await deps.payment.charge(
+          {
+            amount_cents: saga.total_cents,
+            currency: saga.currency,
+            payment_method: saga.payment_method,
+            order_ref: saga.order_id,
+          },
+          chargeKey(saga),
+          requestId,
+        );
+        if (answer.status !== 201) {
+          return fail(
+            saga,
+            answer.status === 402 ? 'declined' : 'payment_refused',
+            answer.status,
+            answer.body,
+          );
+        }
+        return store.advance(saga.id, 'ordering', {
+          payment_id: (answer.body as { payment_id: string }).payment_id,
+        });
+      }
+      case 'ordering': {
+        const answer = await deps.inventory.commit(saga.reservation_id!, requestId);
+        if (answer.status !== 200) {
+          // The hold expired (or was released) before the charge came back: the units may be
+          // sold to someone else, so the charge is undone rather than overselling.
+          const refusal = new DomainError.OutOfStock(saga.items.map((item) => item.sku).join(', '));
+          return fail(saga, 'reservation_lost', refusal.statusCode, {
+            error: { code: refusal.code, message: refusal.message },
+          });
+        }
+        return inTransaction(deps.db, () => {
+          deps.orders.record(toOrder(saga));
+          deps.carts.markCheckedOut(saga.cart_id);
+          return store.advance(saga.id, 'recording');
+        });
+      }
+      case 'recording': {
+        const answer = await deps.monolith.recordOrder(toOrder(saga), requestId);
+        if (answer.status >= 300) {
+          // A 4xx here is a contract mismatch, not a transient fault: retrying will not help.
+          log.error(
+            { saga: saga.id, status: answer.status, body: answer.body },
+            'monolith refused the order',
+          );
+        }
+        return store.advance(saga.id, 'done', { outcome: 'completed' });
+      }
+      case 'compensating': {
+        if (saga.payment_id) {
+          const answer = await deps.payment.refundAll(saga.payment_id, refundKey(saga), requestId);
+          // 409: nothing left to refund — an earlier attempt got there first.
+          if (answer.status !== 201 && answer.status !== 409) {
+            log.error({ saga: saga.id, status: answer.status, body: answer.body }, 'refund refused');
+          }
+        }
+        if (saga.reservation_id) {
+          const answer = await deps.inventory.release(saga.reservation_id, requestId);
+          if (answer.status !== 204 && answer.status !== 404) {
+            log.error({ saga: saga.id, status: answer.status, body: answer.body }, 'release refused');
+          }
+        }
+        return store.advance(saga.id, 'failed');
+      }
+      default:
+        return saga;
+    }
+  }
+
+  /** Drives a saga until it is done, failed, or waiting on an unavailable dependency. */
+  async function drive(start: Saga, live: boolean, requestId?: string): Promise<Saga> {
+    let saga = start;
+    while (saga.step !== 'done' && saga.step !== 'failed') {
+      // Once the order exists the customer has it; the monolith copy can catch up later.
+      if (live && saga.step === 'recording') {
+        await step(saga, live, requestId).catch((error) => {
+          if (!(error instanceof UpstreamUnavailableError)) throw error;
+          log.warn({ saga: saga.id, err: error }, 'order not yet recorded in the monolith; will retry');
+        });
+        return store.get(saga.id)!;
+      }
+      saga = await step(saga, live, requestId);
+    }
+    return saga;
+  }
+
+  async function placeOrder(input: CheckoutInput, requestId?: string): Promise<CheckoutResult> {
+    const saga = begin(input);
+    active.add(saga.id);
+    try {
+      let finished: Saga;
+      try {
+        finished = await drive(saga, true, requestId);
+      } catch (error) {
+        if (!(error instanceof UpstreamUnavailableError)) throw error;
+        log.warn({ saga: saga.id, err: error }, 'checkout interrupted; recovery will finish or undo it');
+        // Undo now what can be undone; anything else is left to recovery.
+        const current = store.get(saga.id)!;
+        if (current.step === 'compensating') await drive(current, false, requestId).catch(() => undefined);
+        throw new CheckoutUnavailable(`${error.upstream} is unavailable; the checkout was not completed`);
+      }
+      if (finished.step === 'failed' || finished.step === 'compensating') {
+        const { status, body } = finished.error ?? { status: 503, body: undefined };
+        throw new CheckoutRefused(status, body);
+      }
+      return {
+        order_id: finished.order_id,
+        status: orderStatus,
+        total_cents: finished.total_cents,
+        currency: finished.currency,
+      };
+    } finally {
+      active.delete(saga.id);
+    }
+  }
+
+  /** Finishes or undoes every saga a crash or an outage left behind. */
+  async function recover(): Promise<{ resumed: number; pending: number }> {
+    let resumed = 0;
+    let pending = 0;
+    for (const id of store.unfinishedIds()) {
+      if (active.has(id)) continue;
+      active.add(id);
+      try {
+        const saga = await drive(store.get(id)!, false);
+        if (saga.step === 'done' || saga.step === 'failed') resumed++;
+      } catch (error) {
+        pending++;
+        log.warn({ saga: id, err: error }, 'saga recovery postponed');
+      } finally {
+        active.delete(id);
+      }
+    }
+    return { resumed, pending };
+  }
+
+  return { placeOrder, recover };
+}
+
+export type CheckoutSaga = ReturnType<typeof createCheckoutSaga>;
