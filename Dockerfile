@@ -1,0 +1,54 @@
+# syntax=docker/dockerfile:1
+# One image per deployable, all from this file. docker-compose.yml builds each of them:
+#   docker build --build-arg WORKSPACE=services/checkout --build-arg PORT=5001 -t fig/checkout:dev .
+# WORKSPACE is the deployable's directory (an npm workspace), PORT its DESIGN.md port and
+# ADMIN_PORT, for the gateway only, the port that answers /health/ready.
+
+ARG NODE_IMAGE=node:24-slim
+
+FROM ${NODE_IMAGE} AS deps
+ARG WORKSPACE
+WORKDIR /app
+# npm ci checks the lock file against every workspace, so every manifest is needed here;
+# the deployable's production dependencies are all that gets installed.
+COPY package.json package-lock.json ./
+COPY common/package.json common/
+COPY routing-rules/package.json routing-rules/
+COPY gateway/package.json gateway/
+COPY bff-web/package.json bff-web/
+COPY bff-mobile/package.json bff-mobile/
+COPY services/checkout/package.json services/checkout/
+COPY services/payment/package.json services/payment/
+COPY services/inventory/package.json services/inventory/
+COPY monolith-stub/package.json monolith-stub/
+COPY k8s/package.json k8s/
+COPY test/package.json test/
+RUN npm ci --omit=dev --no-audit --no-fund --workspace "${WORKSPACE}"
+
+FROM ${NODE_IMAGE}
+ARG WORKSPACE
+ARG PORT
+ARG ADMIN_PORT
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=${PORT} \
+    DATA_DIR=/data \
+    APOLLO_TELEMETRY_DISABLED=1
+WORKDIR /app
+COPY --from=deps /app ./
+COPY common/src common/src
+COPY routing-rules routing-rules
+COPY ${WORKSPACE} ${WORKSPACE}
+# One entry point for every image; Node resolves the link, so relative imports work and
+# the working directory stays the repository root, as with `npm start`.
+RUN ln -s "/app/${WORKSPACE}/src/main.ts" /app/main.ts \
+ && mkdir -p /data && chown 1000:1000 /data
+# The gateway answers /health/ready on its admin port; everything else on PORT.
+ENV HEALTH_PORT=${ADMIN_PORT:-${PORT}}
+EXPOSE ${PORT}
+# `node` (uid 1000) from the base image; numeric so Kubernetes can enforce runAsNonRoot.
+USER 1000:1000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.HEALTH_PORT}/health/ready`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Exec form: Node is PID 1 and receives SIGTERM itself, so it drains before exiting.
+ENTRYPOINT ["node", "/app/main.ts"]

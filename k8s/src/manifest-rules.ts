@@ -1,0 +1,342 @@
+// Fig's own rules for rendered manifests, beyond the Kubernetes schemas: what makes a pod
+// safe to run and to stop, and every name one object uses for another actually exists.
+import { parseRules } from '@fig/routing-rules';
+import { type Deployable, stack } from '../../scripts/stack.ts';
+import type { DeployableEnv } from './deployable-env.ts';
+import {
+  type Container,
+  containersOf,
+  type Manifest,
+  type PodTemplate,
+  podTemplateOf,
+  referencesOf,
+} from './manifest.ts';
+
+/** How long `serve` (common/src/shutdown.ts) lets in-flight requests finish after SIGTERM. */
+export const drainBudgetSeconds = 10;
+
+export interface RuleContext {
+  /** Env vars each deployable reads, by stack name; without it, env names are not checked. */
+  env?: Map<string, DeployableEnv>;
+  /** Env the images set (Dockerfile ENV), counted as provided. */
+  imageEnv?: string[];
+}
+
+interface Workload {
+  manifest: Manifest;
+  template: PodTemplate;
+  where: string;
+  /** The stack deployable this workload runs, if it runs one. */
+  deployable?: Deployable;
+}
+
+const stackNames = new Set(stack.map((d) => d.name));
+
+function key(kind: string, namespace: string | undefined, name: string) {
+  return `${kind}/${namespace ?? ''}/${name}`;
+}
+
+function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined) {
+  return (
+    !!selector &&
+    Object.keys(selector).length > 0 &&
+    Object.entries(selector).every(([k, v]) => labels?.[k] === v)
+  );
+}
+
+function imageTagProblem(image: string | undefined): string | undefined {
+  if (!image) return 'has no image';
+  if (image.includes('@sha256:')) return undefined;
+  const tag = /:([^:/]+)$/.exec(image)?.[1];
+  if (!tag) return `image ${image} has no tag (that means latest)`;
+  if (tag === 'latest') return `image ${image} uses the latest tag`;
+  return undefined;
+}
+
+function containerProblems(workload: Workload, container: Container): string[] {
+  const problems: string[] = [];
+  const at = `${workload.where} container ${container.name}`;
+  const pod = workload.template.spec;
+  const portNames = new Set((container.ports ?? []).map((p) => p.name).filter(Boolean));
+  const tag = imageTagProblem(container.image);
+  if (tag) problems.push(`${at}: ${tag}`);
+
+  for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
+    if (!container[probe]) problems.push(`${at}: no ${probe}`);
+  }
+  for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
+    const check = container[probe]?.httpGet ?? container[probe]?.tcpSocket;
+    if (check && typeof check.port === 'string' && !portNames.has(check.port)) {
+      problems.push(`${at}: ${probe} uses port ${check.port}, which the container does not name`);
+    }
+    const path = container[probe]?.httpGet?.path;
+    if (workload.deployable && path !== undefined && !path.startsWith('/health/')) {
+      problems.push(`${at}: ${probe} checks ${path}, not a /health endpoint`);
+    }
+  }
+
+  for (const side of ['requests', 'limits'] as const) {
+    for (const resource of ['cpu', 'memory']) {
+      if (!container.resources?.[side]?.[resource]) problems.push(`${at}: no ${resource} ${side}`);
+    }
+  }
+
+  const security = container.securityContext ?? {};
+  if (!(security.runAsNonRoot ?? pod.securityContext?.runAsNonRoot)) problems.push(`${at}: not runAsNonRoot`);
+  if (security.allowPrivilegeEscalation !== false)
+    problems.push(`${at}: allowPrivilegeEscalation is not false`);
+  if (security.readOnlyRootFilesystem !== true) problems.push(`${at}: readOnlyRootFilesystem is not true`);
+  if (!security.capabilities?.drop?.includes('ALL')) problems.push(`${at}: capabilities do not drop ALL`);
+
+  const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = volumes.get(mount.name);
+    if (!volume) problems.push(`${at}: mounts volume ${mount.name}, which the pod does not define`);
+    // A subPath mount is a copy the kubelet never updates, so hot reload would silently stop.
+    else if (volume.configMap && mount.subPath) {
+      problems.push(`${at}: mounts ConfigMap volume ${mount.name} with subPath, so updates never arrive`);
+    }
+  }
+  return problems;
+}
+
+function gracefulStopProblems(workload: Workload, container: Container): string[] {
+  const at = `${workload.where} container ${container.name}`;
+  const preStop = container.lifecycle?.preStop;
+  if (!preStop) return [`${at}: no preStop, so it can get traffic after SIGTERM`];
+  const command = preStop.exec?.command;
+  const pause = preStop.sleep?.seconds ?? (command?.[0] === 'sleep' ? Number(command[1]) : NaN);
+  if (!Number.isFinite(pause)) return [`${at}: preStop should pause (sleep N) before SIGTERM`];
+  const grace = workload.template.spec.terminationGracePeriodSeconds ?? 30;
+  if (grace < pause + drainBudgetSeconds) {
+    return [
+      `${at}: terminationGracePeriodSeconds ${grace} < preStop ${pause}s + drain ${drainBudgetSeconds}s`,
+    ];
+  }
+  return [];
+}
+
+function envProblems(
+  workload: Workload,
+  container: Container,
+  env: DeployableEnv,
+  context: RuleContext,
+  configMaps: Map<string, Manifest>,
+): string[] {
+  const at = `${workload.where} container ${container.name}`;
+  const problems: string[] = [];
+  const provided = new Set(context.imageEnv ?? []);
+  for (const variable of container.env ?? []) {
+    provided.add(variable.name);
+    if (!env.reads.has(variable.name))
+      problems.push(`${at}: sets ${variable.name}, which ${workload.deployable?.dir} does not read`);
+  }
+  for (const source of container.envFrom ?? []) {
+    const name = source.configMapRef?.name;
+    const configMap = name
+      ? configMaps.get(key('ConfigMap', workload.manifest.metadata.namespace, name))
+      : undefined;
+    for (const variable of Object.keys((configMap?.data as Record<string, string> | undefined) ?? {})) {
+      provided.add(variable);
+      if (!env.reads.has(variable))
+        problems.push(
+          `${at}: gets ${variable} from ConfigMap ${name}, which ${workload.deployable?.dir} does not read`,
+        );
+    }
+  }
+  for (const variable of env.required) {
+    if (!provided.has(variable))
+      problems.push(`${at}: ${workload.deployable?.dir} requires ${variable}, which is not set`);
+  }
+  const port = container.env?.find((v) => v.name === 'PORT')?.value;
+  if (port !== undefined && !container.ports?.some((p) => String(p.containerPort) === port)) {
+    problems.push(`${at}: PORT ${port} is not one of the container's ports`);
+  }
+  if (port !== undefined && port !== String(workload.deployable?.port)) {
+    problems.push(`${at}: PORT ${port} differs from the DESIGN.md port ${workload.deployable?.port}`);
+  }
+  return problems;
+}
+
+function scrapeProblems(workload: Workload): string[] {
+  const annotations = workload.template.metadata?.annotations ?? {};
+  if (annotations['prometheus.io/scrape'] !== 'true')
+    return [`${workload.where}: no prometheus.io/scrape annotation`];
+  const port = annotations['prometheus.io/port'];
+  const ports = workload.template.spec.containers.flatMap((c) => c.ports ?? []);
+  if (!ports.some((p) => String(p.containerPort) === port)) {
+    return [`${workload.where}: prometheus.io/port ${port} is not a container port`];
+  }
+  return [];
+}
+
+function routingProblems(configMap: Manifest, services: Manifest[]): string[] {
+  const at = `ConfigMap ${configMap.metadata.name}`;
+  const text = (configMap.data as Record<string, string> | undefined)?.['routes.yaml'];
+  if (text === undefined) return [`${at}: has no routes.yaml`];
+  const result = parseRules(text, `${at}/routes.yaml`);
+  if (!result.ok) return result.problems.map((p) => `${at}: routes.yaml ${p.message} (at ${p.path})`);
+  const problems: string[] = [];
+  for (const upstream of result.rules.upstreams.values()) {
+    const url = new URL(upstream.url);
+    const service = services.find(
+      (s) => s.metadata.name === url.hostname && s.metadata.namespace === configMap.metadata.namespace,
+    );
+    const ports = ((service?.spec as { ports?: { port: number }[] } | undefined)?.ports ?? []).map((p) =>
+      String(p.port),
+    );
+    if (!service)
+      problems.push(
+        `${at}: upstream ${upstream.name} points at ${url.host}, but there is no Service ${url.hostname}`,
+      );
+    else if (!ports.includes(url.port))
+      problems.push(
+        `${at}: upstream ${upstream.name} uses port ${url.port}, Service ${url.hostname} exposes ${ports.join(', ')}`,
+      );
+  }
+  return problems;
+}
+
+function networkPolicyProblems(manifests: Manifest[]): string[] {
+  const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
+  const problems: string[] = [];
+  if (
+    !policies.some((p) => {
+      const spec = p.spec as { podSelector?: object; ingress?: unknown[]; policyTypes?: string[] };
+      return (
+        Object.keys(spec.podSelector ?? {}).length === 0 &&
+        !spec.ingress &&
+        spec.policyTypes?.includes('Ingress')
+      );
+    })
+  )
+    problems.push('no default-deny ingress NetworkPolicy');
+  for (const policy of policies) {
+    const spec = policy.spec as {
+      podSelector?: { matchLabels?: Record<string, string> };
+      ingress?: { from?: unknown[] }[];
+    };
+    const open = (spec.ingress ?? []).some((rule) => !rule.from || rule.from.length === 0);
+    if (open && spec.podSelector?.matchLabels?.['app.kubernetes.io/name'] !== 'gateway') {
+      problems.push(
+        `NetworkPolicy ${policy.metadata.name}: admits traffic from anywhere to pods other than the gateway`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Every problem with a rendered overlay, as readable lines; empty when it is sound. */
+export function ruleProblems(manifests: Manifest[], context: RuleContext = {}): string[] {
+  const problems: string[] = [];
+  const byKey = new Map(manifests.map((m) => [key(m.kind, m.metadata.namespace, m.metadata.name), m]));
+  const configMaps = new Map([...byKey].filter(([, m]) => m.kind === 'ConfigMap'));
+  const workloads: Workload[] = [];
+  for (const manifest of manifests) {
+    const template = podTemplateOf(manifest);
+    if (!template) continue;
+    const name = template.metadata?.labels?.['app.kubernetes.io/name'];
+    workloads.push({
+      manifest,
+      template,
+      where: `${manifest.kind} ${manifest.metadata.name}`,
+      deployable: stack.find((d) => d.name === name),
+    });
+  }
+
+  for (const workload of workloads) {
+    const { spec } = workload.template;
+    for (const container of containersOf(spec)) {
+      problems.push(...containerProblems(workload, container));
+      if (!workload.deployable) continue;
+      problems.push(...gracefulStopProblems(workload, container));
+      const env = context.env?.get(workload.deployable.name);
+      if (env) problems.push(...envProblems(workload, container, env, context, configMaps));
+    }
+    if (workload.deployable) problems.push(...scrapeProblems(workload));
+    for (const reference of referencesOf(spec)) {
+      const target = byKey.get(key(reference.kind, workload.manifest.metadata.namespace, reference.name));
+      if (!target) {
+        problems.push(
+          `${workload.where} ${reference.where}: ${reference.kind} ${reference.name} does not exist`,
+        );
+      } else if (reference.key && !(reference.key in ((target.data as object | undefined) ?? {}))) {
+        problems.push(
+          `${workload.where} ${reference.where}: ${reference.kind} ${reference.name} has no key ${reference.key}`,
+        );
+      }
+    }
+  }
+  for (const name of stackNames) {
+    if (!workloads.some((w) => w.deployable?.name === name)) problems.push(`no workload runs ${name}`);
+  }
+
+  const services = manifests.filter((m) => m.kind === 'Service');
+  for (const service of services) {
+    const spec = service.spec as {
+      selector?: Record<string, string>;
+      ports?: { port: number; targetPort?: number | string }[];
+    };
+    const backing = workloads.filter(
+      (w) =>
+        w.manifest.metadata.namespace === service.metadata.namespace &&
+        selects(spec.selector, w.template.metadata?.labels),
+    );
+    if (backing.length === 0) {
+      problems.push(`Service ${service.metadata.name}: its selector matches no pods`);
+      continue;
+    }
+    const ports = backing.flatMap((w) => w.template.spec.containers.flatMap((c) => c.ports ?? []));
+    for (const port of spec.ports ?? []) {
+      const target = port.targetPort ?? port.port;
+      if (!ports.some((p) => p.name === target || p.containerPort === target)) {
+        problems.push(`Service ${service.metadata.name}: targetPort ${target} is not a port of its pods`);
+      }
+    }
+  }
+
+  for (const manifest of manifests) {
+    if (manifest.kind === 'HorizontalPodAutoscaler') {
+      const ref = (manifest.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
+      if (!byKey.has(key(ref.kind, manifest.metadata.namespace, ref.name))) {
+        problems.push(
+          `HorizontalPodAutoscaler ${manifest.metadata.name}: ${ref.kind} ${ref.name} does not exist`,
+        );
+      }
+    }
+    if (manifest.kind === 'PodDisruptionBudget') {
+      const selector = (manifest.spec as { selector?: { matchLabels?: Record<string, string> } }).selector
+        ?.matchLabels;
+      if (!workloads.some((w) => selects(selector, w.template.metadata?.labels))) {
+        problems.push(`PodDisruptionBudget ${manifest.metadata.name}: its selector matches no pods`);
+      }
+    }
+    if (
+      manifest.kind === 'ConfigMap' &&
+      (manifest.data as object | undefined)?.hasOwnProperty('routes.yaml')
+    ) {
+      problems.push(...routingProblems(manifest, services));
+    }
+  }
+  const gateway = workloads.find((w) => w.deployable?.name === 'gateway');
+  if (gateway) {
+    const scaled = manifests.some(
+      (m) =>
+        m.kind === 'HorizontalPodAutoscaler' &&
+        (m.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name ===
+          gateway.manifest.metadata.name,
+    );
+    if (!scaled) problems.push('the gateway has no HorizontalPodAutoscaler');
+    const budgeted = manifests.some(
+      (m) =>
+        m.kind === 'PodDisruptionBudget' &&
+        selects(
+          (m.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels,
+          gateway.template.metadata?.labels,
+        ),
+    );
+    if (!budgeted) problems.push('the gateway has no PodDisruptionBudget');
+  }
+  problems.push(...networkPolicyProblems(manifests));
+  return problems;
+}
