@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { errorBody } from '@fig/common';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Shadowing } from '../shadow/shadowing.ts';
+
+const require = createRequire(import.meta.url);
+const publicFile = (name: string) => new URL(`./public/${name}`, import.meta.url);
+
+// Served from the installed package: the admin port must work on machines without internet.
+const assets: Record<string, { file: URL | string; type: string }> = {
+  'dashboard.js': { file: publicFile('dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  'dashboard.css': { file: publicFile('dashboard.css'), type: 'text/css; charset=utf-8' },
+  'uplot.js': {
+    file: require.resolve('uplot/dist/uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
+  'uplot.css': { file: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
+};
+
+/**
+ * Admin routes for migration insight: `GET /comparisons` (the JSON the dashboard polls),
+ * `DELETE /comparisons/:route` (start a route's evidence afresh, e.g. after a fix), and the
+ * `GET /dashboard` page with its assets.
+ */
+export const dashboardRoutes: FastifyPluginAsync<{ shadowing: Shadowing }> = async (app, { shadowing }) => {
+  const quiet = { logLevel: 'warn' as const };
+  app.get('/comparisons', quiet, async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+    return shadowing.report();
+  });
+  app.delete<{ Params: { route: string } }>(
+    '/comparisons/:route',
+    { schema: { params: { type: 'object', properties: { route: { type: 'string', minLength: 1 } } } } },
+    async (request, reply) => {
+      await shadowing.store.reset(request.params.route);
+      return reply.code(204).send();
+    },
+  );
+  const page = await readFile(publicFile('dashboard.html'));
+  app.get('/dashboard', quiet, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
+  app.get<{ Params: { asset: string } }>('/dashboard/assets/:asset', quiet, async (request, reply) => {
+    const asset = Object.hasOwn(assets, request.params.asset) ? assets[request.params.asset] : undefined;
+    if (!asset) return reply.code(404).send(errorBody('NOT_FOUND', 'no such asset'));
+    return reply
+      .type(asset.type)
+      .header('cache-control', 'public, max-age=300')
+      .send(await readFile(asset.file));
+  });
+};

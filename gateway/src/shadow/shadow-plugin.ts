@@ -1,0 +1,24 @@
+import fp from 'fastify-plugin';
+import type { Shadowing } from './shadowing.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    shadowing: Shadowing;
+  }
+}
+
+/**
+ * Shadow traffic on the edge: a response tap on the proxy copies sampled answers as they
+ * stream; once the client response is done, every answer is counted per side and sampled
+ * requests are sent to the other side and compared.
+ */
+export const shadowPlugin = fp<{ shadowing: Shadowing }>(
+  async (app, { shadowing }) => {
+    app.decorate('shadowing', shadowing);
+    app.responseTaps.push((request, answer) => shadowing.tap(request, answer));
+    app.addHook('preHandler', async (request) => shadowing.started(request));
+    app.addHook('onResponse', async (request) => shadowing.responded(request));
+    app.addHook('onClose', async () => shadowing.close());
+  },
+  { name: 'fig-shadow', dependencies: ['fig-proxy'] },
+);

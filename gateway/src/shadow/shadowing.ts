@@ -1,0 +1,226 @@
+import { Transform, type Readable, pipeline } from 'node:stream';
+import { type CompiledRoute, type CompiledRules, upstreamFor } from '@fig/routing-rules';
+import type { FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { EventLog } from '../dashboard/event-log.ts';
+import { forwardRequestHeaders } from '../proxy/forward-headers.ts';
+import type { UpstreamAnswer } from '../proxy/taps.ts';
+import { BodyCapture } from './capture-body.ts';
+import { type CompareOptions, compareOptions } from './compare-options.ts';
+import { ComparisonRecorder, type Side } from './comparison-recorder.ts';
+import { type RouteDescription, type RouteReport, routeReport } from './comparison-report.ts';
+import { type ComparisonStore, MemoryComparisonStore, storeDefaults } from './comparison-store.ts';
+import { RedisComparisonStore } from './redis-comparison-store.ts';
+import { ShadowDispatcher, type ShadowLimits } from './shadow-dispatcher.ts';
+import { createShadowMetrics } from './shadow-metrics.ts';
+
+export interface ShadowingOptions {
+  registry: Registry;
+  /** The active rules, for the report (each request carries its own snapshot). */
+  rules: () => CompiledRules;
+  events: EventLog;
+  /** False while an upstream cannot take traffic (its breaker is open): no shadows are sent to it. */
+  available?: (upstream: string) => boolean;
+  /** Shares comparisons between gateway instances when set. */
+  redis?: Redis;
+  redisPrefix?: string;
+  limits?: Partial<ShadowLimits>;
+  onError?: (error: unknown) => void;
+}
+
+export interface ComparisonsReport {
+  generatedAt: number;
+  store: 'memory' | 'redis';
+  rulesVersion: string;
+  bucketMs: number;
+  shadow: { inFlight: number; queued: number; limits: ShadowLimits };
+  routes: RouteReport[];
+  events: ReturnType<EventLog['recent']>;
+}
+
+interface Tapped {
+  route: CompiledRoute;
+  rules: CompiledRules;
+  side: Side;
+  origin: string;
+  answer: UpstreamAnswer;
+  startedAt: number;
+  capture?: BodyCapture;
+  complete: boolean;
+}
+
+const otherSide = (side: Side): Side => (side === 'service' ? 'monolith' : 'service');
+const originOf = (rules: CompiledRules, upstream: string) =>
+  rules.upstreams.get(upstream)?.url.replace(/\/$/, '');
+
+/**
+ * Shadow traffic and comparison for the edge: the proxy taps each answer it streams; after
+ * the client has it, a sampled request is sent to the side that did not serve it and the
+ * two answers are compared. Also the source of the admin `/comparisons` report.
+ */
+export class Shadowing {
+  readonly store: ComparisonStore;
+  readonly recorder: ComparisonRecorder;
+  readonly dispatcher: ShadowDispatcher;
+  readonly events: EventLog;
+  readonly #rules: () => CompiledRules;
+  readonly #available?: (upstream: string) => boolean;
+  readonly #tapped = new WeakMap<FastifyRequest, Tapped>();
+  readonly #started = new WeakMap<FastifyRequest, number>();
+  readonly #options = new WeakMap<CompiledRoute, CompareOptions>();
+
+  constructor(options: ShadowingOptions) {
+    const metrics = createShadowMetrics(options.registry);
+    this.store = options.redis
+      ? new RedisComparisonStore({
+          redis: options.redis,
+          prefix: options.redisPrefix,
+          onError: options.onError,
+        })
+      : new MemoryComparisonStore();
+    this.recorder = new ComparisonRecorder(this.store, metrics);
+    this.dispatcher = new ShadowDispatcher(this.recorder, options.limits, (inFlight, queued) => {
+      metrics.inFlight.set(inFlight);
+      metrics.queued.set(queued);
+    });
+    this.events = options.events;
+    this.#rules = options.rules;
+    this.#available = options.available;
+  }
+
+  /** Compiled once per route object: a reload makes new route objects, so options follow it. */
+  compareOptions(route: CompiledRoute): CompareOptions {
+    let options = this.#options.get(route);
+    if (!options) this.#options.set(route, (options = compareOptions(route.compare)));
+    return options;
+  }
+
+  #sampled(request: FastifyRequest, route: CompiledRoute): boolean {
+    if (!route.shadow || route.service === undefined) return false;
+    if (!this.compareOptions(route).methods.includes(request.method)) return false;
+    return Math.random() * 100 < route.shadow;
+  }
+
+  /** Marks when the proxy starts on a request, so latency is the upstream's, not the hooks'. */
+  started(request: FastifyRequest): void {
+    this.#started.set(request, performance.now());
+  }
+
+  /**
+   * A response tap for the proxy (`request.fig.backend` says who answered). Returns the body
+   * to send on: the same stream, or — for a request sampled for shadowing — a pass-through
+   * that keeps a capped copy as it streams, so the client never waits for the capture.
+   */
+  tap(request: FastifyRequest, answer: UpstreamAnswer): Readable {
+    const { route, rules, backend } = request.fig;
+    if (!backend) return answer.stream;
+    const tapped: Tapped = {
+      route,
+      rules,
+      side: backend.side,
+      origin: backend.url,
+      answer,
+      startedAt: this.#started.get(request) ?? performance.now(),
+      complete: false,
+    };
+    this.#tapped.set(request, tapped);
+    if (!this.#sampled(request, route)) return answer.stream;
+    const capture = new BodyCapture(this.dispatcher.limits.maxBodyBytes);
+    tapped.capture = capture;
+    const copy = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        capture.push(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        tapped.complete = true;
+        done();
+      },
+    });
+    return pipeline(answer.stream, copy, () => {});
+  }
+
+  /** After the client has the whole answer: count it, and send the shadow if it was sampled. */
+  responded(request: FastifyRequest): void {
+    const tapped = this.#tapped.get(request);
+    if (!tapped) return;
+    const { route, rules, side, answer, capture } = tapped;
+    const ms = performance.now() - tapped.startedAt;
+    this.recorder.traffic(route.name, side, answer.statusCode, ms);
+    if (!capture) return;
+    if (!tapped.complete) return this.recorder.dropped(route.name, 'client_aborted');
+    const target = otherSide(side);
+    const targetUpstream = upstreamFor(route, target);
+    const targetOrigin = originOf(rules, targetUpstream);
+    if (!targetOrigin) return;
+    if (this.#available && !this.#available(targetUpstream)) {
+      return this.recorder.dropped(route.name, 'target_unavailable');
+    }
+    const body = request.body;
+    const requestBody = Buffer.isBuffer(body) ? body : undefined;
+    // A body too large to buffer streamed straight to the serving side: there is no copy to send.
+    if (requestBody === undefined && body !== undefined && body !== null) {
+      return this.recorder.dropped(route.name, 'body_unavailable');
+    }
+    const headers = forwardRequestHeaders(request, { ...request.headers });
+    // Off the response path: the client's socket is already done with.
+    setImmediate(() =>
+      this.dispatcher.submit({
+        route: route.name,
+        options: this.compareOptions(route),
+        method: request.method,
+        url: request.url,
+        headers: headers as Record<string, string | string[] | undefined>,
+        body: requestBody,
+        primary: {
+          side,
+          origin: tapped.origin.replace(/\/$/, ''),
+          ms,
+          response: {
+            status: answer.statusCode,
+            headers: answer.headers,
+            body: capture.body(),
+            truncated: capture.truncated,
+          },
+        },
+        target: { side: target, origin: targetOrigin },
+      }),
+    );
+  }
+
+  async report(): Promise<ComparisonsReport> {
+    const rules = this.#rules();
+    const states = await this.store.snapshot();
+    const routes = rules.routes.map((route) => {
+      const description: RouteDescription = {
+        name: route.name,
+        path: route.path,
+        service: route.service,
+        upstream: route.upstream,
+        percent: route.percent,
+        shadow: route.shadow ?? 0,
+        options: this.compareOptions(route),
+      };
+      return routeReport(description, states.get(route.name));
+    });
+    return {
+      generatedAt: Date.now(),
+      store: this.store.kind,
+      rulesVersion: rules.version,
+      bucketMs: storeDefaults.bucketMs,
+      shadow: {
+        inFlight: this.dispatcher.inFlight,
+        queued: this.dispatcher.queued,
+        limits: this.dispatcher.limits,
+      },
+      routes,
+      events: this.events.recent(),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+    await this.store.close();
+  }
+}
