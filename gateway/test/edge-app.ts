@@ -1,13 +1,14 @@
 import { createServer } from '@fig/common';
 import { parseRules } from '@fig/routing-rules';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Authenticator } from '../src/auth/authenticator.ts';
 import { authPlugin } from '../src/plugins/auth.ts';
+import { hardeningPlugin } from '../src/plugins/hardening.ts';
 import { rateLimitPlugin, type RateLimitPluginOptions } from '../src/plugins/rate-limit.ts';
 
 /**
- * The edge's onRequest chain (context -> rate limit -> auth) in front of a handler that
- * echoes what it learnt, for testing the plugins without the proxy.
+ * The edge's onRequest chain (context -> hardening -> rate limit -> auth) in front of a handler
+ * that echoes what it learnt, for testing the plugins without the proxy.
  */
 export async function edgeApp(
   rulesText: string,
@@ -15,6 +16,7 @@ export async function edgeApp(
     authenticator?: Authenticator;
     rateLimit?: RateLimitPluginOptions;
     trustProxy?: boolean | string;
+    server?: FastifyServerOptions;
   } = {},
 ): Promise<FastifyInstance> {
   const parsed = parseRules(rulesText);
@@ -23,13 +25,14 @@ export async function edgeApp(
   const app = createServer({
     service: 'gateway',
     logLevel: 'silent',
-    fastify: { trustProxy: options.trustProxy ?? false },
+    fastify: { trustProxy: options.trustProxy ?? false, ...options.server },
   });
   app.decorateRequest('fig');
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0];
     request.fig = { path, rules, route: rules.match(request.method, path), scopes: [], clientIp: request.ip };
   });
+  await app.register(hardeningPlugin);
   await app.register(rateLimitPlugin, {
     knownSubject: options.authenticator && ((token) => options.authenticator!.knownSubject(token)),
     ...options.rateLimit,
@@ -37,6 +40,7 @@ export async function edgeApp(
   if (options.authenticator) await app.register(authPlugin, { authenticator: options.authenticator });
   app.all('/*', async (request) => ({
     route: request.fig.route.name,
+    bodyBytes: typeof request.body === 'string' ? request.body.length : null,
     subject: request.fig.subject ?? null,
     scopes: request.fig.scopes,
     clientIp: request.fig.clientIp,

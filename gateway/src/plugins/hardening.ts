@@ -1,0 +1,61 @@
+import { errorBody } from '@fig/common';
+import createError from '@fastify/error';
+import fp from 'fastify-plugin';
+import { Transform } from 'node:stream';
+import { securityHeaders } from '../hardening/security-headers.ts';
+
+const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger than %s bytes', 413);
+
+/**
+ * Refusals that need the matched route or the raw request: no Host or a second one (two
+ * components could each believe a different Host), bodies over the route's `bodyLimit`
+ * (by Content-Length up front, by counting when the body is chunked), and security headers on
+ * every response the gateway makes itself. Node enforces header size and timeouts
+ * (hardening/server-options.ts).
+ */
+export const hardeningPlugin = fp(
+  async (app) => {
+    app.addHook('onRequest', async (request, reply) => {
+      let hosts = 0;
+      const raw = request.raw.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') hosts += 1;
+      if (hosts !== 1) {
+        return reply
+          .code(400)
+          .send(errorBody('GW_ERR_BAD_HOST', 'exactly one Host header is required', request.id));
+      }
+      const limit = request.fig.route.bodyLimit;
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > limit) {
+        return reply
+          .code(413)
+          .header('connection', 'close')
+          .send(errorBody('GW_ERR_BODY_TOO_LARGE', `request body larger than ${limit} bytes`, request.id));
+      }
+    });
+
+    // A chunked body has no declared length: count it as it streams past.
+    app.addHook('preParsing', async (request, _reply, payload) => {
+      if (request.headers['content-length'] !== undefined) return payload;
+      const limit = request.fig.route.bodyLimit;
+      let seen = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          seen += chunk.length;
+          done(seen > limit ? new BodyTooLarge(limit) : null, chunk);
+        },
+      });
+      payload.on('error', (error) => counted.destroy(error));
+      return payload.pipe(counted);
+    });
+
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (reply.hasHeader('x-served-by')) return payload;
+      for (const [name, value] of Object.entries(securityHeaders)) {
+        if (!reply.hasHeader(name)) reply.header(name, value);
+      }
+      return payload;
+    });
+  },
+  { name: 'fig-hardening' },
+);
