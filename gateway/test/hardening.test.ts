@@ -108,10 +108,10 @@ describe('a hardened listener', () => {
 
   it('applies the route body limit by Content-Length and while counting a chunked body', async () => {
     const small = await fetch(`http://127.0.0.1:${port}/uploads`, { method: 'POST', body: 'x'.repeat(900) });
-    expect((await small.json()).bodyBytes).toBe(900);
+    expect(((await small.json()) as { bodyBytes: number }).bodyBytes).toBe(900);
     const declared = await fetch(`http://127.0.0.1:${port}/other`, { method: 'POST', body: 'x'.repeat(65) });
     expect(declared.status).toBe(413);
-    expect((await declared.json()).error.code).toBe('GW_ERR_BODY_TOO_LARGE');
+    expect(((await declared.json()) as { error: { code: string } }).error.code).toBe('GW_ERR_BODY_TOO_LARGE');
     const chunked = await rawExchange(port, [
       'POST /other HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
       `28\r\n${'y'.repeat(40)}\r\n`,
