@@ -1,0 +1,42 @@
+import { jsonRequest, type JsonRequestOptions } from '@fig/common/testing/json-request';
+import { buildApp, type MonolithOptions } from '../../src/app.ts';
+
+export const address = {
+  name: 'Alice Archer',
+  line1: '1 Main St',
+  city: 'Ghent',
+  postal_code: '9000',
+  country: 'BE',
+};
+
+/**
+ * The monolith on a real socket (port 0), with no legacy latency, and a small client for it.
+ * In-memory by default; pass `dataDir` for persistence tests.
+ */
+export async function startMonolith(options: Partial<MonolithOptions> = {}) {
+  const app = await buildApp({ dataDir: ':memory:', logLevel: 'silent', ...options });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const call = <T = any>(path: string, init: JsonRequestOptions = {}) => jsonRequest<T>(url + path, init);
+  return {
+    app,
+    url,
+    call,
+    close: () => app.close(),
+    async login(username = 'alice', password = 'password'): Promise<string> {
+      const response = await call('/auth/login', { body: { username, password } });
+      if (response.status !== 200) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
+      return response.body.access_token;
+    },
+    /** A new cart for the token's user holding the given items. */
+    async cartWith(token: string, items: { sku: string; quantity: number }[]): Promise<string> {
+      const cart = await call('/api/carts', { method: 'POST', token });
+      for (const item of items) {
+        const added = await call(`/api/carts/${cart.body.cart_id}/items`, { body: item, token });
+        if (added.status !== 200) throw new Error(`add to cart failed: ${JSON.stringify(added.body)}`);
+      }
+      return cart.body.cart_id;
+    },
+  };
+}
+
+export type Monolith = Awaited<ReturnType<typeof startMonolith>>;
