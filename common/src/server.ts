@@ -13,6 +13,8 @@ export interface ServerOptions {
   healthRoutes?: boolean;
   /** false for a second server sharing another's observability (an admin port), so requests are counted once. */
   requestMetrics?: boolean;
+  /** Put the request id into error bodies (the edge, whose errors clients quote in support). */
+  errorRequestIds?: boolean;
   fastify?: FastifyServerOptions;
 }
 
@@ -32,7 +34,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorate('observability', observability);
-  installErrorHandlers(app);
+  installErrorHandlers(app, { includeRequestId: options.errorRequestIds });
   if (options.requestMetrics !== false) app.register(requestMetrics, { observability });
   if (options.healthRoutes !== false) app.register(healthRoutes, { observability });
   return app;

@@ -1,16 +1,85 @@
 import { createServer } from '@fig/common';
 import type { FastifyInstance } from 'fastify';
+import { type GatewayConfig, trustProxyOption } from './config.ts';
+import { createAuthenticator, serverLimits } from './edge-config.ts';
+import { hardenedServerOptions } from './hardening/server-options.ts';
+import { createGatewayMetrics } from './metrics.ts';
+import { adminAuthPlugin } from './plugins/admin-auth.ts';
+import { adminRulesPlugin } from './plugins/admin-rules.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { edgeContextPlugin } from './plugins/edge-context.ts';
+import { hardeningPlugin } from './plugins/hardening.ts';
+import { proxyPlugin } from './plugins/proxy.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { createRateLimitRedis } from './rate-limit/redis-client.ts';
+import { createRulesSource } from './rules-source.ts';
+import { UpstreamBreakers } from './upstreams/breakers.ts';
+import { UpstreamPools } from './upstreams/pools.ts';
 
-export function buildApp(options: { logLevel?: string } = {}): {
+export interface Gateway {
+  /** The public edge (PORT). */
   app: FastifyInstance;
+  /** Operations (ADMIN_PORT): health, metrics, rules — register further admin routes here. */
   admin: FastifyInstance;
-} {
-  const app = createServer({ service: 'gateway', logLevel: options.logLevel, healthRoutes: false });
+}
+
+/**
+ * The edge as a set of plugins, in the order a request meets them: edge context (normalised
+ * path, rules snapshot, route) -> hardening -> rate limit -> auth -> proxy. Throws
+ * RulesError when the rules file is invalid at start.
+ */
+export function buildApp(config: GatewayConfig): Gateway {
+  const app = createServer({
+    service: 'gateway',
+    logLevel: config.LOG_LEVEL,
+    healthRoutes: false,
+    // gateway_requests_total and its histogram count every request, by route and backend.
+    requestMetrics: false,
+    errorRequestIds: true,
+    fastify: {
+      // Fastify also takes a hop count, which its types leave out.
+      trustProxy: trustProxyOption(config.TRUST_PROXY) as boolean | string[],
+      ...hardenedServerOptions(serverLimits(config)),
+    },
+  });
   const admin = createServer({
     service: 'gateway-admin',
-    logLevel: options.logLevel,
+    logLevel: config.LOG_LEVEL,
     observability: app.observability,
     requestMetrics: false,
   });
+
+  const metrics = createGatewayMetrics(app.observability.registry);
+  const rules = createRulesSource(config.ROUTING_RULES, app.log, metrics);
+  const pools = new UpstreamPools(rules.current());
+  const breakers = new UpstreamBreakers(rules.current(), metrics);
+  rules.onSwap((next) => {
+    pools.reconcile(next);
+    breakers.reconcile(next);
+  });
+  const authenticator = createAuthenticator(config);
+  const redis = config.REDIS_URL
+    ? createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS })
+    : undefined;
+
+  app.register(edgeContextPlugin, { rules });
+  app.register(hardeningPlugin);
+  app.register(rateLimitPlugin, {
+    redis,
+    failClosed: config.RATE_LIMIT_FAIL_CLOSED,
+    knownSubject: (token) => authenticator.knownSubject(token),
+  });
+  app.register(authPlugin, { authenticator });
+  app.register(proxyPlugin, { pools, breakers, metrics, forceBackendScope: config.FORCE_BACKEND_SCOPE });
+  app.addHook('onClose', async () => {
+    rules.close();
+    breakers.close();
+    await pools.close();
+    redis?.disconnect();
+  });
+
+  app.observability.readiness.set('rules', () => rules.current().upstreams.has('monolith'));
+  admin.register(adminAuthPlugin, { token: config.ADMIN_TOKEN });
+  admin.register(adminRulesPlugin, { rules, breakers, pools });
   return { app, admin };
 }

@@ -1,11 +1,11 @@
-import type { CompiledRoute, CompiledRules } from '@fig/routing-rules';
+import type { CompiledRoute, CompiledRules, Side } from '@fig/routing-rules';
 
 /**
  * What the edge knows about a request, built up by the onRequest hooks in order:
  * normalise path -> match route -> rate limit -> auth. The proxy handler and shadowing read it.
  */
 export interface EdgeContext {
-  /** The normalised path routes are matched on. */
+  /** The normalised path routes are matched on and the upstream receives. */
   path: string;
   /** The rules snapshot the request started with; a reload mid-request does not change it. */
   rules: CompiledRules;
@@ -17,7 +17,12 @@ export interface EdgeContext {
   scopes: string[];
   /** The client address, trusting forwarded headers only per TRUST_PROXY. */
   clientIp: string;
+  /** Where the proxy sent the request (set once it has chosen; changes on fallback). */
+  backend?: { side: Side; upstream: string; url: string; forced: boolean; fallback?: FailureReason };
 }
+
+/** Why the monolith served a request meant for a service. */
+export type FailureReason = 'breaker_open' | 'connect' | 'reset' | 'timeout';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,18 +1,17 @@
-import { type CommonEnv, envSchema, loadConfigOrExit, serve } from '@fig/common';
-import { buildApp } from './app.ts';
+import { loadConfigOrExit, serve } from '@fig/common';
+import { RulesError } from '@fig/routing-rules';
+import { buildApp, type Gateway } from './app.ts';
+import { type GatewayConfig, gatewayEnvSchema } from './config.ts';
 
-interface GatewayEnv extends CommonEnv {
-  ADMIN_PORT: number;
-  ADMIN_HOST: string;
+const config = loadConfigOrExit<GatewayConfig>('gateway', gatewayEnvSchema);
+let gateway: Gateway;
+try {
+  gateway = buildApp(config);
+} catch (error) {
+  if (!(error instanceof RulesError)) throw error;
+  process.stderr.write(`gateway: ${error.message}\n`);
+  process.exit(78); // EX_CONFIG
 }
-
-const config = loadConfigOrExit<GatewayEnv>(
-  'gateway',
-  envSchema(8080, {
-    ADMIN_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 9901 },
-    ADMIN_HOST: { type: 'string', default: '127.0.0.1' },
-  }),
-);
-const { app, admin } = buildApp({ logLevel: config.LOG_LEVEL });
+const { app, admin } = gateway;
 await serve(admin, { port: config.ADMIN_PORT, host: config.ADMIN_HOST });
-await serve(app, { port: config.PORT, host: config.HOST });
+await serve(app, { port: config.PORT, host: config.HOST, onClose: () => admin.close() });

@@ -1,0 +1,49 @@
+import { type CommonEnv, envSchema } from '@fig/common';
+import { fileURLToPath } from 'node:url';
+import { type EdgeEnv, edgeEnvProperties } from './edge-config.ts';
+
+export interface GatewayConfig extends CommonEnv, EdgeEnv {
+  ADMIN_PORT: number;
+  ADMIN_HOST: string;
+  ADMIN_TOKEN?: string;
+  ROUTING_RULES: string;
+  REDIS_URL?: string;
+  AUTH_JWKS_URL: string;
+  AUTH_ISSUER?: string;
+  AUTH_AUDIENCE?: string;
+  TRUST_PROXY: string;
+  /** The token scope that lets a caller force a backend with `x-fig-backend`. */
+  FORCE_BACKEND_SCOPE: string;
+}
+
+export const defaultRulesPath = fileURLToPath(new URL('../../routing-rules/routes.yaml', import.meta.url));
+
+export const gatewayEnvSchema = envSchema(8080, {
+  ADMIN_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 9901 },
+  ADMIN_HOST: { type: 'string', default: '127.0.0.1' },
+  ADMIN_TOKEN: { type: 'string', minLength: 16 },
+  ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRulesPath },
+  REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+  AUTH_JWKS_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000/.well-known/jwks.json' },
+  AUTH_ISSUER: { type: 'string', minLength: 1 },
+  AUTH_AUDIENCE: { type: 'string', minLength: 1 },
+  TRUST_PROXY: {
+    type: 'string',
+    pattern: '^(true|false|[0-9]+|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*|loopback|linklocal|uniquelocal)$',
+    default: 'false',
+  },
+  FORCE_BACKEND_SCOPE: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', default: 'fig:route-override' },
+  ...edgeEnvProperties,
+});
+
+/**
+ * Fastify's `trustProxy` from TRUST_PROXY: `false` (default: forwarded headers from clients
+ * are ignored), `true` (trust every hop — only behind a proxy that overwrites them), a hop
+ * count, or addresses/CIDRs of the trusted proxies.
+ */
+export function trustProxyOption(value: string): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^[0-9]+$/.test(value)) return Number(value);
+  return value.split(',');
+}

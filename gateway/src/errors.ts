@@ -1,0 +1,21 @@
+import createError from '@fastify/error';
+
+// The gateway's own errors (responses it makes rather than proxies), documented in README.md.
+export const UpstreamUnavailable = createError(
+  'GW_ERR_UPSTREAM_UNAVAILABLE',
+  'upstream %s is unavailable, retry later',
+  503,
+);
+export const UpstreamTimeout = createError(
+  'GW_ERR_UPSTREAM_TIMEOUT',
+  'upstream %s did not answer in time',
+  504,
+);
+export const BadGateway = createError('GW_ERR_BAD_GATEWAY', 'upstream %s failed while answering', 502);
+export const BadPath = createError('GW_ERR_BAD_PATH', 'request path rejected: %s', 400);
+export const BadForcedBackend = createError(
+  'GW_ERR_FORCED_BACKEND_INVALID',
+  "x-fig-backend must name one of this route's backends: %s",
+  400,
+);
+export const AdminUnauthorized = createError('GW_ERR_ADMIN_UNAUTHORIZED', 'admin token required', 401);

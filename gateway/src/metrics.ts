@@ -1,0 +1,59 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The gateway's own Prometheus metrics, on the registry the admin port serves. */
+export function createGatewayMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    requests: new Counter({
+      name: 'gateway_requests_total',
+      help: 'Proxied requests by route, backend (upstream that answered) and status',
+      labelNames: ['route', 'backend', 'status'],
+      registers,
+    }),
+    duration: new Histogram({
+      name: 'gateway_request_duration_seconds',
+      help: 'Time from request to the upstream response headers, by route and backend',
+      labelNames: ['route', 'backend'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    fallbacks: new Counter({
+      name: 'gateway_fallbacks_total',
+      help: 'Requests the monolith served because the chosen service could not, by route, service and reason',
+      labelNames: ['route', 'service', 'reason'],
+      registers,
+    }),
+    retries: new Counter({
+      name: 'gateway_upstream_retries_total',
+      help: 'Upstream attempts repeated after a failure that made them safe to repeat',
+      labelNames: ['upstream'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'gateway_upstream_errors_total',
+      help: 'Failed upstream attempts by upstream and kind',
+      labelNames: ['upstream', 'kind'],
+      registers,
+    }),
+    breakerState: new Gauge({
+      name: 'gateway_breaker_state',
+      help: 'Circuit breaker per upstream: 0 closed, 1 half-open, 2 open',
+      labelNames: ['upstream'],
+      registers,
+    }),
+    reloads: new Counter({
+      name: 'gateway_rules_reloads_total',
+      help: 'Routing rules reloads by result (ok: swapped in, error: rejected, old rules kept)',
+      labelNames: ['result'],
+      registers,
+    }),
+    rulesInfo: new Gauge({
+      name: 'gateway_rules_info',
+      help: 'The active routing rules version (value 1)',
+      labelNames: ['version'],
+      registers,
+    }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

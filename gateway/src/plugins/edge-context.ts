@@ -1,0 +1,27 @@
+import { normalisePath } from '@fig/routing-rules';
+import fp from 'fastify-plugin';
+import { BadPath } from '../errors.ts';
+import type { RulesSource } from '../rules-source.ts';
+
+/**
+ * First onRequest step: normalise the path once (routing, auth and the upstream all see the
+ * same spelling), take the rules snapshot this request keeps to the end, match the route.
+ */
+export const edgeContextPlugin = fp<{ rules: RulesSource }>(
+  async (app, { rules }) => {
+    app.decorateRequest('fig', null as never);
+    app.addHook('onRequest', async (request) => {
+      const normalised = normalisePath(request.url);
+      if (!normalised.ok) throw new BadPath(normalised.reason);
+      const snapshot = rules.current();
+      request.fig = {
+        path: normalised.path,
+        rules: snapshot,
+        route: snapshot.match(request.method, normalised.path),
+        scopes: [],
+        clientIp: request.ip,
+      };
+    });
+  },
+  { name: 'fig-edge-context' },
+);

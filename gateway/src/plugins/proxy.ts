@@ -1,0 +1,185 @@
+import replyFrom from '@fastify/reply-from';
+import { errorBody } from '@fig/common';
+import { type CompiledUpstream, chooseBackend, type Side, upstreamFor } from '@fig/routing-rules';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { FailureReason } from '../context.ts';
+import { BadForcedBackend, BadGateway, UpstreamTimeout, UpstreamUnavailable } from '../errors.ts';
+import type { GatewayMetrics } from '../metrics.ts';
+import { acceptAnyBody } from '../proxy/body.ts';
+import {
+  classifyFailure,
+  type FailureKind,
+  isIdempotent,
+  isSafe,
+  nothingSent,
+  retryDelayMs,
+  UpstreamStatusError,
+} from '../proxy/failure.ts';
+import { forwardOnce } from '../proxy/forward.ts';
+import type { ResponseTap, UpstreamAnswer } from '../proxy/taps.ts';
+import type { UpstreamBreakers } from '../upstreams/breakers.ts';
+import type { UpstreamPools } from '../upstreams/pools.ts';
+
+export interface ProxyPluginOptions {
+  pools: UpstreamPools;
+  breakers: UpstreamBreakers;
+  metrics: GatewayMetrics;
+  /** The token scope that lets a caller pick the backend with `x-fig-backend`. */
+  forceBackendScope: string;
+}
+
+const forceHeader = 'x-fig-backend';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The side an authorised `x-fig-backend` asks for; undefined when absent or not authorised. */
+function forcedSide(request: FastifyRequest, scope: string): Side | undefined {
+  const wanted = request.headers[forceHeader];
+  if (typeof wanted !== 'string' || !request.fig.scopes.includes(scope)) return undefined;
+  const { route } = request.fig;
+  if (route.service !== undefined && wanted === route.service) return 'service';
+  if (wanted === upstreamFor(route, 'monolith')) return 'monolith';
+  throw new BadForcedBackend([route.service, upstreamFor(route, 'monolith')].filter(Boolean).join(', '));
+}
+
+/**
+ * The catch-all handler: choose the backend (sticky split, or an authorised forced one),
+ * forward through that upstream's breaker, and when a service cannot answer let the monolith
+ * serve instead — any method when nothing reached the service, safe methods otherwise.
+ */
+export const proxyPlugin = fp<ProxyPluginOptions>(
+  async (app, { pools, breakers, metrics, forceBackendScope }) => {
+    await app.register(replyFrom, {
+      undici: pools as never,
+      disableRequestLogging: true,
+      // Retries are decided here, per upstream and failure kind.
+      retryMethods: [],
+    });
+    acceptAnyBody(app);
+    app.decorate('responseTaps', [] as ResponseTap[]);
+
+    const send = (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAnswer) => {
+      let stream = answer.stream;
+      for (const tap of app.responseTaps) stream = tap(request, { ...answer, stream });
+      return reply.send(stream);
+    };
+
+    const attempt = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      upstream: CompiledUpstream,
+      side: Side,
+    ) => {
+      const backend = request.fig.backend;
+      request.fig.backend = {
+        side,
+        upstream: upstream.name,
+        url: upstream.url,
+        forced: backend?.forced ?? false,
+        fallback: backend?.fallback,
+      };
+      return breakers.fire(upstream.name, () => forwardOnce(request, reply, upstream));
+    };
+
+    const replayable = (request: FastifyRequest) =>
+      request.body === undefined || Buffer.isBuffer(request.body);
+
+    /** The last stop: this upstream answers, after bounded retries where repeating is safe. */
+    const finalAttempt = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      upstream: CompiledUpstream,
+      side: Side,
+    ) => {
+      for (let retry = 0; ; retry++) {
+        try {
+          return send(request, reply, await attempt(request, reply, upstream, side));
+        } catch (error) {
+          const kind = classifyFailure(error);
+          if (kind === 'status')
+            return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);
+          metrics.errors.inc({ upstream: upstream.name, kind });
+          const repeatable =
+            kind !== 'breaker_open' &&
+            replayable(request) &&
+            (nothingSent(kind) || (kind === 'reset' && isIdempotent(request.method)));
+          if (!repeatable || retry >= upstream.retries || reply.sent)
+            return failed(request, reply, upstream, kind, error);
+          metrics.retries.inc({ upstream: upstream.name });
+          await sleep(retryDelayMs(retry));
+        }
+      }
+    };
+
+    const failed = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      upstream: CompiledUpstream,
+      kind: FailureKind,
+      error: unknown,
+    ) => {
+      if (reply.sent) return reply;
+      request.log.warn({ err: error, upstream: upstream.name, kind }, 'upstream failed');
+      const failure =
+        kind === 'timeout'
+          ? new UpstreamTimeout(upstream.name)
+          : kind === 'reset' || kind === 'other'
+            ? new BadGateway(upstream.name)
+            : new UpstreamUnavailable(upstream.name);
+      if (failure.statusCode === 503) reply.header('retry-after', '5');
+      reply.header('x-served-by', 'gateway');
+      return reply
+        .code(failure.statusCode!)
+        .type('application/json')
+        .send(errorBody(failure.code, failure.message, request.id));
+    };
+
+    app.all('/*', async (request, reply) => {
+      const { route, rules } = request.fig;
+      const forced = forcedSide(request, forceBackendScope);
+      const side =
+        forced ??
+        chooseBackend(route, {
+          subject: request.fig.subject,
+          ip: request.fig.clientIp,
+          headers: request.headers,
+        });
+      const primary = rules.upstreams.get(upstreamFor(route, 'monolith'))!;
+      if (forced) request.fig.backend = { side, upstream: '', url: '', forced: true };
+      if (side === 'monolith' || forced) {
+        return finalAttempt(
+          request,
+          reply,
+          side === 'service' ? rules.upstreams.get(route.service!)! : primary,
+          side,
+        );
+      }
+      const service = rules.upstreams.get(route.service!)!;
+      try {
+        return send(request, reply, await attempt(request, reply, service, 'service'));
+      } catch (error) {
+        const kind = classifyFailure(error);
+        if (kind === 'status')
+          return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);
+        metrics.errors.inc({ upstream: service.name, kind });
+        const canFallBack =
+          !reply.sent &&
+          replayable(request) &&
+          (nothingSent(kind) || (isSafe(request.method) && (kind === 'reset' || kind === 'timeout')));
+        if (!canFallBack) return failed(request, reply, service, kind, error);
+        metrics.fallbacks.inc({ route: route.name, service: service.name, reason: kind });
+        request.fig.backend = { ...request.fig.backend!, fallback: kind as FailureReason };
+        return finalAttempt(request, reply, primary, 'monolith');
+      }
+    });
+
+    app.addHook('onResponse', async (request, reply) => {
+      const backend = request.fig?.backend;
+      if (!backend) return;
+      const route = request.fig.route.name;
+      metrics.requests.inc({ route, backend: backend.upstream, status: reply.statusCode });
+      metrics.duration.observe({ route, backend: backend.upstream }, reply.elapsedTime / 1000);
+    });
+  },
+  { name: 'fig-proxy', dependencies: ['fig-edge-context'] },
+);

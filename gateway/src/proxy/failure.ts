@@ -1,0 +1,69 @@
+/** How an upstream attempt failed, which decides whether it may be repeated or redirected. */
+export type FailureKind =
+  | 'breaker_open' // refused locally, nothing sent
+  | 'connect' // no connection: refused, unreachable, connect timeout; nothing sent
+  | 'reset' // the connection broke mid-exchange; the upstream may have acted
+  | 'timeout' // no response headers in time; the upstream may have acted
+  | 'status' // the upstream answered 5xx
+  | 'other';
+
+const connectCodes = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const resetCodes = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'FST_REPLY_FROM_ECONNRESET',
+]);
+const timeoutCodes = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'FST_REPLY_FROM_GATEWAY_TIMEOUT',
+]);
+
+export function classifyFailure(error: unknown): FailureKind {
+  if (error instanceof UpstreamStatusError) return 'status';
+  // reply-from wraps the undici error; the cause carries the precise code.
+  const { code, cause } = error as { code?: string; cause?: { code?: string } };
+  const precise = cause?.code ?? code;
+  if (precise === 'EOPENBREAKER' || code === 'EOPENBREAKER') return 'breaker_open';
+  if (precise !== undefined && connectCodes.has(precise)) return 'connect';
+  if (precise !== undefined && timeoutCodes.has(precise)) return 'timeout';
+  if ((precise !== undefined && resetCodes.has(precise)) || (code !== undefined && resetCodes.has(code)))
+    return 'reset';
+  return 'other';
+}
+
+/** Nothing reached the upstream, so any request may go elsewhere or be repeated. */
+export function nothingSent(kind: FailureKind): boolean {
+  return kind === 'breaker_open' || kind === 'connect';
+}
+
+const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const safe = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
+
+export const isIdempotent = (method: string) => idempotent.has(method);
+export const isSafe = (method: string) => safe.has(method);
+
+/** Full jitter on a small exponential base: spreads retries from many clients. */
+export function retryDelayMs(attempt: number): number {
+  return Math.random() * Math.min(200, 20 * 2 ** attempt);
+}
+
+/** A 5xx answer: a failure for the breaker, yet still the answer the client gets. */
+export class UpstreamStatusError extends Error {
+  readonly statusCode: number;
+  readonly response: unknown;
+  constructor(statusCode: number, response: unknown) {
+    super(`upstream answered ${statusCode}`);
+    this.statusCode = statusCode;
+    this.response = response;
+  }
+}
