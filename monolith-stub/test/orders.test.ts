@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, type Monolith, startMonolith } from './support/start-monolith.ts';
+
+const placedElsewhere = {
+  user_id: 'usr_bob',
+  status: 'confirmed',
+  total_cents: 1398,
+  currency: 'EUR',
+  items: [{ sku: 'SKU-0007', quantity: 2, unit_price_cents: 699 }],
+  payment_id: 'pay_from_the_payment_service',
+  shipping_address: address,
+  created_at: '2026-01-02T03:04:05.000Z',
+};
+
+describe('orders', () => {
+  let monolith: Monolith;
+  let bob: string;
+  beforeAll(async () => {
+    monolith = await startMonolith();
+    bob = await monolith.login('bob');
+  });
+  afterAll(() => monolith.close());
+
+  it('records orders placed by the checkout service so the user sees them here', async () => {
+    const recorded = await monolith.call('/internal/orders/ord_svc_1', {
+      method: 'PUT',
+      body: placedElsewhere,
+    });
+    expect(recorded.status).toBe(201);
+    expect(recorded.body).toEqual({ order_id: 'ord_svc_1', ...placedElsewhere });
+
+    const again = await monolith.call('/internal/orders/ord_svc_1', {
+      method: 'PUT',
+      body: { ...placedElsewhere, status: 'refunded' },
+    });
+    expect(again.status).toBe(200);
+
+    const list = await monolith.call('/api/orders', { token: bob });
+    expect(list.body.items).toEqual([{ order_id: 'ord_svc_1', ...placedElsewhere, status: 'refunded' }]);
+    expect((await monolith.call('/api/orders/ord_svc_1', { token: bob })).body.status).toBe('refunded');
+  });
+
+  it("hides other users' orders and unknown ones behind 404, and needs a user", async () => {
+    await monolith.call('/internal/orders/ord_svc_2', { method: 'PUT', body: placedElsewhere });
+    const alice = await monolith.login('alice');
+    expect((await monolith.call('/api/orders/ord_svc_2', { token: alice })).status).toBe(404);
+    expect((await monolith.call('/api/orders', { token: alice })).body.items).toEqual([]);
+    expect((await monolith.call('/api/orders/ord_nope', { token: bob })).body.error.code).toBe(
+      'ORDER_NOT_FOUND',
+    );
+    expect((await monolith.call('/api/orders')).status).toBe(401);
+  });
+
+  it('trusts x-user-id set by the gateway', async () => {
+    const list = await monolith.call('/api/orders', { headers: { 'x-user-id': 'usr_bob' } });
+    expect(list.body.items.length).toBeGreaterThan(0);
+    expect((await monolith.call('/api/users/me', { headers: { 'x-user-id': 'usr_carol' } })).status).toBe(
+      404,
+    );
+    expect((await monolith.call('/api/users/me', { headers: { 'x-user-id': 'bad id!' } })).status).toBe(400);
+  });
+
+  it.each([
+    ['a missing user', { ...placedElsewhere, user_id: undefined }],
+    ['an unknown status', { ...placedElsewhere, status: 'lost' }],
+    ['no items', { ...placedElsewhere, items: [] }],
+    [
+      'a negative quantity',
+      { ...placedElsewhere, items: [{ sku: 'SKU-0007', quantity: -2, unit_price_cents: 1 }] },
+    ],
+    ['an unknown field', { ...placedElsewhere, notes: 'x' }],
+  ])('refuses to record an order with %s', async (_name, body) => {
+    const response = await monolith.call('/internal/orders/ord_bad', { method: 'PUT', body });
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('internal endpoints with INTERNAL_TOKEN', () => {
+  let monolith: Monolith;
+  const internalToken = 'a-long-internal-secret';
+  beforeAll(async () => {
+    monolith = await startMonolith({ internalToken });
+  });
+  afterAll(() => monolith.close());
+
+  it('need the token in x-internal-token', async () => {
+    const put = (headers: Record<string, string>) =>
+      monolith.call('/internal/orders/ord_t', { method: 'PUT', body: placedElsewhere, headers });
+    const refused = await put({});
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await put({ 'x-internal-token': 'wrong' })).status).toBe(403);
+    expect((await put({ 'x-internal-token': internalToken })).status).toBe(201);
+    expect((await monolith.call('/internal/keys/rotate', { method: 'POST' })).status).toBe(403);
+  });
+});
