@@ -1,5 +1,6 @@
 import {
   createSigningKey,
+  type JwksMode,
   type RunningJwksServer,
   type SigningKey,
   signToken,
@@ -20,6 +21,7 @@ defaults: { auth: required, rateLimit: { max: 100000 } }
 routes:
   - { name: open, path: /open, auth: none }
   - { name: maybe, path: /maybe, auth: optional }
+  - { name: pay, path: /pay, scopes: [payments:write, checkout] }
 `;
 const issuer = 'https://id.fig.test';
 const audience = 'fig';
@@ -113,6 +115,24 @@ describe('bearer authentication against a real JWKS', () => {
     expect((await call(app, await signToken(key, claims()), '/maybe')).body.subject).toBe('alice');
   });
 
+  it('requires every scope a route lists, with 403 insufficient_scope', async () => {
+    const partial = await call(app, await signToken(key, claims({ scope: 'checkout orders:read' })), '/pay');
+    expect(partial.status).toBe(403);
+    expect(partial.headers['www-authenticate']).toBe(
+      'Bearer realm="fig", error="insufficient_scope", error_description="token lacks a required scope", scope="payments:write checkout"',
+    );
+    expect(partial.body.error.code).toBe('GW_ERR_INSUFFICIENT_SCOPE');
+    const full = await call(app, await signToken(key, claims({ scope: 'checkout payments:write' })), '/pay');
+    expect(full.status).toBe(200);
+    expect(full.body.scopes).toEqual(['checkout', 'payments:write']);
+    const asArray = await call(
+      app,
+      await signToken(key, claims({ scope: undefined, scp: ['payments:write', 'checkout'] })),
+      '/pay',
+    );
+    expect(asArray.status).toBe(200);
+  });
+
   it('ignores credentials on auth: none routes', async () => {
     expect((await call(app, 'garbage', '/open')).status).toBe(200);
   });
@@ -204,6 +224,12 @@ describe('bearer authentication against a real JWKS', () => {
     }
   });
 
+  it('counts rejections by reason', async () => {
+    await call(app, await signToken(key, claims({ exp: now() - 600 })));
+    const metrics = await app.observability.registry.metrics();
+    expect(metrics).toMatch(/gateway_auth_rejections_total\{[^}]*reason="token expired"[^}]*\} [1-9]/);
+  });
+
   it('refuses an oversized token before parsing it', async () => {
     const big = await signToken(key, claims({ padding: 'x'.repeat(6000) }));
     expectInvalidToken(await call(app, big), 'token too large');
@@ -232,8 +258,10 @@ describe('JWKS fetching', () => {
     await Promise.all(opened.splice(0).map((item) => item.close()));
   });
 
-  async function setup(keys: SigningKey[], keyOptions: Partial<KeyStoreOptions> = {}) {
+  async function setup(keys: SigningKey[], keyOptions: Partial<KeyStoreOptions> = {}, mode: JwksMode = 'ok') {
     const jwks = await startJwksServer(keys);
+    // The mode the identity provider is in when the gateway starts (and warms up its keys).
+    jwks.setMode(mode);
     const app = await edgeApp(rules, { authenticator: authenticatorFor(jwks, keyOptions) });
     opened.push(app, jwks);
     return { jwks, app };
@@ -255,6 +283,16 @@ describe('JWKS fetching', () => {
       expectInvalidToken(await call(app, await signToken(stranger, claims(), { kid: `later-${i}` })));
     }
     expect(jwks.requests - before).toBeLessThanOrEqual(1);
+  });
+
+  it('fetches the keys at start, so the first token needs no fetch', async () => {
+    const key = await createSigningKey('k1');
+    const { jwks, app } = await setup([key]);
+    expect(jwks.requests).toBe(1);
+    expect((await call(app, await signToken(key, claims()))).status).toBe(200);
+    expect(jwks.requests).toBe(1);
+    const metrics = await app.observability.registry.metrics();
+    expect(metrics).toMatch(/gateway_jwks_fetches_total\{[^}]*outcome="ok"[^}]*\} 1/);
   });
 
   it('picks up a rotated key with one refetch', async () => {
@@ -294,8 +332,7 @@ describe('JWKS fetching', () => {
     'answers 503 when no keys were ever fetched (%s), then recovers',
     async (mode) => {
       const key = await createSigningKey('k1');
-      const { jwks, app } = await setup([key], { minRefetchMs: 0 });
-      jwks.setMode(mode);
+      const { jwks, app } = await setup([key], { minRefetchMs: 0 }, mode);
       const result = await call(app, await signToken(key, claims()));
       expect(result.status).toBe(503);
       expect(result.headers['retry-after']).toBeDefined();
@@ -307,8 +344,7 @@ describe('JWKS fetching', () => {
 
   it('does not hammer a down JWKS while it has no keys', async () => {
     const key = await createSigningKey('k1');
-    const { jwks, app } = await setup([key], { minRefetchMs: 60_000 });
-    jwks.setMode('error');
+    const { jwks, app } = await setup([key], { minRefetchMs: 60_000, retryWithoutKeysMs: 60_000 }, 'error');
     for (let i = 0; i < 20; i++) expect((await call(app, await signToken(key, claims()))).status).toBe(503);
     expect(jwks.requests).toBe(1);
   });

@@ -44,6 +44,7 @@ export async function edgeApp(
     subject: request.fig.subject ?? null,
     scopes: request.fig.scopes,
     clientIp: request.fig.clientIp,
+    headers: Object.keys(request.headers),
   }));
   await app.ready();
   return app;

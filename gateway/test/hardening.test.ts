@@ -121,6 +121,15 @@ describe('a hardened listener', () => {
     expect(jsonOf(chunked).error.code).toBe('GW_ERR_BODY_TOO_LARGE');
   });
 
+  it('drops header names with underscores', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/anything`, {
+      headers: { x_user_id: 'admin', 'x-user_id': 'admin', 'x-kept': '1' },
+    });
+    const { headers } = (await response.json()) as { headers: string[] };
+    expect(headers).toContain('x-kept');
+    expect(headers.filter((name) => name.includes('_'))).toEqual([]);
+  });
+
   it('puts security headers on responses it makes itself', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/anything`);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');

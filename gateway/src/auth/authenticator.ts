@@ -73,6 +73,16 @@ export class Authenticator {
     this.#cache = new TokenCache(options.cacheEntries);
   }
 
+  /** Fetches the keys ahead of the first token; false when none could be had. */
+  async warmUp(): Promise<boolean> {
+    await this.#options.keys.refresh();
+    return this.#options.keys.hasKeys();
+  }
+
+  get keys(): KeyStore {
+    return this.#options.keys;
+  }
+
   /** The subject of a token verified earlier, without verifying: a hash and a lookup. */
   knownSubject(token: string): string | undefined {
     if (token.length > this.#options.maxTokenBytes) return undefined;

@@ -20,6 +20,8 @@ export interface KeyStoreOptions {
   maxAgeMs?: number;
   /** At most one fetch per this interval, whatever the outcome and whatever tokens arrive. */
   minRefetchMs?: number;
+  /** The same while no keys were ever fetched (the identity provider may still be starting). */
+  retryWithoutKeysMs?: number;
   /** Larger responses are refused (a JWKS is a few KB). */
   maxBytes?: number;
   onFetch?: (outcome: 'ok' | 'failed', error?: unknown) => void;
@@ -30,6 +32,8 @@ export interface KeyStore {
   /** Fetches now unless a fetch ran within `minRefetchMs`; never throws. */
   refresh(): Promise<void>;
   hasKeys(): boolean;
+  /** Fetch attempts so far by outcome, for metrics. */
+  fetches(): { ok: number; failed: number };
 }
 
 /**
@@ -44,11 +48,13 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   const timeoutMs = options.timeoutMs ?? 2000;
   const maxAgeMs = options.maxAgeMs ?? 10 * 60_000;
   const minRefetchMs = options.minRefetchMs ?? 10_000;
+  const retryWithoutKeysMs = Math.min(options.retryWithoutKeysMs ?? 1000, minRefetchMs);
   const maxBytes = options.maxBytes ?? 256 * 1024;
   let keys: ReturnType<typeof createLocalJWKSet> | undefined;
   let fetchedAt = 0;
   let attemptedAt = Number.NEGATIVE_INFINITY;
   let pending: Promise<void> | undefined;
+  const fetches = { ok: 0, failed: 0 };
 
   if (options.file) {
     keys = createLocalJWKSet(JSON.parse(readFileSync(options.file, 'utf8')) as JSONWebKeySet);
@@ -73,12 +79,18 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     const url = options.file ? undefined : options.url;
     if (!url) return Promise.resolve();
     if (pending) return pending;
-    if (Date.now() - attemptedAt < minRefetchMs) return Promise.resolve();
+    if (Date.now() - attemptedAt < (keys ? minRefetchMs : retryWithoutKeysMs)) return Promise.resolve();
     attemptedAt = Date.now();
     pending = fetchKeys(url)
       .then(
-        () => options.onFetch?.('ok'),
-        (error: unknown) => options.onFetch?.('failed', error),
+        () => {
+          fetches.ok += 1;
+          options.onFetch?.('ok');
+        },
+        (error: unknown) => {
+          fetches.failed += 1;
+          options.onFetch?.('failed', error);
+        },
       )
       .finally(() => {
         pending = undefined;
@@ -100,5 +112,5 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     }
   };
 
-  return { getKey, refresh, hasKeys: () => keys !== undefined };
+  return { getKey, refresh, hasKeys: () => keys !== undefined, fetches: () => ({ ...fetches }) };
 }

@@ -1,6 +1,7 @@
 import { errorBody } from '@fig/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { Counter } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { bearerChallenge, bearerToken } from '../auth/bearer.ts';
 
@@ -8,26 +9,60 @@ export interface AuthPluginOptions {
   authenticator: Authenticator;
 }
 
-function challenge(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  status: number,
-  params: Record<string, string>,
-) {
-  const code = status === 403 ? 'GW_ERR_INSUFFICIENT_SCOPE' : 'GW_ERR_UNAUTHENTICATED';
-  return reply
-    .code(status)
-    .header('www-authenticate', bearerChallenge(params))
-    .type('application/json')
-    .send(errorBody(code, params.error_description ?? 'authentication required', request.id));
-}
-
 /**
  * Per route `auth`: `required` needs a valid token, `optional` accepts none but never a bad
- * one, `none` ignores the header (it is still forwarded). Sets `request.fig.subject/scopes`.
+ * one, `none` ignores the header (it is still forwarded). Route `scopes` must all be granted.
+ * Sets `request.fig.subject/scopes`. Runs after rate limiting, so floods are cut before
+ * any signature is checked.
  */
 export const authPlugin = fp<AuthPluginOptions>(
   async (app, { authenticator }) => {
+    const registers = [app.observability.registry];
+    const rejections = new Counter({
+      name: 'gateway_auth_rejections_total',
+      help: 'Requests refused by authentication, by status and reason',
+      labelNames: ['status', 'reason'],
+      registers,
+    });
+    new Counter({
+      name: 'gateway_jwks_fetches_total',
+      help: 'JWKS fetch attempts by outcome (a failed fetch keeps the last keys)',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const { ok, failed } = authenticator.keys.fetches();
+        this.reset();
+        this.inc({ outcome: 'ok' }, ok);
+        this.inc({ outcome: 'failed' }, failed);
+      },
+    });
+
+    const challenge = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      status: 401 | 403,
+      params: Record<string, string>,
+    ) => {
+      const description = params.error_description ?? 'authentication required';
+      rejections.inc({ status, reason: description });
+      return reply
+        .code(status)
+        .header('www-authenticate', bearerChallenge(params))
+        .type('application/json')
+        .send(
+          errorBody(
+            status === 403 ? 'GW_ERR_INSUFFICIENT_SCOPE' : 'GW_ERR_UNAUTHENTICATED',
+            description,
+            request.id,
+          ),
+        );
+    };
+
+    app.addHook('onReady', async () => {
+      if (!(await authenticator.warmUp()))
+        app.log.warn('no signing keys yet: tokens get 503 until the JWKS answers');
+    });
+
     app.addHook('onRequest', async (request, reply) => {
       const { route } = request.fig;
       if (route.auth === 'none') return;
@@ -44,6 +79,8 @@ export const authPlugin = fp<AuthPluginOptions>(
       }
       const outcome = await authenticator.authenticate(bearer.token);
       if (!outcome.ok && outcome.status === 503) {
+        rejections.inc({ status: 503, reason: outcome.description });
+        request.log.warn('token not verifiable: no signing keys');
         return reply
           .code(503)
           .header('retry-after', '5')

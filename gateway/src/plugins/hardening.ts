@@ -9,7 +9,8 @@ const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger t
 /**
  * Refusals that need the matched route or the raw request: no Host or a second one (two
  * components could each believe a different Host), bodies over the route's `bodyLimit`
- * (by Content-Length up front, by counting when the body is chunked), and security headers on
+ * (by Content-Length up front, by counting when the body is chunked), header names with
+ * underscores (dropped, never forwarded), and security headers on
  * every response the gateway makes itself. Node enforces header size and timeouts
  * (hardening/server-options.ts).
  */
@@ -23,6 +24,10 @@ export const hardeningPlugin = fp(
         return reply
           .code(400)
           .send(errorBody('GW_ERR_BAD_HOST', 'exactly one Host header is required', request.id));
+      }
+      // `X_User_Id` would reach a CGI-style upstream as X-User-Id: such names never pass the edge.
+      for (const name of Object.keys(request.headers)) {
+        if (name.includes('_')) delete request.headers[name];
       }
       const limit = request.fig.route.bodyLimit;
       const declared = Number(request.headers['content-length'] ?? 0);
