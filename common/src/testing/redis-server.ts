@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { closedPort } from './closed-port.ts';
 
 export interface RunningRedis {
   readonly port: number;
@@ -12,14 +13,6 @@ export interface RunningRedis {
   restart(): Promise<void>;
   /** Stops it for good. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function answersPing(port: number): Promise<boolean> {
@@ -41,7 +34,7 @@ async function answersPing(port: number): Promise<boolean> {
  * need shared state. Requires the redis-server binary (Debian package `redis-server`).
  */
 export async function startRedisServer(): Promise<RunningRedis> {
-  const port = await freePort();
+  const port = await closedPort();
   let child: ChildProcess | undefined;
 
   const launch = async () => {
