@@ -1,0 +1,82 @@
+import { startEchoUpstream, type RunningEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { stickyBucket } from '@fig/routing-rules';
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+
+const users = Array.from({ length: 3000 }, (_, i) => `client-${i}`);
+
+let monolith: RunningEchoUpstream;
+let service: RunningEchoUpstream;
+let gateway: RunningGateway;
+let pool: Pool;
+
+/** Which upstream served each user, asking for all of them with bounded concurrency. */
+async function sides(): Promise<Map<string, string>> {
+  const served = new Map<string, string>();
+  let next = 0;
+  const worker = async () => {
+    while (next < users.length) {
+      const user = users[next++];
+      const response = await pool.request({
+        method: 'GET',
+        path: '/api/inventory/sku-1',
+        headers: { 'x-client-id': user },
+      });
+      await response.body.dump();
+      expect(response.statusCode).toBe(200);
+      served.set(user, String(response.headers['x-served-by']));
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+  return served;
+}
+
+const share = (served: Map<string, string>) =>
+  [...served.values()].filter((s) => s === 'inventory').length / served.size;
+
+beforeAll(async () => {
+  monolith = await startEchoUpstream('monolith');
+  service = await startEchoUpstream('inventory');
+  gateway = await startGateway(splitRules({ monolith: monolith.url, service: service.url }, 25));
+  pool = new Pool(gateway.url, { connections: 16 });
+});
+
+afterAll(async () => {
+  await pool?.close();
+  await gateway?.close();
+  await Promise.all([monolith?.close(), service?.close()]);
+});
+
+describe('sticky percentage split', () => {
+  it('sends the configured share of distinct users to the service, each to its bucket side', async () => {
+    const served = await sides();
+    expect(Math.abs(share(served) - 0.25)).toBeLessThan(0.03);
+    for (const [user, side] of served) {
+      expect(side).toBe(stickyBucket('inventory', user) < 2500 ? 'inventory' : 'monolith');
+    }
+    // Upstreams saw the requests the gateway said they served.
+    expect(service.received.length).toBe([...served.values()].filter((s) => s === 'inventory').length);
+  });
+
+  it('keeps every user on the same side while the percentage stays', async () => {
+    const first = await sides();
+    const second = await sides();
+    expect(second).toEqual(first);
+  });
+
+  it('only adds users to the service as the percentage rises, and the shares follow', async () => {
+    let previous = await sides();
+    for (const percent of [40, 75]) {
+      const view = await gateway.updateRules(
+        splitRules({ monolith: monolith.url, service: service.url }, percent),
+      );
+      expect(view.lastReload?.ok).toBe(true);
+      const now = await sides();
+      const movedBack = users.filter((u) => previous.get(u) === 'inventory' && now.get(u) !== 'inventory');
+      expect(movedBack).toEqual([]);
+      expect(Math.abs(share(now) - percent / 100)).toBeLessThan(0.03);
+      previous = now;
+    }
+  });
+});
