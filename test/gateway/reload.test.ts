@@ -1,0 +1,88 @@
+import { startEchoUpstream, type RunningEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+
+let monolith: RunningEchoUpstream;
+let service: RunningEchoUpstream;
+let gateway: RunningGateway;
+const rulesAt = (percent: number) => splitRules({ monolith: monolith.url, service: service.url }, percent);
+
+beforeAll(async () => {
+  monolith = await startEchoUpstream('monolith');
+  service = await startEchoUpstream('inventory');
+  gateway = await startGateway(rulesAt(10));
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await Promise.all([monolith?.close(), service?.close()]);
+});
+
+describe('hot reload', () => {
+  it('applies edits under load without failing a single request', async () => {
+    const pool = new Pool(gateway.url, { connections: 16 });
+    const outcomes = { ok: 0, failed: [] as string[] };
+    let running = true;
+    const worker = async (id: number) => {
+      for (let i = 0; running; i++) {
+        try {
+          const response = await pool.request({
+            method: i % 5 === 0 ? 'POST' : 'GET',
+            path: `/api/inventory/sku-${i}`,
+            headers: { 'x-client-id': `w${id}-${i % 50}`, 'content-type': 'application/json' },
+            body: i % 5 === 0 ? JSON.stringify({ i }) : undefined,
+          });
+          await response.body.dump();
+          if (response.statusCode === 200) outcomes.ok += 1;
+          else outcomes.failed.push(String(response.statusCode));
+        } catch (error) {
+          outcomes.failed.push(String(error));
+        }
+      }
+    };
+    const load = Promise.all(Array.from({ length: 12 }, (_, id) => worker(id)));
+    const versions = new Set<string>();
+    for (const percent of [20, 35, 50, 0, 100, 60]) {
+      versions.add((await gateway.updateRules(rulesAt(percent))).version);
+      await sleep(100);
+    }
+    running = false;
+    await load;
+    await pool.close();
+    expect(versions.size).toBe(6);
+    expect(outcomes.failed).toEqual([]);
+    expect(outcomes.ok).toBeGreaterThan(100);
+  });
+
+  it('rejects an invalid edit whole and keeps the last good rules, visibly', async () => {
+    const good = await gateway.updateRules(rulesAt(30));
+    const rejected = await gateway.updateRules(
+      rulesAt(30).replace('percent: 30', 'percent: 130\n    colour: blue'),
+    );
+    expect(rejected.version).toBe(good.version);
+    expect(rejected.lastReload).toMatchObject({ ok: false, version: good.version });
+    expect(rejected.lastReload?.problems).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ line: 12, message: 'must be <= 100' }),
+        expect.objectContaining({ line: 13, message: 'unknown field "colour"' }),
+      ]),
+    );
+    expect(rejected.routes.find((r) => r.name === 'inventory')?.percent).toBe(30);
+    expect(await gateway.metrics()).toMatch(
+      /^gateway_rules_reloads_total\{result="error",service="gateway"\} [1-9]/m,
+    );
+    expect(await gateway.metrics()).toContain(
+      `gateway_rules_info{version="${good.version}",service="gateway"} 1`,
+    );
+
+    // Traffic still flows on the old rules.
+    const response = await fetch(`${gateway.url}/api/inventory/x`, { headers: { 'x-client-id': 'someone' } });
+    expect(response.status).toBe(200);
+
+    const syntax = await gateway.updateRules('version: 1\nroutes: [\n');
+    expect(syntax.version).toBe(good.version);
+    expect(syntax.lastReload?.problems?.[0].line).toBe(3);
+  });
+});
