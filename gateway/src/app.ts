@@ -15,6 +15,10 @@ import { createRateLimitRedis } from './rate-limit/redis-client.ts';
 import { createRulesSource } from './rules-source.ts';
 import { UpstreamBreakers } from './upstreams/breakers.ts';
 import { UpstreamPools } from './upstreams/pools.ts';
+import { EventLog } from './dashboard/event-log.ts';
+import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
+import { shadowPlugin } from './shadow/shadow-plugin.ts';
+import { Shadowing } from './shadow/shadowing.ts';
 
 export interface Gateway {
   /** The public edge (PORT). */
@@ -71,6 +75,23 @@ export function buildApp(config: GatewayConfig): Gateway {
   });
   app.register(authPlugin, { authenticator });
   app.register(proxyPlugin, { pools, breakers, metrics, forceBackendScope: config.FORCE_BACKEND_SCOPE });
+
+  // Migration insight: shadow comparison on the proxy, the event log and the dashboard.
+  const events = new EventLog();
+  rules.onSwap((next) => events.record('reload', `rules ${next.version} active`));
+  rules.onReject((problems) => events.record('reload-rejected', `${problems.length} problem(s), rules kept`));
+  breakers.onStateChange((upstream, state) =>
+    events.record(`breaker-${state}`, `breaker ${state}`, upstream),
+  );
+  const shadowing = new Shadowing({
+    registry: app.observability.registry,
+    rules: rules.current,
+    events,
+    available: (upstream) => breakers.state(upstream) !== 'open',
+    redisUrl: config.REDIS_URL,
+    onError: (error) => app.log.warn({ err: error }, 'shared comparisons unavailable, counting locally'),
+  });
+  app.register(shadowPlugin, { shadowing });
   app.addHook('onClose', async () => {
     rules.close();
     breakers.close();
@@ -81,5 +102,6 @@ export function buildApp(config: GatewayConfig): Gateway {
   app.observability.readiness.set('rules', () => rules.current().upstreams.has('monolith'));
   admin.register(adminAuthPlugin, { token: config.ADMIN_TOKEN });
   admin.register(adminRulesPlugin, { rules, breakers, pools });
+  admin.register(dashboardRoutes, { shadowing });
   return { app, admin };
 }

@@ -17,6 +17,8 @@ export interface RulesSource {
   lastReload(): ReloadResult | undefined;
   /** Called after each swap (not for rejected files); used to reconcile pools and breakers. */
   onSwap(listener: (rules: CompiledRules, previous: CompiledRules) => void): void;
+  /** Called when a changed file is rejected (the active rules stay); used by the dashboard's event log. */
+  onReject(listener: (problems: RuleProblem[]) => void): void;
   close(): void;
 }
 
@@ -26,6 +28,7 @@ export function createRulesSource(
   metrics: GatewayMetrics,
 ): RulesSource {
   const listeners: Array<(rules: CompiledRules, previous: CompiledRules) => void> = [];
+  const rejectListeners: Array<(problems: RuleProblem[]) => void> = [];
   let last: ReloadResult | undefined;
   let loadedAt = new Date().toISOString();
   const watcher = watchRules(path, {
@@ -45,6 +48,7 @@ export function createRulesSource(
         { problems: problems.map(formatProblem) },
         'routing rules rejected, keeping the active rules',
       );
+      for (const listener of rejectListeners) listener(problems);
     },
   });
   metrics.rulesInfo.set({ version: watcher.current().version }, 1);
@@ -55,6 +59,7 @@ export function createRulesSource(
     },
     lastReload: () => last,
     onSwap: (listener) => listeners.push(listener),
+    onReject: (listener) => rejectListeners.push(listener),
     close: () => watcher.close(),
   };
 }

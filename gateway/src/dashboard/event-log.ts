@@ -1,5 +1,5 @@
 export type EdgeEventKind =
-  'reload' | 'reload-rejected' | 'breaker-open' | 'breaker-half-open' | 'breaker-close';
+  'reload' | 'reload-rejected' | 'breaker-open' | 'breaker-half-open' | 'breaker-closed';
 
 export interface EdgeEvent {
   at: number;

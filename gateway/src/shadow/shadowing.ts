@@ -1,10 +1,10 @@
 import { Transform, type Readable, pipeline } from 'node:stream';
 import { type CompiledRoute, type CompiledRules, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { EventLog } from '../dashboard/event-log.ts';
 import { forwardRequestHeaders } from '../proxy/forward-headers.ts';
+import { createRateLimitRedis } from '../rate-limit/redis-client.ts';
 import type { UpstreamAnswer } from '../proxy/taps.ts';
 import { BodyCapture } from './capture-body.ts';
 import { type CompareOptions, compareOptions } from './compare-options.ts';
@@ -23,7 +23,7 @@ export interface ShadowingOptions {
   /** False while an upstream cannot take traffic (its breaker is open): no shadows are sent to it. */
   available?: (upstream: string) => boolean;
   /** Shares comparisons between gateway instances when set. */
-  redis?: Redis;
+  redisUrl?: string;
   redisPrefix?: string;
   limits?: Partial<ShadowLimits>;
   onError?: (error: unknown) => void;
@@ -66,19 +66,21 @@ export class Shadowing {
   readonly events: EventLog;
   readonly #rules: () => CompiledRules;
   readonly #available?: (upstream: string) => boolean;
+  readonly #disconnect: () => void = () => {};
   readonly #tapped = new WeakMap<FastifyRequest, Tapped>();
   readonly #started = new WeakMap<FastifyRequest, number>();
   readonly #options = new WeakMap<CompiledRoute, CompareOptions>();
 
   constructor(options: ShadowingOptions) {
     const metrics = createShadowMetrics(options.registry);
-    this.store = options.redis
-      ? new RedisComparisonStore({
-          redis: options.redis,
-          prefix: options.redisPrefix,
-          onError: options.onError,
-        })
-      : new MemoryComparisonStore();
+    if (options.redisUrl) {
+      // Never makes a request wait: counts are flushed in the background and kept while Redis is away.
+      const redis = createRateLimitRedis(options.redisUrl, { commandTimeoutMs: 2000 });
+      this.store = new RedisComparisonStore({ redis, prefix: options.redisPrefix, onError: options.onError });
+      this.#disconnect = () => redis.disconnect();
+    } else {
+      this.store = new MemoryComparisonStore();
+    }
     this.recorder = new ComparisonRecorder(this.store, metrics);
     this.dispatcher = new ShadowDispatcher(this.recorder, options.limits, (inFlight, queued) => {
       metrics.inFlight.set(inFlight);
@@ -222,5 +224,6 @@ export class Shadowing {
   async close(): Promise<void> {
     await this.dispatcher.close();
     await this.store.close();
+    this.#disconnect();
   }
 }

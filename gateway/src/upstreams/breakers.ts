@@ -23,6 +23,7 @@ function stateOf(breaker: CircuitBreaker): BreakerState {
 export class UpstreamBreakers {
   readonly #breakers = new Map<string, { breaker: CircuitBreaker; shape: string }>();
   readonly #metrics: GatewayMetrics;
+  readonly #listeners: Array<(upstream: string, state: BreakerState) => void> = [];
 
   constructor(rules: CompiledRules, metrics: GatewayMetrics) {
     this.#metrics = metrics;
@@ -32,6 +33,11 @@ export class UpstreamBreakers {
   fire<T>(upstream: string, attempt: Attempt<T>): Promise<T> {
     const entry = this.#breakers.get(upstream);
     return entry ? (entry.breaker.fire(attempt) as Promise<T>) : attempt();
+  }
+
+  /** Called on every breaker transition; used by the dashboard's event log. */
+  onStateChange(listener: (upstream: string, state: BreakerState) => void): void {
+    this.#listeners.push(listener);
   }
 
   state(upstream: string): BreakerState | undefined {
@@ -78,9 +84,13 @@ export class UpstreamBreakers {
     });
     const publish = () =>
       this.#metrics.breakerState.set({ upstream: upstream.name }, stateValue[stateOf(breaker)]);
-    breaker.on('open', publish);
-    breaker.on('halfOpen', publish);
-    breaker.on('close', publish);
+    const transition = () => {
+      publish();
+      for (const listener of this.#listeners) listener(upstream.name, stateOf(breaker));
+    };
+    breaker.on('open', transition);
+    breaker.on('halfOpen', transition);
+    breaker.on('close', transition);
     publish();
     return breaker;
   }

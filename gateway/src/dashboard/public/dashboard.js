@@ -17,7 +17,7 @@ const colours = {
     'reload-rejected': '#f85149',
     'breaker-open': '#f85149',
     'breaker-half-open': '#d29922',
-    'breaker-close': '#3fb950',
+    'breaker-closed': '#3fb950',
   },
 };
 

@@ -1,0 +1,107 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+export interface Upstream {
+  origin: string;
+  /** The `x-fig-shadow` header of each request received, in order. */
+  readonly marks: (string | undefined)[];
+  readonly methods: string[];
+  close(): Promise<void>;
+}
+
+type Answer = { status?: number; body: unknown };
+
+const payment = { payment_id: 'pay-1', status: 'succeeded', currency: 'EUR', payment_method: 'pm_card_visa' };
+
+/**
+ * The monolith's answers, and the service's where it deliberately differs: a field that
+ * always differs, a timestamp that differs on every answer (noise), an array in another
+ * order, a status mismatch. Everything else is answered identically by both.
+ */
+function answer(side: 'monolith' | 'service', request: IncomingMessage): Answer {
+  const path = (request.url ?? '/').split('?')[0];
+  const service = side === 'service';
+  if (path.startsWith('/api/payments')) return { body: { ...payment, amount_cents: service ? 1250 : 1200 } };
+  if (path.startsWith('/api/clock'))
+    return { body: { id: 'c-1', generated_at: new Date().toISOString(), seq: `${process.hrtime.bigint()}` } };
+  if (path.startsWith('/api/inventory')) {
+    const items = [
+      { sku: 'SKU-1', available: 4 },
+      { sku: 'SKU-2', available: 0 },
+      { sku: 'SKU-3', available: 9 },
+    ];
+    return { body: { items: service ? items.toReversed() : items } };
+  }
+  if (path.startsWith('/api/orders')) {
+    return service
+      ? { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no such order' } } }
+      : { body: { id: 'o-1', status: 'paid' } };
+  }
+  return { body: { ok: true, side: 'same' } };
+}
+
+export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstream> {
+  const marks: (string | undefined)[] = [];
+  const methods: string[] = [];
+  const handle = (request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    request.on('end', () => {
+      marks.push(request.headers['x-fig-shadow'] as string | undefined);
+      methods.push(request.method ?? '');
+      const { status = 200, body } = answer(side, request);
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+  };
+  const server: Server = createServer(handle).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    marks,
+    methods,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Routes for the two upstreams, every one shadowed at 100% and served by the monolith. */
+export function shadowRules(monolith: string, service: string): string {
+  return `version: 1
+upstreams:
+  monolith: { url: ${monolith} }
+  payment: { url: ${service} }
+defaults:
+  auth: none
+routes:
+  - name: payments
+    path: /api/payments
+    service: payment
+    shadow: 100
+  - name: clock
+    path: /api/clock
+    service: payment
+    shadow: 100
+  - name: inventory
+    path: /api/inventory
+    service: payment
+    shadow: 100
+    compare: { arrayKeys: { items: sku } }
+  - name: orders
+    path: /api/orders
+    service: payment
+    shadow: 100
+  - name: same
+    path: /api/same
+    service: payment
+    percent: 100
+    shadow: 100
+    compare: { methods: [POST] }
+  - name: unshadowed-posts
+    path: /api/posts
+    service: payment
+    shadow: 100
+  - name: products
+    path: /api/products
+`;
+}
