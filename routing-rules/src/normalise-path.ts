@@ -5,7 +5,8 @@
  *
  * Rejected (the caller answers 400), because no single safe meaning exists:
  * - a request target that is not origin-form (`*`, `http://host/...`, no leading `/`)
- * - dot segments (`.`, `..`), raw or percent-encoded, and any encoded dot (`%2e`)
+ * - dot segments (`.`, `..`), raw or percent-encoded, segments starting or ending with `..`
+ *   (`...`, `..x`, `x..`), and any encoded dot (`%2e`)
  * - encoded slashes and backslashes (`%2f`, `%5c`) and raw backslashes
  * - NUL, control bytes and DEL, raw or encoded; raw bytes outside RFC 3986 `pchar`
  *   (spaces, quotes, `<>`, `{}`, `|`, `^`, backtick, non-ASCII) and `;` (matrix parameters,
@@ -51,6 +52,9 @@ export function normalisePath(target: string): NormalisedPath {
 
 function normaliseSegment(raw: string): string | NormalisedPath {
   if (raw === '.' || raw === '..') return reject('dot segment in path');
+  // `...`, `..x`, `x..`: Windows-style servers trim trailing dots, and proxies (reply-from
+  // among them) refuse any `/..` or `../`, so such a segment has no single meaning.
+  if (raw.startsWith('..') || raw.endsWith('..')) return reject('dot segment in path');
   let out = '';
   let i = 0;
   while (i < raw.length) {
