@@ -13,6 +13,8 @@ export interface HeldRequest {
 
 export interface HoldingProxy {
   readonly url: string;
+  /** Every request that reached the proxy, held or not, oldest first. */
+  readonly seen: { method: string; url: string; body: string }[];
   /**
    * From now on, requests matching are held instead of forwarded. Resolves with the first
    * one held — the moment the caller is provably waiting mid-call, e.g. to crash it there.
@@ -48,11 +50,13 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     response.writeHead(answer.status, type ? { 'content-type': String(type) } : {}).end(answer.body);
   };
 
+  const seen: HoldingProxy['seen'] = [];
   const server = createServer(async (incoming, response) => {
     let body = '';
     for await (const chunk of incoming) body += chunk;
     const method = incoming.method!;
     const url = incoming.url!;
+    seen.push({ method, url, body });
     try {
       if (rule?.matches(method, url)) {
         const { notify } = rule;
@@ -81,6 +85,7 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
 
   return {
     url: `http://127.0.0.1:${port}`,
+    seen,
     holdNext(matches) {
       return new Promise((notify) => {
         rule = { matches, notify };

@@ -59,10 +59,14 @@ export function buildApp(options: CheckoutAppOptions) {
     log: app.log,
   });
   let recovery: ReturnType<typeof startRecoveryLoop> | undefined;
+  let settled = false;
 
   app.observability.readiness.set('store', () => db.isOpen);
+  // Not ready before the first recovery pass: a saga a crash left behind still holds its cart.
+  app.observability.readiness.set('saga-recovery', () => settled);
   app.addHook('onReady', async () => {
     recovery = startRecoveryLoop(saga, { intervalMs: options.recoveryIntervalMs ?? 5000, log: app.log });
+    void recovery.firstPass.then(() => (settled = true));
   });
   app.addHook('onClose', async () => {
     await recovery?.stop();

@@ -20,6 +20,6 @@ export const checkoutEnvSchema = envSchema(5001, {
   INTERNAL_TOKEN: { type: 'string', minLength: 16 },
   UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 50, maximum: 60_000, default: 2000 },
   // The longest a crashed checkout can hold stock: the reservation's TTL.
-  RESERVATION_TTL_SECONDS: { type: 'integer', minimum: 5, maximum: 86_400, default: 300 },
+  RESERVATION_TTL_SECONDS: { type: 'integer', minimum: 1, maximum: 86_400, default: 300 },
   SAGA_RECOVERY_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
 });

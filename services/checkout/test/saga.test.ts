@@ -1,0 +1,286 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
+import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+
+// Real processes throughout: monolith, inventory and payment, each reached through a proxy
+// that can hold one call, so a test can kill -9 the checkout service while that call is in flight.
+let monolith: RunningDeployable;
+let inventory: RunningDeployable;
+let payment: RunningDeployable;
+let inventoryProxy: HoldingProxy;
+let paymentProxy: HoldingProxy;
+let checkout: RunningDeployable;
+let dataDir: string;
+
+const address = {
+  name: 'Alice Archer',
+  line1: '1 Main St',
+  city: 'Berlin',
+  postal_code: '10115',
+  country: 'DE',
+};
+
+function startCheckout(env: Record<string, string> = {}) {
+  return spawnDeployable('services/checkout', {
+    env: {
+      DATA_DIR: dataDir,
+      INVENTORY_URL: inventoryProxy.url,
+      PAYMENT_URL: paymentProxy.url,
+      MONOLITH_URL: monolith.url,
+      SAGA_RECOVERY_INTERVAL_MS: '200',
+      ...env,
+    },
+  });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'fig-checkout-'));
+  [monolith, inventory, payment] = await Promise.all([
+    spawnDeployable('monolith-stub', { env: { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' } }),
+    spawnDeployable('services/inventory'),
+    spawnDeployable('services/payment'),
+  ]);
+  [inventoryProxy, paymentProxy] = await Promise.all([
+    startHoldingProxy(inventory.url),
+    startHoldingProxy(payment.url),
+  ]);
+  checkout = await startCheckout();
+});
+
+afterAll(async () => {
+  await Promise.all([checkout?.stop(), monolith?.stop(), inventory?.stop(), payment?.stop()]);
+  await Promise.all([inventoryProxy?.close(), paymentProxy?.close()]);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function call(base: string, method: string, path: string, user: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'x-user-id': user, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function cartWith(user: string, items: { sku: string; quantity: number }[]) {
+  const created = await call(checkout.url, 'POST', '/api/carts', user, {});
+  expect(created.status).toBe(201);
+  for (const item of items) {
+    const added = await call(checkout.url, 'POST', `/api/carts/${created.body.cart_id}/items`, user, item);
+    expect(added.status).toBe(200);
+  }
+  return created.body.cart_id as string;
+}
+
+const stock = async (sku: string) => (await call(inventory.url, 'GET', `/api/inventory/${sku}`, 'any')).body;
+const ordersOf = async (user: string) => (await call(monolith.url, 'GET', '/api/orders', user)).body.items;
+
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let value = await read();
+  for (let i = 0; i < 200 && !done(value); i++) {
+    await sleep(50);
+    value = await read();
+  }
+  return value;
+}
+
+/** Every order in the monolith has a succeeded charge of its total, and nothing is still reserved. */
+async function expectBooksBalanced(
+  user: string,
+  sku: string,
+  before: { available: number },
+  quantity: number,
+) {
+  const orders = await ordersOf(user);
+  for (const order of orders) {
+    const paid = await call(payment.url, 'GET', `/api/payments/${order.payment_id}`, user);
+    expect(paid.body).toMatchObject({
+      status: 'succeeded',
+      amount_cents: order.total_cents,
+      order_ref: order.order_id,
+    });
+  }
+  const after = await eventually(
+    () => stock(sku),
+    (level) => level.reserved === 0,
+  );
+  expect(after).toEqual({ sku, available: before.available - quantity * orders.length, reserved: 0 });
+}
+
+describe('checkout saga', () => {
+  it('reserves, charges, commits and records the order in the monolith', async () => {
+    const user = 'usr_saga_ok';
+    const sku = 'SKU-0011';
+    const before = await stock(sku);
+    const cartId = await cartWith(user, [{ sku, quantity: 2 }]);
+    const placed = await call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    });
+    expect(placed.status).toBe(201);
+    expect(placed.body).toMatchObject({ status: 'confirmed', currency: 'EUR' });
+    const recorded = await call(monolith.url, 'GET', `/api/orders/${placed.body.order_id}`, user);
+    expect(recorded.status).toBe(200);
+    expect(recorded.body).toMatchObject({ total_cents: placed.body.total_cents, shipping_address: address });
+    expect((await call(checkout.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('checked_out');
+    await expectBooksBalanced(user, sku, before, 2);
+    // The same charge is never taken twice: a second checkout of the cart is refused.
+    const again = await call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('CART_CLOSED');
+  });
+
+  it('releases the stock when the card is declined and keeps the cart open', async () => {
+    const user = 'usr_saga_declined';
+    const sku = 'SKU-0012';
+    const before = await stock(sku);
+    const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
+    const declined = await call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_chargeDeclined',
+      shipping_address: address,
+    });
+    expect(declined).toEqual({
+      status: 402,
+      body: {
+        error: {
+          code: 'PAYMENT_DECLINED',
+          message: 'the payment method pm_card_chargeDeclined was declined',
+        },
+      },
+    });
+    expect(await stock(sku)).toEqual(before);
+    expect(await ordersOf(user)).toEqual([]);
+    const retried = await call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    });
+    expect(retried.status).toBe(201);
+    await expectBooksBalanced(user, sku, before, 1);
+  });
+
+  it('answers 409 without charging when stock is short', async () => {
+    const user = 'usr_saga_short';
+    const sku = 'SKU-0025'; // seeded with no units
+    const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
+    const charges = paymentProxy.seen.length;
+    const refused = await call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('OUT_OF_STOCK');
+    expect(paymentProxy.seen.length).toBe(charges);
+  });
+
+  it('finishes a checkout killed while its charge was in flight, once restarted', async () => {
+    const user = 'usr_saga_crash_charge';
+    const sku = 'SKU-0013';
+    const before = await stock(sku);
+    const cartId = await cartWith(user, [{ sku, quantity: 3 }]);
+    const held = paymentProxy.holdNext((method, url) => method === 'POST' && url === '/api/payments');
+    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    }).catch((error: Error) => error);
+    const charge = await held;
+    await checkout.kill();
+    expect(await pending).toBeInstanceOf(Error);
+    // The charge the dead process asked for does happen.
+    expect((await charge.release()).status).toBe(201);
+
+    checkout = await startCheckout();
+    const orders = await eventually(
+      () => ordersOf(user),
+      (list) => list.length > 0,
+    );
+    expect(orders).toHaveLength(1);
+    expect(orders[0].order_id).toBe(JSON.parse(charge.body).order_ref);
+    // Recovery replayed the charge under the same Idempotency-Key: still one charge.
+    const replays = paymentProxy.seen.filter((seen) => seen.body === charge.body);
+    expect(replays.length).toBeGreaterThan(1);
+    await expectBooksBalanced(user, sku, before, 3);
+    expect((await call(checkout.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('checked_out');
+  });
+
+  it('finishes a checkout killed while committing the stock', async () => {
+    const user = 'usr_saga_crash_commit';
+    const sku = 'SKU-0014';
+    const before = await stock(sku);
+    const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
+    const held = inventoryProxy.holdNext((method, url) => method === 'POST' && url.endsWith('/commit'));
+    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    }).catch((error: Error) => error);
+    const commit = await held;
+    await checkout.kill();
+    await pending;
+    expect((await commit.release()).status).toBe(200);
+
+    checkout = await startCheckout();
+    const orders = await eventually(
+      () => ordersOf(user),
+      (list) => list.length > 0,
+    );
+    expect(orders).toHaveLength(1);
+    await expectBooksBalanced(user, sku, before, 1);
+  });
+
+  it('leaves no stock held and no charge when killed while reserving', async () => {
+    const user = 'usr_saga_crash_reserve';
+    const sku = 'SKU-0015';
+    const before = await stock(sku);
+    // The reservation the crashed process makes is unknown to it; its short TTL is the safety net.
+    await checkout.stop();
+    checkout = await startCheckout({ RESERVATION_TTL_SECONDS: '1' });
+    const cartId = await cartWith(user, [{ sku, quantity: 4 }]);
+    const charges = paymentProxy.seen.length;
+    const held = inventoryProxy.holdNext(
+      (method, url) => method === 'POST' && url === '/api/inventory/reservations',
+    );
+    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    }).catch((error: Error) => error);
+    const reserve = await held;
+    await checkout.kill();
+    await pending;
+    expect((await reserve.release()).status).toBe(201);
+    expect((await stock(sku)).reserved).toBe(4);
+
+    checkout = await startCheckout();
+    const cart = await call(checkout.url, 'GET', `/api/carts/${cartId}`, user);
+    expect(cart.body.status).toBe('open');
+    const after = await eventually(
+      () => stock(sku),
+      (level) => level.reserved === 0,
+    );
+    expect(after).toEqual(before);
+    expect(paymentProxy.seen.length).toBe(charges);
+    expect(await ordersOf(user)).toEqual([]);
+    // The interrupted attempt no longer blocks the cart.
+    const retried = await call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    });
+    expect(retried.status).toBe(201);
+    await expectBooksBalanced(user, sku, before, 4);
+  });
+});
