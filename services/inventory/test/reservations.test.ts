@@ -38,7 +38,7 @@ describe('inventory service', () => {
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(k);
     expect(statuses.filter((status) => status === 409)).toHaveLength(attempts - k);
-    const refusal = await answers.find((answer) => answer.status === 409)!.json();
+    const refusal = (await answers.find((answer) => answer.status === 409)!.json()) as any;
     expect(refusal.error.code).toBe('OUT_OF_STOCK');
     expect(await stock(sku)).toEqual({ sku, available: 0, reserved: k });
   });
@@ -48,7 +48,7 @@ describe('inventory service', () => {
     const before = await stock(sku);
     const answer = await reserve([{ sku, quantity: 3 }], 1);
     expect(answer.status).toBe(201);
-    const reservation = await answer.json();
+    const reservation = (await answer.json()) as any;
     expect(await stock(sku)).toEqual({ sku, available: before.available - 3, reserved: 3 });
     let after = await stock(sku);
     for (let i = 0; i < 100 && after.reserved > 0; i++) {
@@ -56,9 +56,9 @@ describe('inventory service', () => {
       after = await stock(sku);
     }
     expect(after).toEqual(before);
-    const status = await (
+    const status = (await (
       await fetch(`${inventory.url}/api/inventory/reservations/${reservation.reservation_id}`)
-    ).json();
+    ).json()) as any;
     expect(status.status).toBe('expired');
     // Expired units cannot be committed any more: the checkout saga relies on this refusal.
     const commit = await fetch(
@@ -73,13 +73,13 @@ describe('inventory service', () => {
   it('releases and commits reservations', async () => {
     const sku = 'SKU-0002';
     const before = await stock(sku);
-    const released = await (await reserve([{ sku, quantity: 2 }])).json();
+    const released = (await (await reserve([{ sku, quantity: 2 }])).json()) as any;
     const release = await fetch(`${inventory.url}/api/inventory/reservations/${released.reservation_id}`, {
       method: 'DELETE',
     });
     expect(release.status).toBe(204);
     expect(await stock(sku)).toEqual(before);
-    const committed = await (await reserve([{ sku, quantity: 2 }])).json();
+    const committed = (await (await reserve([{ sku, quantity: 2 }])).json()) as any;
     const commit = await fetch(
       `${inventory.url}/api/inventory/reservations/${committed.reservation_id}/commit`,
       {
@@ -91,9 +91,9 @@ describe('inventory service', () => {
   });
 
   it('serves its OpenAPI document and answers readiness from its store', async () => {
-    const document = await (await fetch(`${inventory.url}/openapi.json`)).json();
+    const document = (await (await fetch(`${inventory.url}/openapi.json`)).json()) as any;
     expect(Object.keys(document.paths)).toContain('/api/inventory/reservations');
-    const ready = await (await fetch(`${inventory.url}/health/ready`)).json();
+    const ready = (await (await fetch(`${inventory.url}/health/ready`)).json()) as any;
     expect(ready.checks.store).toBe(true);
   });
 
@@ -111,7 +111,7 @@ describe('inventory service', () => {
         },
       }),
     });
-    const body = await answer.json();
+    const body = (await answer.json()) as any;
     expect(body.data._entities).toEqual([
       { id: 'prd_0003', stock: { sku: 'SKU-0003', available: (await stock('SKU-0003')).available } },
       { id: 'nope', stock: null },

@@ -36,59 +36,59 @@ describe('payment service', () => {
     const orderRef = `ord_${key}`;
     const answers = await Promise.all(Array.from({ length: 12 }, () => charge({ order_ref: orderRef }, key)));
     expect(answers.map((answer) => answer.status)).toEqual(Array(12).fill(201));
-    const bodies = await Promise.all(answers.map((answer) => answer.json()));
+    const bodies = await Promise.all(answers.map((answer) => answer.json() as any));
     const ids = new Set(bodies.map((body) => body.payment_id));
     expect(ids.size).toBe(1);
     expect(answers.filter((answer) => answer.headers.get('idempotent-replayed') === 'true')).toHaveLength(11);
 
     const reused = await charge({ order_ref: orderRef, amount_cents: 999 }, key);
     expect(reused.status).toBe(422);
-    expect((await reused.json()).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(((await reused.json()) as any).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
 
   it('declines the declining test card and replays the decline', async () => {
     const key = randomUUID();
     const first = await charge({ order_ref: 'ord_declined', payment_method: 'pm_card_chargeDeclined' }, key);
     expect(first.status).toBe(402);
-    expect((await first.json()).error.code).toBe('PAYMENT_DECLINED');
+    expect(((await first.json()) as any).error.code).toBe('PAYMENT_DECLINED');
     const again = await charge({ order_ref: 'ord_declined', payment_method: 'pm_card_chargeDeclined' }, key);
     expect(again.status).toBe(402);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
   });
 
   it('never refunds more than was charged, also under concurrent refunds', async () => {
-    const paid = await (await charge({ order_ref: 'ord_refunds', amount_cents: 1000 })).json();
+    const paid = (await (await charge({ order_ref: 'ord_refunds', amount_cents: 1000 })).json()) as any;
     const partial = await refund(paid.payment_id, { amount_cents: 400 });
     expect(partial.status).toBe(201);
-    expect((await partial.json()).payment_status).toBe('partially_refunded');
+    expect(((await partial.json()) as any).payment_status).toBe('partially_refunded');
 
     const tooMuch = await refund(paid.payment_id, { amount_cents: 601 });
     expect(tooMuch.status).toBe(422);
-    expect((await tooMuch.json()).error.code).toBe('REFUND_EXCEEDS_CHARGE');
+    expect(((await tooMuch.json()) as any).error.code).toBe('REFUND_EXCEEDS_CHARGE');
 
     // Eight racing refunds of 100 on the 600 left: exactly six fit.
     const racing = await Promise.all(
       Array.from({ length: 8 }, () => refund(paid.payment_id, { amount_cents: 100 })),
     );
     expect(racing.filter((answer) => answer.status === 201)).toHaveLength(6);
-    const after = await (await fetch(`${payment.url}/api/payments/${paid.payment_id}`)).json();
+    const after = (await (await fetch(`${payment.url}/api/payments/${paid.payment_id}`)).json()) as any;
     expect(after).toMatchObject({ status: 'refunded', amount_cents: 1000, refunded_cents: 1000 });
 
     const nothingLeft = await refund(paid.payment_id);
     expect(nothingLeft.status).toBe(409);
-    expect((await nothingLeft.json()).error.code).toBe('PAYMENT_NOT_REFUNDABLE');
+    expect(((await nothingLeft.json()) as any).error.code).toBe('PAYMENT_NOT_REFUNDABLE');
   });
 
   it('answers unknown payments with the JSON error shape', async () => {
     const missing = await fetch(`${payment.url}/api/payments/pay_missing`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({
+    expect((await missing.json()) as any).toEqual({
       error: { code: 'PAYMENT_NOT_FOUND', message: 'payment pay_missing not found' },
     });
   });
 
   it('serves payment(id) on its subgraph', async () => {
-    const paid = await (await charge({ order_ref: 'ord_graphql', amount_cents: 4200 })).json();
+    const paid = (await (await charge({ order_ref: 'ord_graphql', amount_cents: 4200 })).json()) as any;
     const answer = await fetch(`${payment.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -98,7 +98,7 @@ describe('payment service', () => {
         variables: { id: paid.payment_id },
       }),
     });
-    expect(await answer.json()).toEqual({
+    expect((await answer.json()) as any).toEqual({
       data: {
         payment: { id: paid.payment_id, status: 'succeeded', amountCents: 4200, currency: 'EUR' },
         missing: null,
