@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyHttpOptions } from 'fastify';
+import type { FastifyError, FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
+import { errorBody } from '@fig/common';
 import { securityHeaders } from './security-headers.ts';
 
 export interface ServerLimits {
@@ -38,11 +39,28 @@ function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
   socket.destroy();
 }
 
+/**
+ * Requests Fastify refuses before any hook runs (a URL it cannot decode, ...). Its default
+ * answer echoes the URL back; this one is the JSON shape with a fixed message.
+ */
+function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const [code, message] =
+    error.code === 'FST_ERR_BAD_URL'
+      ? ['GW_ERR_BAD_PATH', 'request path rejected: invalid percent-encoding']
+      : ['GW_ERR_BAD_REQUEST', 'malformed request'];
+  reply
+    .code(400)
+    .headers(securityHeaders)
+    .send(errorBody(code, message, request.id));
+}
+
 /** Fastify options for the public listener: limits and timeouts enforced by Node itself. */
 export function hardenedServerOptions(limits: ServerLimits): FastifyHttpOptions<Server> {
   return {
     requestTimeout: limits.requestTimeoutMs,
     clientErrorHandler,
+    // Fastify types the handler for any server flavour; ours is plain HTTP/1.
+    frameworkErrors: frameworkErrors as never,
     http: {
       maxHeaderSize: limits.maxHeaderBytes,
       headersTimeout: limits.headersTimeoutMs,
