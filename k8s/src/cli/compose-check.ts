@@ -1,0 +1,10 @@
+// npm run compose:check: docker-compose.yml and the Dockerfile against the code and DESIGN.md.
+import { stack } from '../../../scripts/stack.ts';
+import { composeProblems, dockerfileProblems, readCompose } from '../compose-check.ts';
+import { stackEnv } from '../deployable-env.ts';
+
+const { env, errors } = await stackEnv(stack);
+const problems = [...errors.values(), ...dockerfileProblems(), ...composeProblems(readCompose(), { env })];
+console.log(`${problems.length === 0 ? '✔' : '✖'} docker-compose.yml and Dockerfile`);
+for (const problem of problems) console.log(`    ${problem}`);
+process.exit(problems.length === 0 ? 0 : 1);

@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stack } from '../../scripts/stack.ts';
+import { type ComposeFile, composeProblems, dockerfileProblems, readCompose } from '../src/compose-check.ts';
+import { type DeployableEnv, stackEnv } from '../src/deployable-env.ts';
+import { paths } from '../src/paths.ts';
+
+let env: Map<string, DeployableEnv>;
+
+beforeAll(async () => {
+  const probed = await stackEnv(stack);
+  expect([...probed.errors.values()]).toEqual([]);
+  env = probed.env;
+});
+
+/** The committed compose file, changed by `edit`, then checked. */
+function problemsAfter(edit: (compose: ComposeFile) => void): string[] {
+  const compose = readCompose();
+  edit(compose);
+  return composeProblems(compose, { env });
+}
+
+describe('docker-compose.yml', () => {
+  it('matches the code and DESIGN.md', () => {
+    expect(composeProblems(readCompose(), { env })).toEqual([]);
+  });
+
+  it('fails on a port that differs from DESIGN.md', () => {
+    const problems = problemsAfter((c) => {
+      c.services.net.ports = c.services.net.ports!.map((p) => (p === '5003:5003' ? '5004:5003' : p));
+    });
+    expect(problems).toContain('service inventory: port 5003 is not published as 5003:5003');
+  });
+
+  it('fails on an env var the deployable does not read', () => {
+    const problems = problemsAfter((c) => {
+      c.services.gateway.environment!.ROUTING_RULE = '/etc/fig/routing/routes.yaml';
+    });
+    expect(problems).toContain('service gateway: sets ROUTING_RULE, which gateway does not read');
+  });
+
+  it('fails on a mount whose source does not exist and on a rules file outside the mounts', () => {
+    const problems = problemsAfter((c) => {
+      c.services['bff-web'].volumes = ['./routing-rule:/etc/fig/routing:ro'];
+      c.services.gateway.volumes = [];
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'service bff-web: mounts ./routing-rule, which does not exist',
+        'service gateway: ROUTING_RULES=/etc/fig/routing/routes.yaml is not inside any of its mounts',
+      ]),
+    );
+  });
+
+  it('fails on a dependency that is missing or has no healthcheck', () => {
+    const problems = problemsAfter((c) => {
+      c.services.checkout.depends_on!.stock = { condition: 'service_healthy' };
+      delete c.services.redis.healthcheck;
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'service checkout: depends on stock, which is not a service',
+        'service gateway: waits for redis to be healthy, but it has no healthcheck',
+        'service redis: no healthcheck',
+      ]),
+    );
+  });
+
+  it('fails on a deployable left out, built from the wrong workspace or on an unpinned image', () => {
+    const problems = problemsAfter((c) => {
+      delete c.services['bff-mobile'];
+      c.services.payment.build!.args!.WORKSPACE = 'services/payments';
+      c.services.redis.image = 'redis';
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'bff-mobile (bff-mobile) has no service',
+        'service payment: builds WORKSPACE services/payments, expected services/payment',
+        'service redis: image redis is not pinned to a tag',
+      ]),
+    );
+  });
+});
+
+describe('Dockerfile', () => {
+  it('copies every workspace manifest npm ci needs', () => {
+    expect(dockerfileProblems()).toEqual([]);
+  });
+
+  it('fails when a workspace manifest is not copied', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fig-dockerfile-'));
+    try {
+      const broken = join(dir, 'Dockerfile');
+      writeFileSync(
+        broken,
+        readFileSync(paths.dockerfile, 'utf8').replace(/^COPY k8s\/package.json.*$/m, ''),
+      );
+      expect(dockerfileProblems(broken)).toEqual([
+        'Dockerfile: does not copy k8s/package.json, so npm ci fails on the lock file',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
