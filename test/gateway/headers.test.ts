@@ -1,0 +1,177 @@
+import {
+  createSigningKey,
+  type RunningJwksServer,
+  signToken,
+  type SigningKey,
+  startJwksServer,
+} from '@fig/common/testing/jwks-server';
+import {
+  startEchoUpstream,
+  type EchoedRequest,
+  type RunningEchoUpstream,
+} from '@fig/common/testing/echo-upstream';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningGateway, startGateway } from './gateway-harness.ts';
+
+let monolith: RunningEchoUpstream;
+let service: RunningEchoUpstream;
+let jwks: RunningJwksServer;
+let key: SigningKey;
+let gateway: RunningGateway;
+let trusting: RunningGateway;
+
+const rules = () => `version: 1
+upstreams:
+  monolith: { url: ${monolith.url} }
+  inventory: { url: ${service.url} }
+defaults:
+  auth: optional
+  rateLimit: { max: 1000000 }
+routes:
+  - { name: inventory, path: /api/inventory, service: inventory, percent: 0 }
+`;
+
+const token = (claims: Record<string, unknown>) =>
+  signToken(key, {
+    sub: 'alice',
+    iat: Math.floor(Date.now() / 1000),
+    exp: Math.floor(Date.now() / 1000) + 600,
+    ...claims,
+  });
+
+async function send(base: string, path: string, headers: Record<string, string> = {}) {
+  const response = await request(`${base}${path}`, { headers });
+  const text = await response.body.text();
+  const echoed = response.statusCode === 200 ? (JSON.parse(text) as EchoedRequest) : undefined;
+  return { status: response.statusCode, headers: response.headers, echoed, text };
+}
+
+function rawGet(url: string, headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers, agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ headers: response.headers }));
+    }).on('error', reject);
+  });
+}
+
+beforeAll(async () => {
+  monolith = await startEchoUpstream('monolith');
+  service = await startEchoUpstream('inventory');
+  key = await createSigningKey('k1');
+  jwks = await startJwksServer([key]);
+  gateway = await startGateway(rules(), { AUTH_JWKS_URL: jwks.url });
+  trusting = await startGateway(rules(), { AUTH_JWKS_URL: jwks.url, TRUST_PROXY: '127.0.0.1' });
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await trusting?.close();
+  await Promise.all([monolith?.close(), service?.close(), jwks?.close()]);
+});
+
+describe('header hygiene', () => {
+  it('strips hop-by-hop headers both ways, including those named in Connection', async () => {
+    monolith.behave((_request, response) => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        connection: 'keep-alive, x-upstream-private',
+        'x-upstream-private': 'secret',
+        'keep-alive': 'timeout=5',
+        'proxy-authenticate': 'Basic',
+        'x-kept': 'yes',
+      });
+      response.end('{}');
+      return true;
+    });
+    // node:http sends a Connection header as given (undici would not let a caller set it).
+    const response = await rawGet(`${gateway.url}/api/inventory/a`, {
+      connection: 'keep-alive, x-client-private',
+      'x-client-private': 'secret',
+      'proxy-authorization': 'Basic abc',
+      te: 'trailers',
+      'x-kept': 'yes',
+    });
+    monolith.behave(undefined);
+    const forwarded = monolith.received.at(-1)!.headers;
+    expect(forwarded['x-client-private']).toBeUndefined();
+    expect(forwarded['proxy-authorization']).toBeUndefined();
+    expect(forwarded.te).toBeUndefined();
+    expect(forwarded['x-kept']).toBe('yes');
+    expect(response.headers['x-upstream-private']).toBeUndefined();
+    expect(response.headers['proxy-authenticate']).toBeUndefined();
+    expect(response.headers['x-kept']).toBe('yes');
+    expect(response.headers['x-served-by']).toBe('monolith');
+  });
+
+  it('never forwards a client x-user-id; sets it from the verified token', async () => {
+    const anonymous = await send(gateway.url, '/api/inventory/a', { 'x-user-id': 'mallory' });
+    expect(anonymous.echoed?.headers['x-user-id']).toBeUndefined();
+    const authorization = `Bearer ${await token({})}`;
+    const signedIn = await send(gateway.url, '/api/inventory/a', { 'x-user-id': 'mallory', authorization });
+    expect(signedIn.echoed?.headers['x-user-id']).toBe('alice');
+    expect(signedIn.echoed?.headers.authorization).toBe(authorization);
+  });
+
+  it('keeps a well-formed x-request-id and traceparent, and returns the id', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const kept = await send(gateway.url, '/api/inventory/a', { 'x-request-id': 'abc-123', traceparent });
+    expect(kept.echoed?.headers['x-request-id']).toBe('abc-123');
+    expect(kept.echoed?.headers.traceparent).toBe(traceparent);
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const minted = await send(gateway.url, '/api/inventory/a', { 'x-request-id': 'bad id with spaces' });
+    expect(minted.echoed?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(minted.headers['x-request-id']).toBe(minted.echoed?.headers['x-request-id']);
+  });
+
+  it('sets X-Forwarded-* itself, trusting client values only per TRUST_PROXY', async () => {
+    const spoofed = {
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+    };
+    const untrusted = await send(gateway.url, '/api/inventory/a', spoofed);
+    expect(untrusted.echoed?.headers).toMatchObject({
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': new URL(gateway.url).host,
+    });
+    const trusted = await send(trusting.url, '/api/inventory/a', spoofed);
+    expect(trusted.echoed?.headers).toMatchObject({
+      'x-forwarded-for': '203.0.113.9, 127.0.0.1',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+    });
+  });
+});
+
+describe('forced backend', () => {
+  it('honours x-fig-backend for a token with the override scope', async () => {
+    const authorization = `Bearer ${await token({ scope: 'read fig:route-override' })}`;
+    const forced = await send(gateway.url, '/api/inventory/a', {
+      'x-fig-backend': 'inventory',
+      authorization,
+    });
+    expect(forced.headers['x-served-by']).toBe('inventory');
+    expect(forced.echoed?.headers['x-fig-backend']).toBeUndefined();
+    const back = await send(gateway.url, '/api/inventory/a', { 'x-fig-backend': 'monolith', authorization });
+    expect(back.headers['x-served-by']).toBe('monolith');
+    const wrong = await send(gateway.url, '/api/inventory/a', { 'x-fig-backend': 'payments', authorization });
+    expect(wrong.status).toBe(400);
+    expect(JSON.parse(wrong.text).error.code).toBe('GW_ERR_FORCED_BACKEND_INVALID');
+  });
+
+  it('ignores and strips it otherwise', async () => {
+    const plain = `Bearer ${await token({ scope: 'read' })}`;
+    for (const headers of [
+      { 'x-fig-backend': 'inventory' },
+      { 'x-fig-backend': 'inventory', authorization: plain },
+    ]) {
+      const response = await send(gateway.url, '/api/inventory/a', headers);
+      expect(response.headers['x-served-by']).toBe('monolith');
+      expect(response.echoed?.headers['x-fig-backend']).toBeUndefined();
+    }
+  });
+});
