@@ -165,10 +165,11 @@ describe('forced backend', () => {
 
   it('ignores and strips it otherwise', async () => {
     const plain = `Bearer ${await token({ scope: 'read' })}`;
-    for (const headers of [
+    const attempts: Record<string, string>[] = [
       { 'x-fig-backend': 'inventory' },
       { 'x-fig-backend': 'inventory', authorization: plain },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const response = await send(gateway.url, '/api/inventory/a', headers);
       expect(response.headers['x-served-by']).toBe('monolith');
       expect(response.echoed?.headers['x-fig-backend']).toBeUndefined();
