@@ -55,7 +55,9 @@ export const hardeningPlugin = fp(
     });
 
     app.addHook('onSend', async (_request, reply, payload) => {
-      if (reply.hasHeader('x-served-by')) return payload;
+      // Proxied answers name their upstream; the gateway's own ones are unmarked or `gateway`.
+      const servedBy = reply.getHeader('x-served-by');
+      if (servedBy !== undefined && servedBy !== 'gateway') return payload;
       for (const [name, value] of Object.entries(securityHeaders)) {
         if (!reply.hasHeader(name)) reply.header(name, value);
       }
