@@ -1,4 +1,5 @@
 import { createServer } from '@fig/common';
+import { openApi } from '@fig/common/openapi';
 import {
   cartRoutes,
   checkoutRoutes,
@@ -13,7 +14,6 @@ import {
   openDatabase,
   paymentRoutes,
 } from '@fig/common/domain/index';
-import swagger from '@fastify/swagger';
 import { openKeystore } from './auth/keystore.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createTokens } from './auth/tokens.ts';
@@ -64,11 +64,7 @@ export async function buildApp(options: MonolithOptions) {
   app.observability.readiness.set('database', () => db.prepare('SELECT 1 AS ok').get()?.ok === 1);
   app.addHook('onClose', async () => db.close());
 
-  await app.register(swagger, {
-    openapi: { info: { title: 'Fig legacy monolith', version: '1.0.0' } },
-  });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-
+  await app.register(openApi, { title: 'Fig legacy monolith' });
   await app.register(legacyLatency, {
     latencyMs: options.latencyMs ?? 0,
     checkoutLatencyMs: options.checkoutLatencyMs ?? 0,

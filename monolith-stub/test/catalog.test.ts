@@ -71,3 +71,28 @@ describe('seed', () => {
     expect(seedProducts.some((p) => p.stock >= 100)).toBe(true);
   });
 });
+
+describe('openapi', () => {
+  it('documents every domain route from the same schemas that validate it', async () => {
+    const monolith = await startMonolith();
+    try {
+      const document = (await monolith.call('/openapi.json')).body;
+      for (const path of [
+        '/api/products',
+        '/api/checkout',
+        '/api/payments/{id}/refunds',
+        '/internal/orders/{id}',
+      ]) {
+        expect(Object.keys(document.paths)).toContain(path);
+      }
+      const checkout = document.paths['/api/checkout'].post;
+      expect(checkout.requestBody.content['application/json'].schema.required).toEqual([
+        'cart_id',
+        'payment_method',
+        'shipping_address',
+      ]);
+    } finally {
+      await monolith.close();
+    }
+  });
+});

@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import fastifyApollo from '@as-integrations/fastify';
-import { callerOf, isClientError } from '@fig/common/domain/index';
+import { callerOf } from '@fig/common/domain/index';
+import { mountSubgraph } from '@fig/common/subgraph-server';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { parse } from 'graphql';
 import { createLoaders } from './loaders.ts';
@@ -14,23 +12,10 @@ export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.me
 
 /** `/graphql`: the legacy subgraph. Domain refusals become errors with `extensions.code`. */
 export const legacyGraphql: FastifyPluginAsync<ResolverSources> = async (app, sources) => {
-  const apollo = new ApolloServer<GraphqlContext>({
-    schema: buildSubgraphSchema({ typeDefs, resolvers: createResolvers(sources) as never }),
-    // Draining is serve()'s job (Apollo's drain plugin would close Fastify from inside its own close).
-    plugins: [ApolloServerPluginInlineTraceDisabled()],
-    formatError: (formatted, error) => {
-      const original = (error as { originalError?: unknown }).originalError;
-      if (isClientError(original)) {
-        return { message: original.message, path: formatted.path, extensions: { code: original.code } };
-      }
-      return formatted;
-    },
-  });
-  await apollo.start();
-  app.addHook('onClose', async () => apollo.stop());
-  await app.register(fastifyApollo(apollo), {
-    path: '/graphql',
-    context: async (request) => {
+  await mountSubgraph<GraphqlContext>(app, {
+    typeDefs,
+    resolvers: createResolvers(sources) as unknown as GraphQLResolverMap<GraphqlContext>,
+    context: (request) => {
       const callerId = callerOf(request);
       return { callerId, loaders: createLoaders(sources, callerId) };
     },
