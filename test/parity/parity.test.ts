@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Recorder } from './observe.ts';
+import { scenarios } from './scenarios.ts';
+import { type ParityTargets, resolveTargets, type RouteName } from './targets.ts';
+
+// The contract gate: each scenario runs against the monolith and against the extracted
+// services, and a client must not be able to tell the two apart. docs/parity.md says how to
+// point it at a deployment.
+const selected = process.env.PARITY_ROUTES?.split(',').map((route) => route.trim()) as
+  RouteName[] | undefined;
+
+let targets: ParityTargets;
+
+beforeAll(async () => {
+  targets = await resolveTargets();
+}, 60_000);
+
+afterAll(async () => {
+  await targets?.close();
+});
+
+describe('parity between the monolith and the extracted services', () => {
+  for (const scenario of scenarios) {
+    const run = !selected || selected.includes(scenario.route) ? it : it.skip;
+    run(`${scenario.route}: ${scenario.name}`, async () => {
+      const monolith = new Recorder(targets.monolith);
+      await scenario.run(monolith);
+      const services = new Recorder(targets.services);
+      await scenario.run(services);
+      expect(monolith.observations.length).toBeGreaterThan(0);
+      expect(services.observations).toEqual(monolith.observations);
+    });
+  }
+});

@@ -1,0 +1,347 @@
+import type { Recorder } from './observe.ts';
+import type { RouteName } from './targets.ts';
+
+export interface Scenario {
+  name: string;
+  /** The route this scenario is the gate for (PARITY_ROUTES selects by it). */
+  route: RouteName;
+  run(r: Recorder): Promise<void>;
+}
+
+// Plenty of stock in the seed (never one of the scarce tenth or empty twenty-fifth products),
+// so the scenarios hold on a deployment that has been taking traffic.
+const plentiful = ['SKU-0003', 'SKU-0007', 'SKU-0021', 'SKU-0033'];
+const unknownSku = 'SKU-9999';
+const address = {
+  name: 'Parity Tester',
+  line1: '1 Contract Way',
+  city: 'Lisbon',
+  postal_code: '1000-001',
+  country: 'PT',
+};
+const stockFields = ['available', 'reserved'];
+
+async function stockOf(r: Recorder, sku: string) {
+  return (await r.request('inventory', 'GET', `/api/inventory/${sku}`, { volatile: stockFields })).body as {
+    available: number;
+    reserved: number;
+  };
+}
+
+async function stockChange(
+  r: Recorder,
+  sku: string,
+  before: { available: number; reserved: number },
+  step: string,
+) {
+  const after = await stockOf(r, sku);
+  r.note(step, { available: after.available - before.available, reserved: after.reserved - before.reserved });
+}
+
+async function cartWith(r: Recorder, items: { sku: string; quantity: number }[]) {
+  const cart = (await r.request('carts', 'POST', '/api/carts', { body: {} })).body;
+  for (const item of items)
+    await r.request('carts', 'POST', `/api/carts/${cart.cart_id}/items`, { body: item });
+  return cart.cart_id as string;
+}
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'stock levels and their errors',
+    route: 'inventory',
+    async run(r) {
+      await stockOf(r, plentiful[0]);
+      await r.request('inventory', 'GET', `/api/inventory/${unknownSku}`);
+      await r.request('inventory', 'GET', `/api/inventory/${'x'.repeat(65)}`);
+    },
+  },
+  {
+    name: 'reserve, read, release (twice), then commit is refused',
+    route: 'inventory',
+    async run(r) {
+      const sku = plentiful[1];
+      const before = await stockOf(r, sku);
+      const reservation = (
+        await r.request('inventory', 'POST', '/api/inventory/reservations', {
+          body: { items: [{ sku, quantity: 2 }], ttl_seconds: 60 },
+        })
+      ).body;
+      await stockChange(r, sku, before, 'stock while reserved');
+      const path = `/api/inventory/reservations/${reservation.reservation_id}`;
+      await r.request('inventory', 'GET', path);
+      await r.request('inventory', 'DELETE', path);
+      await r.request('inventory', 'DELETE', path);
+      await r.request('inventory', 'GET', path);
+      await r.request('inventory', 'POST', `${path}/commit`);
+      await stockChange(r, sku, before, 'stock after release');
+    },
+  },
+  {
+    name: 'reserve (default TTL, merged lines), commit twice, release is refused',
+    route: 'inventory',
+    async run(r) {
+      const sku = plentiful[2];
+      const before = await stockOf(r, sku);
+      const reservation = (
+        await r.request('inventory', 'POST', '/api/inventory/reservations', {
+          body: {
+            items: [
+              { sku, quantity: 1 },
+              { sku, quantity: 2 },
+            ],
+          },
+        })
+      ).body;
+      const path = `/api/inventory/reservations/${reservation.reservation_id}`;
+      await r.request('inventory', 'POST', `${path}/commit`);
+      await r.request('inventory', 'POST', `${path}/commit`);
+      await r.request('inventory', 'DELETE', path);
+      await stockChange(r, sku, before, 'stock after commit');
+    },
+  },
+  {
+    name: 'reservation refusals and validation errors',
+    route: 'inventory',
+    async run(r) {
+      const reserve = (body: unknown) =>
+        r.request('inventory', 'POST', '/api/inventory/reservations', { body });
+      await reserve({ items: [{ sku: plentiful[0], quantity: 1000 }] });
+      await reserve({
+        items: [
+          { sku: plentiful[0], quantity: 1 },
+          { sku: 'SKU-0025', quantity: 1 },
+        ],
+      });
+      await reserve({ items: [{ sku: unknownSku, quantity: 1 }] });
+      await reserve({ items: [] });
+      await reserve({ items: [{ sku: plentiful[0], quantity: 0 }] });
+      await reserve({ items: [{ sku: plentiful[0], quantity: '1' }] });
+      await reserve({ items: [{ sku: plentiful[0], quantity: 1 }], ttl_seconds: 0 });
+      await reserve({ items: [{ sku: plentiful[0], quantity: 1 }], colour: 'red' });
+      await reserve({});
+      await r.request('inventory', 'POST', '/api/inventory/reservations', { rawBody: '{"items": [' });
+      await r.request('inventory', 'GET', '/api/inventory/reservations/res_missing');
+      await r.request('inventory', 'DELETE', '/api/inventory/reservations/res_missing');
+      await r.request('inventory', 'POST', '/api/inventory/reservations/res_missing/commit');
+    },
+  },
+  {
+    name: 'charge with an Idempotency-Key, replay it, reuse it with another body',
+    route: 'payments',
+    async run(r) {
+      const key = `parity-${crypto.randomUUID()}`;
+      const charge = {
+        amount_cents: 2500,
+        currency: 'EUR',
+        payment_method: 'pm_card_visa',
+        order_ref: 'ord_parity',
+      };
+      const paid = (
+        await r.request('payments', 'POST', '/api/payments', {
+          body: charge,
+          headers: { 'idempotency-key': key },
+        })
+      ).body;
+      await r.request('payments', 'POST', '/api/payments', {
+        body: charge,
+        headers: { 'idempotency-key': key },
+      });
+      await r.request('payments', 'POST', '/api/payments', {
+        body: { ...charge, amount_cents: 2501 },
+        headers: { 'idempotency-key': key },
+      });
+      await r.request('payments', 'GET', `/api/payments/${paid.payment_id}`);
+      // Without a key, each request is a new charge.
+      const first = (await r.request('payments', 'POST', '/api/payments', { body: charge })).body;
+      const second = (await r.request('payments', 'POST', '/api/payments', { body: charge })).body;
+      r.note('keyless charges are distinct', first.payment_id !== second.payment_id);
+    },
+  },
+  {
+    name: 'declines, unknown methods and invalid charges',
+    route: 'payments',
+    async run(r) {
+      const charge = (body: Record<string, unknown>, headers?: Record<string, string>) =>
+        r.request('payments', 'POST', '/api/payments', {
+          body: {
+            amount_cents: 1200,
+            currency: 'EUR',
+            payment_method: 'pm_card_visa',
+            order_ref: 'ord_parity',
+            ...body,
+          },
+          headers,
+        });
+      const key = `parity-${crypto.randomUUID()}`;
+      await charge({ payment_method: 'pm_card_chargeDeclined' }, { 'idempotency-key': key });
+      await charge({ payment_method: 'pm_card_chargeDeclined' }, { 'idempotency-key': key });
+      await charge({ payment_method: 'pm_card_unheard_of' });
+      await charge({ amount_cents: 0 });
+      await charge({ amount_cents: 12.5 });
+      await charge({ currency: 'euro' });
+      await charge({ tip_cents: 100 });
+      await r.request('payments', 'POST', '/api/payments', { body: { amount_cents: 100 } });
+      await r.request('payments', 'GET', '/api/payments/pay_missing');
+    },
+  },
+  {
+    name: 'refunds up to the charge and not a cent more',
+    route: 'payments',
+    async run(r) {
+      const paid = (
+        await r.request('payments', 'POST', '/api/payments', {
+          body: {
+            amount_cents: 1000,
+            currency: 'EUR',
+            payment_method: 'pm_card_mastercard',
+            order_ref: 'ord_parity',
+          },
+        })
+      ).body;
+      const refunds = `/api/payments/${paid.payment_id}/refunds`;
+      await r.request('payments', 'POST', refunds, { body: { amount_cents: 300 } });
+      await r.request('payments', 'POST', refunds, { body: { amount_cents: 701 } });
+      await r.request('payments', 'POST', refunds, { body: { amount_cents: 0 } });
+      const key = `parity-${crypto.randomUUID()}`;
+      await r.request('payments', 'POST', refunds, { body: {}, headers: { 'idempotency-key': key } });
+      await r.request('payments', 'POST', refunds, { body: {}, headers: { 'idempotency-key': key } });
+      await r.request('payments', 'POST', refunds, { body: { amount_cents: 1 } });
+      await r.request('payments', 'GET', `/api/payments/${paid.payment_id}`);
+      await r.request('payments', 'POST', '/api/payments/pay_missing/refunds', { body: {} });
+    },
+  },
+  {
+    name: 'a signed-in user builds a cart',
+    route: 'carts',
+    async run(r) {
+      const cartId = await cartWith(r, [
+        { sku: plentiful[0], quantity: 2 },
+        { sku: plentiful[1], quantity: 1 },
+      ]);
+      const path = `/api/carts/${cartId}`;
+      await r.request('carts', 'POST', `${path}/items`, { body: { sku: plentiful[0], quantity: 3 } });
+      await r.request('carts', 'DELETE', `${path}/items/${plentiful[1]}`);
+      await r.request('carts', 'DELETE', `${path}/items/${plentiful[1]}`);
+      await r.request('carts', 'GET', path);
+      await r.request('carts', 'GET', path, { as: 'stranger' });
+      await r.request('carts', 'POST', `${path}/items`, {
+        body: { sku: plentiful[2], quantity: 1 },
+        as: 'stranger',
+      });
+      await r.request('carts', 'GET', path, { as: 'anonymous' });
+    },
+  },
+  {
+    name: 'an anonymous cart is usable by whoever holds its id',
+    route: 'carts',
+    async run(r) {
+      const cart = (await r.request('carts', 'POST', '/api/carts', { as: 'anonymous', body: {} })).body;
+      await r.request('carts', 'POST', `/api/carts/${cart.cart_id}/items`, {
+        body: { sku: plentiful[3], quantity: 1 },
+        as: 'stranger',
+      });
+      await r.request('carts', 'GET', `/api/carts/${cart.cart_id}`, { as: 'anonymous' });
+    },
+  },
+  {
+    name: 'cart errors',
+    route: 'carts',
+    async run(r) {
+      const cartId = await cartWith(r, []);
+      const items = `/api/carts/${cartId}/items`;
+      await r.request('carts', 'POST', items, { body: { sku: unknownSku, quantity: 1 } });
+      await r.request('carts', 'POST', items, { body: { sku: plentiful[0], quantity: 0 } });
+      await r.request('carts', 'POST', items, { body: { sku: plentiful[0], quantity: 1001 } });
+      await r.request('carts', 'POST', items, { body: { sku: plentiful[0] } });
+      await r.request('carts', 'POST', items, { body: { sku: plentiful[0], quantity: 1, gift: true } });
+      await r.request('carts', 'POST', '/api/carts', { body: { items: [] } });
+      await r.request('carts', 'GET', '/api/carts/cart_missing');
+      await r.request('carts', 'POST', '/api/carts/cart_missing/items', {
+        body: { sku: plentiful[0], quantity: 1 },
+      });
+      await r.request('carts', 'DELETE', `/api/carts/cart_missing/items/${plentiful[0]}`);
+      await r.request('carts', 'POST', '/api/carts', {
+        body: {},
+        headers: { 'x-user-id': 'not a valid id!' },
+      });
+    },
+  },
+  {
+    name: 'checkout places an order, takes the stock, closes the cart and lists the order',
+    route: 'checkout',
+    async run(r) {
+      const [a, b] = plentiful;
+      const beforeA = await stockOf(r, a);
+      const beforeB = await stockOf(r, b);
+      const cartId = await cartWith(r, [
+        { sku: a, quantity: 2 },
+        { sku: b, quantity: 1 },
+      ]);
+      const body = { cart_id: cartId, payment_method: 'pm_card_visa', shipping_address: address };
+      const placed = (await r.request('checkout', 'POST', '/api/checkout', { body })).body;
+      await stockChange(r, a, beforeA, `stock of ${a} after checkout`);
+      await stockChange(r, b, beforeB, `stock of ${b} after checkout`);
+      await r.request('carts', 'GET', `/api/carts/${cartId}`);
+      await r.request('carts', 'POST', `/api/carts/${cartId}/items`, { body: { sku: a, quantity: 1 } });
+      await r.request('checkout', 'POST', '/api/checkout', { body });
+      await r.request('orders', 'GET', `/api/orders/${placed.order_id}`);
+      await r.request('orders', 'GET', '/api/orders');
+      await r.request('orders', 'GET', `/api/orders/${placed.order_id}`, { as: 'stranger' });
+      const order = (await r.request('orders', 'GET', `/api/orders/${placed.order_id}`)).body;
+      await r.request('payments', 'GET', `/api/payments/${order.payment_id}`);
+    },
+  },
+  {
+    name: 'a declined checkout changes nothing and the cart can be paid again',
+    route: 'checkout',
+    async run(r) {
+      const sku = plentiful[2];
+      const before = await stockOf(r, sku);
+      const cartId = await cartWith(r, [{ sku, quantity: 1 }]);
+      const body = { cart_id: cartId, payment_method: 'pm_card_chargeDeclined', shipping_address: address };
+      await r.request('checkout', 'POST', '/api/checkout', { body });
+      await stockChange(r, sku, before, 'stock after decline');
+      await r.request('carts', 'GET', `/api/carts/${cartId}`);
+      await r.request('orders', 'GET', '/api/orders');
+      await r.request('checkout', 'POST', '/api/checkout', {
+        body: { ...body, payment_method: 'pm_card_unheard_of' },
+      });
+      await stockChange(r, sku, before, 'stock after an unknown method');
+      await r.request('checkout', 'POST', '/api/checkout', {
+        body: { ...body, payment_method: 'pm_card_amex' },
+      });
+      await stockChange(r, sku, before, 'stock after paying');
+    },
+  },
+  {
+    name: 'checkout refusals and validation errors',
+    route: 'checkout',
+    async run(r) {
+      const checkout = (body: Record<string, unknown>, as?: 'stranger' | 'anonymous') =>
+        r.request('checkout', 'POST', '/api/checkout', {
+          body: { payment_method: 'pm_card_visa', shipping_address: address, ...body },
+          as,
+        });
+      const short = await cartWith(r, [
+        { sku: plentiful[3], quantity: 1 },
+        { sku: 'SKU-0025', quantity: 1 },
+      ]);
+      const before = await stockOf(r, plentiful[3]);
+      await checkout({ cart_id: short });
+      await stockChange(r, plentiful[3], before, 'stock after out of stock');
+      await r.request('carts', 'GET', `/api/carts/${short}`);
+      const empty = await cartWith(r, []);
+      await checkout({ cart_id: empty });
+      await checkout({ cart_id: short }, 'stranger');
+      await checkout({ cart_id: short }, 'anonymous');
+      await checkout({ cart_id: 'cart_missing' });
+      await checkout({ cart_id: short, shipping_address: { ...address, country: 'Portugal' } });
+      await checkout({ cart_id: short, shipping_address: { name: 'No Address' } });
+      await checkout({ cart_id: short, coupon: 'FREE' });
+      await r.request('checkout', 'POST', '/api/checkout', {
+        rawBody: 'cart_id=1',
+        headers: { 'content-type': 'text/plain' },
+      });
+    },
+  },
+];
