@@ -60,6 +60,19 @@ describe('orders', () => {
     expect((await monolith.call('/api/users/me', { headers: { 'x-user-id': 'bad id!' } })).status).toBe(400);
   });
 
+  it('refuses internal calls that came through the edge (X-Forwarded-For or Forwarded set)', async () => {
+    for (const headers of [{ 'x-forwarded-for': '203.0.113.7' }, { forwarded: 'for=203.0.113.7' }]) {
+      const refused = await monolith.call('/internal/orders/ord_edge', {
+        method: 'PUT',
+        body: placedElsewhere,
+        headers,
+      });
+      expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
+      expect((await monolith.call('/internal/keys/rotate', { method: 'POST', headers })).status).toBe(403);
+    }
+    expect((await monolith.call('/api/orders/ord_edge', { token: bob })).status).toBe(404);
+  });
+
   it.each([
     ['a missing user', { ...placedElsewhere, user_id: undefined }],
     ['an unknown status', { ...placedElsewhere, status: 'lost' }],

@@ -10,8 +10,8 @@ function tokenMatches(given: unknown, expected: string) {
 }
 
 /**
- * Service-to-service endpoints, never meant for clients (the edge must not route `/internal`).
- * With INTERNAL_TOKEN set, callers must present it in `x-internal-token`.
+ * Service-to-service endpoints, never meant for clients. Requests that came through a proxy are
+ * refused; with INTERNAL_TOKEN set, callers must also present it in `x-internal-token`.
  */
 export const internalRoutes: FastifyPluginAsync<{
   orders: Orders;
@@ -19,6 +19,11 @@ export const internalRoutes: FastifyPluginAsync<{
   internalToken?: string;
 }> = async (app, { orders, keystore, internalToken }) => {
   app.addHook('onRequest', async (request: FastifyRequest) => {
+    // The edge adds X-Forwarded-For to everything it proxies; services call us directly. So
+    // even where INTERNAL_TOKEN is unset (local dev), a client cannot reach these via the edge.
+    if (request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined) {
+      throw new DomainError.Forbidden('internal endpoints are not reachable through a proxy');
+    }
     if (internalToken && !tokenMatches(request.headers['x-internal-token'], internalToken)) {
       throw new DomainError.Forbidden('internal endpoints need a valid x-internal-token');
     }
