@@ -30,10 +30,19 @@ export function createTokens(keystore: Keystore, settings: TokenSettings) {
     };
   }
 
+  // Importing RSA keys is not free: rebuild the verifier's key set only when the published keys change.
+  let published = { kids: '', keySet: createLocalJWKSet({ keys: [] }) };
+  function keySet() {
+    const jwks = keystore.jwks();
+    const kids = jwks.keys.map((key) => key.kid).join(' ');
+    if (kids !== published.kids) published = { kids, keySet: createLocalJWKSet(jwks) };
+    return published.keySet;
+  }
+
   /** The token's subject, or INVALID_TOKEN saying why (expired, wrong audience, bad signature...). */
   async function verify(token: string): Promise<string> {
     try {
-      const { payload } = await jwtVerify(token, createLocalJWKSet(keystore.jwks()), {
+      const { payload } = await jwtVerify(token, keySet(), {
         issuer: settings.issuer,
         audience: settings.audience,
         algorithms: [signingAlgorithm],

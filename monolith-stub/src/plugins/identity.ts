@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { Tokens } from '../auth/tokens.ts';
 
 // Where a stale Authorization header must not lock a client out of logging in again.
-const public_ = /^\/(auth\/|\.well-known\/|health\/|metrics$)/;
+const publicPaths = /^\/(auth\/|\.well-known\/|health\/|metrics$)/;
 
 /**
  * Identity for the domain routes is the `x-user-id` header. Behind the gateway that header is
@@ -15,7 +15,7 @@ const public_ = /^\/(auth\/|\.well-known\/|health\/|metrics$)/;
 export const identity = fp<{ tokens: Tokens }>(
   async (app, { tokens }) => {
     app.addHook('onRequest', async (request, reply) => {
-      if (request.headers['x-user-id'] || public_.test(request.url)) return;
+      if (request.headers['x-user-id'] || publicPaths.test(request.url)) return;
       const authorization = request.headers.authorization;
       if (!authorization) return;
       const [scheme, token] = authorization.split(' ');
