@@ -1,0 +1,42 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  total: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  connections?: number;
+  durationSeconds?: number;
+  /** Total requests instead of a duration. */
+  amount?: number;
+  /** A fixed request rate across all connections instead of as fast as possible. */
+  rate?: number;
+  /** Requests cycled through per connection (e.g. distinct users for a sticky split). */
+  requests?: Array<{ headers: Record<string, string> }>;
+}
+
+/** One autocannon run; latencies in milliseconds. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections ?? 50,
+    duration: options.durationSeconds ?? 10,
+    amount: options.amount,
+    overallRate: options.rate,
+    requests: options.requests,
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}

@@ -1,0 +1,141 @@
+// `npm run bench`: the proxy benchmark. In one run, against one fast local JSON upstream:
+// the upstream direct, nginx as a plain reverse proxy, and Fig on a 50% sticky split route;
+// then added p99 at a fixed 1,000 req/s and the gateway's RSS over a long run.
+// Env: BENCH_SECONDS (per throughput run, default 10), BENCH_LONG_REQUESTS (default 1000000).
+import { closedPort as freePort } from '@fig/common/testing/closed-port';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { load, type LoadResult } from './load.ts';
+import { ensureNginx, startNginx } from './nginx.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const longRequests = Number(process.env.BENCH_LONG_REQUESTS ?? 1_000_000);
+const dir = mkdtempSync(join(tmpdir(), 'fig-bench-'));
+const children: ChildProcess[] = [];
+
+function node(script: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [join(root, script), ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+async function gatewayRss(adminUrl: string): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  return Number(/^process_resident_memory_bytes\{[^}]*\} (\d+)/m.exec(text)?.[1]);
+}
+
+// Distinct users so the sticky split really sends traffic both ways.
+const users = Array.from({ length: 64 }, (_, i) => ({ headers: { 'x-bench-user': `user-${i}` } }));
+
+function row(name: string, result: LoadResult, reference?: LoadResult) {
+  const ratio = reference ? (result.requestsPerSecond / reference.requestsPerSecond).toFixed(2) : '';
+  console.log(
+    `${name.padEnd(22)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s  p50 ${String(result.p50).padStart(3)} ms  p99 ${String(result.p99).padStart(3)} ms  errors ${result.errors + result.non2xx}  ${ratio && `x nginx ${ratio}`}`,
+  );
+}
+
+try {
+  const nginxBinary = ensureNginx();
+  const [servicePort, monolithPort, nginxPort, gatewayPort, adminPort] = await Promise.all(
+    Array.from({ length: 5 }, () => freePort()),
+  );
+  const upstream = node('bench/fast-upstream.ts', [String(servicePort), String(monolithPort)]);
+  await once(upstream.stdout!, 'data');
+  children.push(startNginx(nginxBinary, dir, nginxPort, `127.0.0.1:${monolithPort}`));
+  const rules = join(dir, 'routes.yaml');
+  writeFileSync(
+    rules,
+    `version: 1
+upstreams:
+  monolith: { url: http://127.0.0.1:${monolithPort} }
+  inventory: { url: http://127.0.0.1:${servicePort} }
+defaults: { auth: none, rateLimit: { max: 100000000 } }
+routes:
+  - { name: inventory, path: /api/inventory, service: inventory, percent: 50, sticky: "header:x-bench-user" }
+`,
+  );
+  node('gateway/src/main.ts', [], {
+    PORT: String(gatewayPort),
+    ADMIN_PORT: String(adminPort),
+    ROUTING_RULES: rules,
+    LOG_LEVEL: 'warn',
+  });
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  await Promise.all([
+    waitFor(`http://127.0.0.1:${monolithPort}/`),
+    waitFor(`http://127.0.0.1:${nginxPort}/`),
+    waitFor(`${adminUrl}/health/ready`),
+  ]);
+
+  const path = '/api/inventory/sku-1';
+  const targets = {
+    direct: `http://127.0.0.1:${monolithPort}${path}`,
+    nginx: `http://127.0.0.1:${nginxPort}${path}`,
+    fig: `http://127.0.0.1:${gatewayPort}${path}`,
+  };
+  console.log(
+    `Fig proxy benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}`,
+  );
+  console.log(`50 connections, ${seconds}s per run, JSON payload from a local upstream\n`);
+  for (const url of Object.values(targets)) await load({ url, durationSeconds: 2, requests: users }); // warm-up
+  const direct = await load({ url: targets.direct, durationSeconds: seconds, requests: users });
+  const nginx = await load({ url: targets.nginx, durationSeconds: seconds, requests: users });
+  const fig = await load({ url: targets.fig, durationSeconds: seconds, requests: users });
+  row('upstream direct', direct, nginx);
+  row('nginx', nginx, nginx);
+  row('fig (50% sticky split)', fig, nginx);
+  console.log(
+    `\nFig / nginx throughput: ${(fig.requestsPerSecond / nginx.requestsPerSecond).toFixed(2)} (target >= 0.40)`,
+  );
+
+  const fixedDirect = await load({
+    url: targets.direct,
+    durationSeconds: seconds,
+    rate: 1000,
+    connections: 50,
+    requests: users,
+  });
+  const fixedFig = await load({
+    url: targets.fig,
+    durationSeconds: seconds,
+    rate: 1000,
+    connections: 50,
+    requests: users,
+  });
+  console.log(
+    `At 1,000 req/s: direct p99 ${fixedDirect.p99} ms, fig p99 ${fixedFig.p99} ms, added p99 ${fixedFig.p99 - fixedDirect.p99} ms (target <= 2 ms)`,
+  );
+
+  const before = await gatewayRss(adminUrl);
+  const long = await load({ url: targets.fig, amount: longRequests, requests: users });
+  const after = await gatewayRss(adminUrl);
+  const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+  console.log(
+    `RSS over ${long.total.toLocaleString('en')} requests: ${mb(before)} MB -> ${mb(after)} MB (errors ${long.errors + long.non2xx})`,
+  );
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await sleep(300);
+  rmSync(dir, { recursive: true, force: true });
+}
