@@ -14,13 +14,14 @@ export function createTokens(keystore: Keystore, settings: TokenSettings) {
     const wanted = requestedScope?.split(' ').filter(Boolean);
     const scopes = wanted ? user.scopes.filter((scope) => wanted.includes(scope)) : user.scopes;
     const { kid, key } = await keystore.signingKey();
+    const issuedAt = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ scope: scopes.join(' '), preferred_username: user.username })
       .setProtectedHeader({ alg: signingAlgorithm, kid, typ: 'JWT' })
       .setIssuer(settings.issuer)
       .setAudience(settings.audience)
       .setSubject(user.id)
-      .setIssuedAt()
-      .setExpirationTime(`${settings.ttlSeconds}s`)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + settings.ttlSeconds)
       .sign(key);
     return {
       access_token: token,
