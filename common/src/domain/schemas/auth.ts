@@ -31,9 +31,3 @@ export const jwks = {
     },
   },
 } as const;
-
-export const user = {
-  type: 'object',
-  required: ['id', 'username', 'name'],
-  properties: { id: { type: 'string' }, username: { type: 'string' }, name: { type: 'string' } },
-} as const;

@@ -6,3 +6,4 @@ export * from './inventory.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 export * from './shared.ts';
+export * from './users.ts';
