@@ -19,6 +19,7 @@ import { EventLog } from './dashboard/event-log.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { shadowPlugin } from './shadow/shadow-plugin.ts';
 import { Shadowing } from './shadow/shadowing.ts';
+import { shadowLimits } from './shadow/shadow-config.ts';
 
 export interface Gateway {
   /** The public edge (PORT). */
@@ -89,6 +90,8 @@ export function buildApp(config: GatewayConfig): Gateway {
     events,
     available: (upstream) => breakers.state(upstream) !== 'open',
     redisUrl: config.REDIS_URL,
+    limits: shadowLimits(config),
+    bucketMs: config.COMPARISON_BUCKET_SECONDS * 1000,
     onError: (error) => app.log.warn({ err: error }, 'shared comparisons unavailable, counting locally'),
   });
   app.register(shadowPlugin, { shadowing });

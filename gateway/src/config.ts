@@ -1,8 +1,9 @@
 import { type CommonEnv, envSchema } from '@fig/common';
 import { fileURLToPath } from 'node:url';
 import { type EdgeEnv, edgeEnvProperties } from './edge-config.ts';
+import { type ShadowEnv, shadowEnvProperties } from './shadow/shadow-config.ts';
 
-export interface GatewayConfig extends CommonEnv, EdgeEnv {
+export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv {
   ADMIN_PORT: number;
   ADMIN_HOST: string;
   ADMIN_TOKEN?: string;
@@ -34,6 +35,7 @@ export const gatewayEnvSchema = envSchema(8080, {
   },
   FORCE_BACKEND_SCOPE: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', default: 'fig:route-override' },
   ...edgeEnvProperties,
+  ...shadowEnvProperties,
 });
 
 /**

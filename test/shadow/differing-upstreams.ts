@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
@@ -23,7 +24,7 @@ function answer(side: 'monolith' | 'service', request: IncomingMessage): Answer 
   const service = side === 'service';
   if (path.startsWith('/api/payments')) return { body: { ...payment, amount_cents: service ? 1250 : 1200 } };
   if (path.startsWith('/api/clock'))
-    return { body: { id: 'c-1', generated_at: new Date().toISOString(), seq: `${process.hrtime.bigint()}` } };
+    return { body: { id: 'c-1', generated_at: new Date().toISOString(), trace: randomUUID() } };
   if (path.startsWith('/api/inventory')) {
     const items = [
       { sku: 'SKU-1', available: 4 },

@@ -14,6 +14,8 @@ export interface ShadowGateway {
   app: FastifyInstance;
   monolith: Upstream;
   service: Upstream;
+  /** Rewrites the rules file (the gateway reloads it). */
+  rewriteRules(edit: (text: string) => string): Promise<void>;
   comparisons(): Promise<ComparisonsReport>;
   /** Polls until `done` holds for the report (shadows complete after the client's answer). */
   until(done: (report: ComparisonsReport) => boolean): Promise<ComparisonsReport>;
@@ -44,6 +46,7 @@ export async function startShadowGateway(env: Record<string, string> = {}): Prom
     app,
     monolith,
     service,
+    rewriteRules: async (edit) => writeFile(rulesPath, edit(shadowRules(monolith.origin, service.origin))),
     comparisons,
     until: async (done) => {
       for (;;) {

@@ -50,7 +50,7 @@ describe('shadow traffic through the gateway', () => {
     expect(clock.comparisons).toMatchObject({ compared: 25, noise: 25, mismatched: 0 });
     expect(clock.fields.map((f) => [f.field, f.verdict]).sort()).toEqual([
       ['body.generated_at', 'noise'],
-      ['body.seq', 'noise'],
+      ['body.trace', 'noise'],
     ]);
 
     const inventory = routeOf(report, 'inventory');

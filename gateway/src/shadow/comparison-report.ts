@@ -166,6 +166,7 @@ export function routeReport(route: RouteDescription, state: RouteState | undefin
     verdict: verdict({
       hasService: route.service !== undefined,
       percent: route.percent,
+      shadow: route.shadow,
       compared,
       matchRate: matchRate ?? 0,
       worstField: worst && { field: worst.field, rate: worst.rate },

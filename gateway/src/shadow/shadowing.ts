@@ -26,6 +26,8 @@ export interface ShadowingOptions {
   redisUrl?: string;
   redisPrefix?: string;
   limits?: Partial<ShadowLimits>;
+  /** Width of a timeline bucket (match rate over time). */
+  bucketMs?: number;
   onError?: (error: unknown) => void;
 }
 
@@ -64,6 +66,7 @@ export class Shadowing {
   readonly recorder: ComparisonRecorder;
   readonly dispatcher: ShadowDispatcher;
   readonly events: EventLog;
+  readonly bucketMs: number;
   readonly #rules: () => CompiledRules;
   readonly #available?: (upstream: string) => boolean;
   readonly #disconnect: () => void = () => {};
@@ -73,13 +76,19 @@ export class Shadowing {
 
   constructor(options: ShadowingOptions) {
     const metrics = createShadowMetrics(options.registry);
+    this.bucketMs = options.bucketMs ?? storeDefaults.bucketMs;
     if (options.redisUrl) {
       // Never makes a request wait: counts are flushed in the background and kept while Redis is away.
       const redis = createRateLimitRedis(options.redisUrl, { commandTimeoutMs: 2000 });
-      this.store = new RedisComparisonStore({ redis, prefix: options.redisPrefix, onError: options.onError });
+      this.store = new RedisComparisonStore({
+        redis,
+        prefix: options.redisPrefix,
+        bucketMs: this.bucketMs,
+        onError: options.onError,
+      });
       this.#disconnect = () => redis.disconnect();
     } else {
-      this.store = new MemoryComparisonStore();
+      this.store = new MemoryComparisonStore({ bucketMs: this.bucketMs });
     }
     this.recorder = new ComparisonRecorder(this.store, metrics);
     this.dispatcher = new ShadowDispatcher(this.recorder, options.limits, (inFlight, queued) => {
@@ -210,7 +219,7 @@ export class Shadowing {
       generatedAt: Date.now(),
       store: this.store.kind,
       rulesVersion: rules.version,
-      bucketMs: storeDefaults.bucketMs,
+      bucketMs: this.bucketMs,
       shadow: {
         inFlight: this.dispatcher.inFlight,
         queued: this.dispatcher.queued,

@@ -1,6 +1,8 @@
 export interface VerdictInput {
   hasService: boolean;
   percent: number;
+  /** The route's shadow share, 0 when shadowing is off. */
+  shadow: number;
   compared: number;
   /** (matched + noise) / compared, 0..1. */
   matchRate: number;
@@ -28,7 +30,13 @@ const errorSlack = 0.01;
 const count = new Intl.NumberFormat('en-US');
 const percent = (rate: number) => `${(Math.floor(rate * 1000) / 10).toFixed(1)}%`;
 const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)} ms`);
-const fieldName = (field: string) => field.replace(/^body\./, '');
+/** A field as people say it: `amount_cents`, `HTTP status`, `header etag`. */
+export const fieldName = (field: string) =>
+  field === 'status'
+    ? 'HTTP status'
+    : field.startsWith('headers.')
+      ? `header ${field.slice(8)}`
+      : field.replace(/^body\./, '');
 
 /**
  * A plain sentence an operator can act on: raise the percentage, hold it (and why), or
@@ -59,6 +67,9 @@ export function verdict(input: VerdictInput): Verdict {
     service > monolith + latencySlackMs
   ) {
     return { state: 'hold', text: `hold: service slower, ${latency}` };
+  }
+  if (input.compared === 0 && input.shadow === 0) {
+    return { state: 'collecting', text: 'no evidence: shadowing is off for this route (set shadow: N)' };
   }
   if (input.compared < minComparisons) {
     return {

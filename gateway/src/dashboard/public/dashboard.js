@@ -43,7 +43,14 @@ const ms = (value) =>
       : `${Math.round(value)} ms`;
 const time = (at) =>
   new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-const shortField = (field) => field.replace(/^body\./, '');
+const shortField = (field) =>
+  field === 'status'
+    ? 'HTTP status'
+    : field.startsWith('headers.')
+      ? `header ${field.slice(8)}`
+      : field === 'body'
+        ? 'body (not JSON)'
+        : field.replace(/^body\./, '');
 const show = (value) => (value === undefined ? '(absent)' : JSON.stringify(value, null, 1));
 
 function setText(root, selector, text) {
@@ -93,7 +100,7 @@ function makeChart(target, series, yValues, range) {
     width: Math.max(target.clientWidth, 280),
     height: 150,
     cursor: { drag: { x: false, y: false } },
-    legend: { live: false },
+    legend: { show: false },
     scales: {
       x: { time: true },
       y: range ? { range } : { range: (_u, _min, max) => [0, Math.max(1, max * 1.15)] },
@@ -109,10 +116,13 @@ function makeChart(target, series, yValues, range) {
 /** Per bucket: match and noise share of comparisons, requests per second per side. */
 function timelineSeries(route, bucketMs, now) {
   const byStart = new Map(route.timeline.map((bucket) => [bucket.t, bucket.counts]));
-  const first = Math.max(now - windowMs, Math.min(now, ...route.timeline.map((bucket) => bucket.t)));
+  // From the first bucket with data (at least a dozen buckets back), so a young route fills the chart.
+  const oldest = Math.min(now - 12 * bucketMs, ...route.timeline.map((bucket) => bucket.t));
+  const first = Math.max(now - windowMs, oldest);
   const xs = [];
   const match = [];
   const noise = [];
+  const mismatched = [];
   const monolith = [];
   const service = [];
   const errors = [];
@@ -123,11 +133,12 @@ function timelineSeries(route, bucketMs, now) {
     xs.push(t / 1000);
     match.push(compared > 0 ? (((c.matched ?? 0) + (c.noise ?? 0)) / compared) * 100 : null);
     noise.push(compared > 0 ? ((c.noise ?? 0) / compared) * 100 : null);
+    mismatched.push(compared > 0 ? ((c.mismatched ?? 0) / compared) * 100 : null);
     monolith.push((c['requests|monolith'] ?? 0) / seconds);
     service.push((c['requests|service'] ?? 0) / seconds);
     errors.push(((c['errors|monolith'] ?? 0) + (c['errors|service'] ?? 0)) / seconds);
   }
-  return { rates: [xs, match, noise], traffic: [xs, monolith, service, errors] };
+  return { rates: [xs, match, noise, mismatched], traffic: [xs, monolith, service, errors] };
 }
 
 function stat(name, label, extraClass = '') {
@@ -217,7 +228,9 @@ function buildCard(route) {
             el('i', { class: 'swatch match' }),
             'match ',
             el('i', { class: 'swatch noise' }),
-            'noise only',
+            'noise only ',
+            el('i', { class: 'swatch mismatch' }),
+            'mismatched',
           ),
         ),
         el('div', { class: 'chart', 'data-chart': 'rates' }),
@@ -257,7 +270,7 @@ function ensureCharts(card, route) {
         width: 2,
         fill: 'rgba(63, 185, 80, 0.12)',
         spanGaps: true,
-        points: { show: false },
+        points: { size: 5, fill: colours.match },
       },
       {
         label: 'noise only',
@@ -265,7 +278,15 @@ function ensureCharts(card, route) {
         width: 1.5,
         dash: [5, 4],
         spanGaps: true,
-        points: { show: false },
+        points: { size: 4 },
+      },
+      {
+        label: 'mismatched',
+        stroke: colours.mismatch,
+        width: 2,
+        fill: 'rgba(248, 81, 73, 0.10)',
+        spanGaps: true,
+        points: { size: 4, fill: colours.mismatch },
       },
     ],
     (_u, values) => values.map((v) => `${v}%`),
@@ -368,6 +389,9 @@ function updateCard(card, route, report) {
   );
   const c = route.comparisons;
   setText(card, '[data-stat=matchRate]', percent(c.matchRate));
+  const health =
+    c.matchRate === undefined ? '' : c.matchRate >= 0.995 ? 'good' : c.matchRate >= 0.98 ? 'fair' : 'poor';
+  card.querySelector('.stat.big').dataset.health = health;
   for (const name of ['compared', 'matched', 'noise', 'mismatched', 'dropped']) {
     setText(card, `[data-stat=${name}]`, count.format(c[name]));
   }
