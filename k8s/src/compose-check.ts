@@ -7,7 +7,7 @@ import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import { stack } from '../../scripts/stack.ts';
 import type { DeployableEnv } from './deployable-env.ts';
-import { readDockerfile } from './dockerfile.ts';
+import { buildArgsFor, interpolate, readDockerfile } from './dockerfile.ts';
 import { paths } from './paths.ts';
 
 interface ComposeService {
@@ -109,19 +109,13 @@ export function composeProblems(compose: ComposeFile, context: ComposeContext = 
     }
     const args = service.build?.args ?? {};
     if (!service.build) problems.push(`${at}: is not built from the Dockerfile`);
-    if (args.WORKSPACE !== deployable.dir)
-      problems.push(`${at}: builds WORKSPACE ${args.WORKSPACE}, expected ${deployable.dir}`);
-    if (String(args.PORT) !== String(deployable.port))
-      problems.push(`${at}: builds PORT ${args.PORT}, DESIGN.md says ${deployable.port}`);
+    for (const [arg, expected] of Object.entries(buildArgsFor(deployable))) {
+      if (String(args[arg]) !== expected)
+        problems.push(`${at}: builds with ${arg}=${args[arg]}, expected ${expected}`);
+    }
     for (const arg of Object.keys(args)) {
       if (!dockerfile.args.includes(arg))
         problems.push(`${at}: build arg ${arg} is not an ARG of the Dockerfile`);
-    }
-    const healthPort = String(args.ADMIN_PORT ?? args.PORT);
-    if (healthPort !== String(deployable.readyPort)) {
-      problems.push(
-        `${at}: its healthcheck asks port ${healthPort}, /health/ready is on ${deployable.readyPort}`,
-      );
     }
 
     const published = publishedPorts(services[networkOwner(deployable.name)] ?? {});
@@ -138,11 +132,13 @@ export function composeProblems(compose: ComposeFile, context: ComposeContext = 
         if (!env.reads.has(variable))
           problems.push(`${at}: sets ${variable}, which ${deployable.dir} does not read`);
       }
-      for (const variable of env.required) {
-        if (!(variable in environment) && !dockerfile.runtimeEnv.includes(variable)) {
-          problems.push(`${at}: ${deployable.dir} requires ${variable}, which is not set`);
-        }
-      }
+      // What the container starts with: the image's ENV, then compose's, interpolated with
+      // the defaults compose would use when the shell does not set the variable.
+      const started: Record<string, string> = { ...readDockerfile(dockerfilePath, args).runtimeEnv };
+      for (const [variable, value] of Object.entries(environment))
+        started[variable] = interpolate(String(value ?? ''));
+      for (const problem of env.problems(started))
+        problems.push(`${at}: ${deployable.dir} would refuse its env: ${problem}`);
     }
     for (const [variable, value] of Object.entries(environment)) {
       const text = String(value ?? '');

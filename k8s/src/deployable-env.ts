@@ -1,39 +1,53 @@
-// The env vars each deployable reads, taken from its own env schema rather than a hand-kept
-// list: main.ts runs with an invalid PORT, so it reads every variable its schema names,
-// reports the problems (including required variables) and exits before listening.
+// The env each deployable reads, taken from its own env schema rather than a hand-kept list:
+// main.ts runs with a preload that captures the schema @fig/common's config loader compiles
+// and exits before anything else happens. The same schema then validates the env a
+// manifest gives the deployable, with the loader the deployable itself uses.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError, loadConfig } from '@fig/common/config';
 import { paths } from './paths.ts';
 
 export interface DeployableEnv {
-  /** Every variable the config loader reads. */
+  /** Every variable the deployable's config reads. */
   reads: Set<string>;
-  /** Variables the deployable refuses to start without. */
+  /** Variables it refuses to start without. */
   required: Set<string>;
+  /** What the deployable would say about this env at start; empty when it would start. */
+  problems(env: Record<string, string>): string[];
 }
 
 const probe = new URL('./env-probe.ts', import.meta.url).href;
 
 export async function deployableEnv(dir: string): Promise<DeployableEnv> {
   const scratch = mkdtempSync(join(tmpdir(), 'fig-env-'));
-  const output = join(scratch, 'env.json');
+  const output = join(scratch, 'schema.json');
   try {
     const child = spawn(process.execPath, ['--import', probe, join(paths.root, dir, 'src/main.ts')], {
       cwd: paths.root,
-      env: { PATH: process.env.PATH, FIG_ENV_PROBE: output, PORT: 'not-a-port' },
+      env: { PATH: process.env.PATH, FIG_ENV_PROBE: output },
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 30_000,
     });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const code = await new Promise<number | null>((done) => child.on('close', done));
-    // 78 (EX_CONFIG) is loadConfigOrExit rejecting the invalid PORT, as intended.
-    if (code !== 78) throw new Error(`${dir}: expected a config error (exit 78), got ${code}\n${stderr}`);
-    const reads = new Set<string>(JSON.parse(readFileSync(output, 'utf8')));
-    const required = new Set([...stderr.matchAll(/^\s*- (\w+) is required$/gm)].map((m) => m[1]));
-    return { reads, required };
+    if (code !== 0) throw new Error(`${dir}: could not read its env schema (exit ${code})\n${stderr}`);
+    const schema = JSON.parse(readFileSync(output, 'utf8')) as { properties?: object; required?: string[] };
+    return {
+      reads: new Set(Object.keys(schema.properties ?? {})),
+      required: new Set(schema.required ?? []),
+      problems(env) {
+        try {
+          loadConfig(schema, env);
+          return [];
+        } catch (error) {
+          if (error instanceof ConfigError) return error.problems;
+          throw error;
+        }
+      },
+    };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -25,7 +25,7 @@ export function overlayDirs(root = paths.overlays): string[] {
 
 export async function checkOverlay(
   dir: string,
-  context: { env?: Map<string, DeployableEnv>; imageEnv?: string[] } = {},
+  context: { env?: Map<string, DeployableEnv> } = {},
 ): Promise<OverlayReport> {
   let rendered;
   try {

@@ -3,6 +3,7 @@
 import { parseRules } from '@fig/routing-rules';
 import { type Deployable, stack } from '../../scripts/stack.ts';
 import type { DeployableEnv } from './deployable-env.ts';
+import { buildArgsFor, readDockerfile } from './dockerfile.ts';
 import {
   type Container,
   containersOf,
@@ -16,10 +17,8 @@ import {
 export const drainBudgetSeconds = 10;
 
 export interface RuleContext {
-  /** Env vars each deployable reads, by stack name; without it, env names are not checked. */
+  /** Each deployable's env schema, by stack name; without it, env is not checked. */
   env?: Map<string, DeployableEnv>;
-  /** Env the images set (Dockerfile ENV), counted as provided. */
-  imageEnv?: string[];
 }
 
 interface Workload {
@@ -116,37 +115,59 @@ function gracefulStopProblems(workload: Workload, container: Container): string[
   return [];
 }
 
+/** The env a container starts with: the image's, then envFrom, then env (later wins). */
+function resolvedEnv(workload: Workload, container: Container, byKey: Map<string, Manifest>) {
+  const namespace = workload.manifest.metadata.namespace;
+  const data = (kind: string, name: string) =>
+    (byKey.get(key(kind, namespace, name))?.data as Record<string, string> | undefined) ?? {};
+  const decode = (value: string | undefined) =>
+    value === undefined ? undefined : Buffer.from(value, 'base64').toString();
+  const env: Record<string, string> = workload.deployable
+    ? readDockerfile(undefined, buildArgsFor(workload.deployable)).runtimeEnv
+    : {};
+  for (const source of container.envFrom ?? []) {
+    if (source.configMapRef) Object.assign(env, data('ConfigMap', source.configMapRef.name));
+    if (source.secretRef) {
+      for (const [name, value] of Object.entries(data('Secret', source.secretRef.name)))
+        env[name] = decode(value)!;
+    }
+  }
+  for (const variable of container.env ?? []) {
+    const { configMapKeyRef, secretKeyRef } = variable.valueFrom ?? {};
+    const value =
+      variable.value ??
+      (configMapKeyRef ? data('ConfigMap', configMapKeyRef.name!)[configMapKeyRef.key!] : undefined) ??
+      (secretKeyRef ? decode(data('Secret', secretKeyRef.name!)[secretKeyRef.key!]) : undefined);
+    if (value !== undefined) env[variable.name] = value;
+  }
+  return env;
+}
+
 function envProblems(
   workload: Workload,
   container: Container,
   env: DeployableEnv,
-  context: RuleContext,
-  configMaps: Map<string, Manifest>,
+  byKey: Map<string, Manifest>,
 ): string[] {
   const at = `${workload.where} container ${container.name}`;
+  const dir = workload.deployable?.dir;
   const problems: string[] = [];
-  const provided = new Set(context.imageEnv ?? []);
   for (const variable of container.env ?? []) {
-    provided.add(variable.name);
     if (!env.reads.has(variable.name))
-      problems.push(`${at}: sets ${variable.name}, which ${workload.deployable?.dir} does not read`);
+      problems.push(`${at}: sets ${variable.name}, which ${dir} does not read`);
   }
   for (const source of container.envFrom ?? []) {
     const name = source.configMapRef?.name;
     const configMap = name
-      ? configMaps.get(key('ConfigMap', workload.manifest.metadata.namespace, name))
+      ? byKey.get(key('ConfigMap', workload.manifest.metadata.namespace, name))
       : undefined;
-    for (const variable of Object.keys((configMap?.data as Record<string, string> | undefined) ?? {})) {
-      provided.add(variable);
+    for (const variable of Object.keys((configMap?.data as object | undefined) ?? {})) {
       if (!env.reads.has(variable))
-        problems.push(
-          `${at}: gets ${variable} from ConfigMap ${name}, which ${workload.deployable?.dir} does not read`,
-        );
+        problems.push(`${at}: gets ${variable} from ConfigMap ${name}, which ${dir} does not read`);
     }
   }
-  for (const variable of env.required) {
-    if (!provided.has(variable))
-      problems.push(`${at}: ${workload.deployable?.dir} requires ${variable}, which is not set`);
+  for (const problem of env.problems(resolvedEnv(workload, container, byKey))) {
+    problems.push(`${at}: ${dir} would refuse its env: ${problem}`);
   }
   const port = container.env?.find((v) => v.name === 'PORT')?.value;
   if (port !== undefined && !container.ports?.some((p) => String(p.containerPort) === port)) {
@@ -230,7 +251,6 @@ function networkPolicyProblems(manifests: Manifest[]): string[] {
 export function ruleProblems(manifests: Manifest[], context: RuleContext = {}): string[] {
   const problems: string[] = [];
   const byKey = new Map(manifests.map((m) => [key(m.kind, m.metadata.namespace, m.metadata.name), m]));
-  const configMaps = new Map([...byKey].filter(([, m]) => m.kind === 'ConfigMap'));
   const workloads: Workload[] = [];
   for (const manifest of manifests) {
     const template = podTemplateOf(manifest);
@@ -251,7 +271,7 @@ export function ruleProblems(manifests: Manifest[], context: RuleContext = {}): 
       if (!workload.deployable) continue;
       problems.push(...gracefulStopProblems(workload, container));
       const env = context.env?.get(workload.deployable.name);
-      if (env) problems.push(...envProblems(workload, container, env, context, configMaps));
+      if (env) problems.push(...envProblems(workload, container, env, byKey));
     }
     if (workload.deployable) problems.push(...scrapeProblems(workload));
     for (const reference of referencesOf(spec)) {

@@ -41,6 +41,15 @@ describe('docker-compose.yml', () => {
     expect(problems).toContain('service gateway: sets ROUTING_RULE, which gateway does not read');
   });
 
+  it('fails on an env value the deployable would refuse to start with', () => {
+    const problems = problemsAfter((c) => {
+      c.services.payment.environment!.LOG_LEVEL = 'loud';
+    });
+    expect(problems).toContain(
+      'service payment: services/payment would refuse its env: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+    );
+  });
+
   it('fails on a mount whose source does not exist and on a rules file outside the mounts', () => {
     const problems = problemsAfter((c) => {
       c.services['bff-web'].volumes = ['./routing-rule:/etc/fig/routing:ro'];
@@ -77,7 +86,7 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         'bff-mobile (bff-mobile) has no service',
-        'service payment: builds WORKSPACE services/payments, expected services/payment',
+        'service payment: builds with WORKSPACE=services/payments, expected services/payment',
         'service redis: image redis is not pinned to a tag',
       ]),
     );

@@ -1,12 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '../../scripts/stack.ts';
 import { type DeployableEnv, stackEnv } from '../src/deployable-env.ts';
-import { readDockerfile } from '../src/dockerfile.ts';
 import { checkOverlay, overlayDirs, syncProblems } from '../src/k8s-check.ts';
 import { type ManifestCopy, copyManifests } from './copy-manifests.ts';
 
 let env: Map<string, DeployableEnv>;
-const imageEnv = readDockerfile().runtimeEnv;
 
 beforeAll(async () => {
   const probed = await stackEnv(stack);
@@ -23,7 +21,7 @@ describe('the committed overlays', () => {
 
   for (const dir of overlayDirs()) {
     it(`${dir.split('/').at(-1)} renders, fits the Kubernetes schemas and Fig's rules`, async () => {
-      const report = await checkOverlay(dir, { env, imageEnv });
+      const report = await checkOverlay(dir, { env });
       expect(report.problems).toEqual([]);
       expect(report.objects).toBeGreaterThan(stack.length * 2);
     });
@@ -41,12 +39,12 @@ describe('a broken manifest fails the check', () => {
   async function problemsAfter(file: string, from: string | RegExp, to: string, overlay = 'dev') {
     copy = copyManifests();
     copy.edit(file, from, to);
-    return (await checkOverlay(copy.overlay(overlay), { env, imageEnv })).problems;
+    return (await checkOverlay(copy.overlay(overlay), { env })).problems;
   }
 
   it('starts from a copy that passes', async () => {
     copy = copyManifests();
-    expect((await checkOverlay(copy.overlay('prod'), { env, imageEnv })).problems).toEqual([]);
+    expect((await checkOverlay(copy.overlay('prod'), { env })).problems).toEqual([]);
   });
 
   it('a missing readiness probe', async () => {
@@ -91,7 +89,7 @@ describe('a broken manifest fails the check', () => {
     copy.edit('base/payment.yaml', 'limits: { cpu: 500m, memory: 384Mi }', 'limits: { cpu: 500m }');
     copy.edit('base/payment.yaml', 'readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false');
     copy.edit('base/payment.yaml', 'allowPrivilegeEscalation: false', 'allowPrivilegeEscalation: true');
-    const { problems } = await checkOverlay(copy.overlay('prod'), { env, imageEnv });
+    const { problems } = await checkOverlay(copy.overlay('prod'), { env });
     expect(problems).toEqual(
       expect.arrayContaining([
         'Deployment payment container payment: no memory limits',
@@ -131,6 +129,17 @@ describe('a broken manifest fails the check', () => {
     );
     expect(problems).toContain(
       'Deployment checkout container checkout: sets DATA_PATH, which services/checkout does not read',
+    );
+  });
+
+  it('an env value the deployable would refuse to start with', async () => {
+    const problems = await problemsAfter(
+      'overlays/dev/kustomization.yaml',
+      'ADMIN_TOKEN=dev-admin-token-not-secret',
+      'ADMIN_TOKEN=short',
+    );
+    expect(problems).toContain(
+      'Deployment gateway container gateway: gateway would refuse its env: ADMIN_TOKEN must NOT have fewer than 16 characters',
     );
   });
 

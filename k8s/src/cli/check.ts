@@ -2,7 +2,6 @@
 import { relative } from 'node:path';
 import { stack } from '../../../scripts/stack.ts';
 import { stackEnv } from '../deployable-env.ts';
-import { readDockerfile } from '../dockerfile.ts';
 import { checkOverlay, overlayDirs, syncProblems } from '../k8s-check.ts';
 import { paths } from '../paths.ts';
 
@@ -17,7 +16,7 @@ report('generated files are in sync', syncProblems());
 const env = await stackEnv(stack);
 report('deployables report their env', [...env.errors.values()]);
 for (const dir of overlayDirs()) {
-  const result = await checkOverlay(dir, { env: env.env, imageEnv: readDockerfile().runtimeEnv });
+  const result = await checkOverlay(dir, { env: env.env });
   report(`${relative(paths.root, dir)}: ${result.objects} objects`, result.problems);
   for (const note of result.notes) console.log(`    note: ${note}`);
 }
