@@ -41,6 +41,7 @@ export interface Volume {
   name: string;
   configMap?: { name: string };
   secret?: { secretName: string };
+  persistentVolumeClaim?: { claimName: string };
   [key: string]: unknown;
 }
 
@@ -68,9 +69,9 @@ export function containersOf(spec: PodSpec): Container[] {
   return [...(spec.initContainers ?? []), ...spec.containers];
 }
 
-export type ReferenceKind = 'ConfigMap' | 'Secret';
+export type ReferenceKind = 'ConfigMap' | 'Secret' | 'PersistentVolumeClaim';
 
-/** A pod's reference to a ConfigMap or Secret, with a way to point it at another name. */
+/** A pod's reference to a ConfigMap, Secret or claim, with a way to point it at another name. */
 export interface Reference {
   kind: ReferenceKind;
   name: string;
@@ -83,7 +84,7 @@ export interface Reference {
 export function referencesOf(spec: PodSpec): Reference[] {
   const references: Reference[] = [];
   for (const volume of spec.volumes ?? []) {
-    const { configMap, secret } = volume;
+    const { configMap, secret, persistentVolumeClaim: claim } = volume;
     if (configMap) {
       references.push({
         kind: 'ConfigMap',
@@ -98,6 +99,14 @@ export function referencesOf(spec: PodSpec): Reference[] {
         name: secret.secretName,
         where: `volume ${volume.name}`,
         rename: (name) => (secret.secretName = name),
+      });
+    }
+    if (claim) {
+      references.push({
+        kind: 'PersistentVolumeClaim',
+        name: claim.claimName,
+        where: `volume ${volume.name}`,
+        rename: (name) => (claim.claimName = name),
       });
     }
   }

@@ -73,6 +73,18 @@ describe('a broken manifest fails the check', () => {
     expect(problems).toContain('Deployment gateway volume routing: ConfigMap fig-routes does not exist');
   });
 
+  it('a claim nobody defines', async () => {
+    const problems = await problemsAfter(
+      'overlays/prod/data-volumes.yaml',
+      'name: payment-data',
+      'name: payments-data',
+      'prod',
+    );
+    expect(problems).toContain(
+      'Deployment payment volume data: PersistentVolumeClaim payment-data does not exist',
+    );
+  });
+
   it('a Secret key nobody generates', async () => {
     const problems = await problemsAfter('base/gateway.yaml', 'key: ADMIN_TOKEN', 'key: ADMIN_PASSWORD');
     expect(problems).toEqual(
