@@ -51,11 +51,12 @@ export class ComparisonRecorder {
     this.#metrics = metrics;
   }
 
+  /** Fields this instance has seen per route: cheap to consult on every comparison. */
+  readonly #fields = new Map<string, Set<string>>();
+
   #bounded(route: string, differences: Difference[]): Difference[] {
-    const counters = this.#store.current(route);
-    const known = new Set(
-      [...counters.keys()].filter((name) => name.startsWith('diff|')).map((name) => name.slice(5)),
-    );
+    let known = this.#fields.get(route);
+    if (!known) this.#fields.set(route, (known = new Set()));
     return differences.map((difference) => {
       if (known.has(difference.field) || known.size < maxFieldsPerRoute) {
         known.add(difference.field);
