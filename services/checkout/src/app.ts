@@ -1,4 +1,4 @@
-import { createServer } from '@fig/common';
+import { createServer, sendError } from '@fig/common';
 import { createCarts } from '@fig/common/domain/carts';
 import { openDatabase } from '@fig/common/domain/database';
 import { createOrders } from '@fig/common/domain/orders';
@@ -10,8 +10,9 @@ import { createMonolithClient } from './clients/monolith-client.ts';
 import { createPaymentClient } from './clients/payment-client.ts';
 import { createUpstreamClient } from './clients/upstream-client.ts';
 import { checkoutSubgraph } from './graphql/subgraph.ts';
-import { createCheckoutSaga } from './saga/checkout-saga.ts';
+import { CheckoutUnavailable, createCheckoutSaga } from './saga/checkout-saga.ts';
 import { startRecoveryLoop } from './saga/recovery-loop.ts';
+import { registerSagaMetrics } from './saga/saga-metrics.ts';
 import { createSagaStore, sagaMigrations } from './saga/saga-store.ts';
 
 export interface CheckoutAppOptions {
@@ -22,6 +23,7 @@ export interface CheckoutAppOptions {
   monolithUrl: string;
   internalToken?: string;
   upstreamTimeoutMs?: number;
+  breakerResetMs?: number;
   reservationTtlSeconds?: number;
   recoveryIntervalMs?: number;
   logLevel?: string;
@@ -34,11 +36,13 @@ export function buildApp(options: CheckoutAppOptions) {
   const carts = createCarts(db);
   const orders = createOrders(db);
   const store = createSagaStore(db);
+  registerSagaMetrics(app.observability.registry, store);
   const upstream = (name: string, baseUrl: string) =>
     createUpstreamClient({
       name,
       baseUrl,
       timeoutMs: options.upstreamTimeoutMs ?? 2000,
+      breakerResetMs: options.breakerResetMs,
       registry: app.observability.registry,
     });
   const clients = [
@@ -76,7 +80,15 @@ export function buildApp(options: CheckoutAppOptions) {
 
   app.register(openApi, { title: 'Fig checkout service' });
   app.register(cartRoutes, { carts });
-  app.register(checkoutRoutes, { placeOrder: (input) => saga.placeOrder(input) });
+  app.register(async (scope) => {
+    // The shared handler hides every 5xx as INTERNAL; this one is deliberate and tells the
+    // client whether anything happened (see the README's saga section).
+    scope.setErrorHandler((error, _request, reply) => {
+      if (!(error instanceof CheckoutUnavailable)) throw error;
+      return sendError(reply.header('retry-after', '5'), error.statusCode, error.code, error.message);
+    });
+    await scope.register(checkoutRoutes, { placeOrder: (input) => saga.placeOrder(input) });
+  });
   app.register(checkoutSubgraph, { carts, placeOrder: (input) => saga.placeOrder(input) });
   return app;
 }

@@ -7,6 +7,7 @@ export interface CheckoutEnv extends CommonEnv {
   MONOLITH_URL: string;
   INTERNAL_TOKEN?: string;
   UPSTREAM_TIMEOUT_MS: number;
+  BREAKER_RESET_MS: number;
   RESERVATION_TTL_SECONDS: number;
   SAGA_RECOVERY_INTERVAL_MS: number;
 }
@@ -19,6 +20,7 @@ export const checkoutEnvSchema = envSchema(5001, {
   // Sent as x-internal-token when the monolith protects /internal with one.
   INTERNAL_TOKEN: { type: 'string', minLength: 16 },
   UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 50, maximum: 60_000, default: 2000 },
+  BREAKER_RESET_MS: { type: 'integer', minimum: 100, maximum: 600_000, default: 5000 },
   // The longest a crashed checkout can hold stock: the reservation's TTL.
   RESERVATION_TTL_SECONDS: { type: 'integer', minimum: 1, maximum: 86_400, default: 300 },
   SAGA_RECOVERY_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },

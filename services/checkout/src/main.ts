@@ -11,6 +11,7 @@ await serve(
     monolithUrl: config.MONOLITH_URL,
     internalToken: config.INTERNAL_TOKEN,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    breakerResetMs: config.BREAKER_RESET_MS,
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
     recoveryIntervalMs: config.SAGA_RECOVERY_INTERVAL_MS,
     logLevel: config.LOG_LEVEL,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort } from '@fig/common/testing/closed-port';
 import { type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
@@ -32,6 +33,7 @@ function startCheckout(env: Record<string, string> = {}) {
       PAYMENT_URL: paymentProxy.url,
       MONOLITH_URL: monolith.url,
       SAGA_RECOVERY_INTERVAL_MS: '200',
+      BREAKER_RESET_MS: '500',
       ...env,
     },
   });
@@ -67,11 +69,11 @@ async function call(base: string, method: string, path: string, user: string, bo
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function cartWith(user: string, items: { sku: string; quantity: number }[]) {
-  const created = await call(checkout.url, 'POST', '/api/carts', user, {});
+async function cartWith(user: string, items: { sku: string; quantity: number }[], base = checkout.url) {
+  const created = await call(base, 'POST', '/api/carts', user, {});
   expect(created.status).toBe(201);
   for (const item of items) {
-    const added = await call(checkout.url, 'POST', `/api/carts/${created.body.cart_id}/items`, user, item);
+    const added = await call(base, 'POST', `/api/carts/${created.body.cart_id}/items`, user, item);
     expect(added.status).toBe(200);
   }
   return created.body.cart_id as string;
@@ -80,9 +82,13 @@ async function cartWith(user: string, items: { sku: string; quantity: number }[]
 const stock = async (sku: string) => (await call(inventory.url, 'GET', `/api/inventory/${sku}`, 'any')).body;
 const ordersOf = async (user: string) => (await call(monolith.url, 'GET', '/api/orders', user)).body.items;
 
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  attempts = 200,
+): Promise<T> {
   let value = await read();
-  for (let i = 0; i < 200 && !done(value); i++) {
+  for (let i = 0; i < attempts && !done(value); i++) {
     await sleep(50);
     value = await read();
   }
@@ -95,10 +101,11 @@ async function expectBooksBalanced(
   sku: string,
   before: { available: number },
   quantity: number,
+  paymentUrl = payment.url,
 ) {
   const orders = await ordersOf(user);
   for (const order of orders) {
-    const paid = await call(payment.url, 'GET', `/api/payments/${order.payment_id}`, user);
+    const paid = await call(paymentUrl, 'GET', `/api/payments/${order.payment_id}`, user);
     expect(paid.body).toMatchObject({
       status: 'succeeded',
       amount_cents: order.total_cents,
@@ -282,5 +289,136 @@ describe('checkout saga', () => {
     });
     expect(retried.status).toBe(201);
     await expectBooksBalanced(user, sku, before, 4);
+  });
+
+  it('charges once when the same cart is checked out concurrently', async () => {
+    const user = 'usr_saga_race';
+    const sku = 'SKU-0016';
+    const before = await stock(sku);
+    const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        call(checkout.url, 'POST', '/api/checkout', user, {
+          cart_id: cartId,
+          payment_method: 'pm_card_visa',
+          shipping_address: address,
+        }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    for (const answer of answers.filter((answer) => answer.status !== 201)) {
+      expect(answer).toMatchObject({ status: 409, body: { error: { code: 'CART_CLOSED' } } });
+    }
+    expect(await ordersOf(user)).toHaveLength(1);
+    await expectBooksBalanced(user, sku, before, 1);
+  });
+
+  it('answers 503 while payment is down and completes the checkout once it is back', async () => {
+    const user = 'usr_saga_payment_down';
+    const sku = 'SKU-0017';
+    const before = await stock(sku);
+    const port = await closedPort();
+    const isolated = await startCheckout({ DATA_DIR: ':memory:', PAYMENT_URL: `http://127.0.0.1:${port}` });
+    let revived: RunningDeployable | undefined;
+    try {
+      const cartId = await cartWith(user, [{ sku, quantity: 2 }], isolated.url);
+      const pending = await call(isolated.url, 'POST', '/api/checkout', user, {
+        cart_id: cartId,
+        payment_method: 'pm_card_visa',
+        shipping_address: address,
+      });
+      expect(pending.status).toBe(503);
+      expect(pending.body.error.code).toBe('CHECKOUT_PENDING');
+      expect((await stock(sku)).reserved).toBe(2);
+
+      revived = await spawnDeployable('services/payment', { env: { PORT: String(port) } });
+      // Recovery retries on its interval; the breaker may first have to half-open.
+      const orders = await eventually(
+        () => ordersOf(user),
+        (list) => list.length > 0,
+        400,
+      );
+      expect(orders).toHaveLength(1);
+      await expectBooksBalanced(user, sku, before, 2, revived.url);
+    } finally {
+      await Promise.all([isolated.stop(), revived?.stop()]);
+    }
+  });
+
+  it('answers 503 without charging while inventory is down, and the cart stays usable', async () => {
+    const user = 'usr_saga_inventory_down';
+    const isolated = await startCheckout({
+      DATA_DIR: ':memory:',
+      INVENTORY_URL: `http://127.0.0.1:${await closedPort()}`,
+    });
+    try {
+      const cartId = await cartWith(user, [{ sku: 'SKU-0018', quantity: 1 }], isolated.url);
+      const charges = paymentProxy.seen.length;
+      const refused = await call(isolated.url, 'POST', '/api/checkout', user, {
+        cart_id: cartId,
+        payment_method: 'pm_card_visa',
+        shipping_address: address,
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.code).toBe('CHECKOUT_UNAVAILABLE');
+      expect(paymentProxy.seen.length).toBe(charges);
+      expect((await call(isolated.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('open');
+    } finally {
+      await isolated.stop();
+    }
+  });
+
+  it('runs the same saga for the GraphQL checkout mutation', async () => {
+    const user = 'usr_saga_graphql';
+    const graphql = async (query: string, variables: Record<string, unknown> = {}) =>
+      (await call(checkout.url, 'POST', '/graphql', user, { query, variables })).body;
+    const created = await graphql('mutation { createCart { id totalCents } }');
+    const cartId = created.data.createCart.id;
+    const added = await graphql(
+      'mutation($id: ID!) { addToCart(cartId: $id, sku: "SKU-0019", quantity: 2) { id totalCents items { sku quantity product { id } } } }',
+      { id: cartId },
+    );
+    expect(added.data.addToCart.items).toEqual([
+      { sku: 'SKU-0019', quantity: 2, product: { id: 'prd_0019' } },
+    ]);
+    const shippingAddress = {
+      name: 'Alice',
+      line1: '1 Main St',
+      city: 'Berlin',
+      postalCode: '10115',
+      country: 'DE',
+    };
+    const checkoutMutation = `mutation($id: ID!, $pm: String!, $address: AddressInput!) {
+      checkout(cartId: $id, paymentMethod: $pm, shippingAddress: $address) { orderId status totalCents order { id } }
+    }`;
+    const declined = await graphql(checkoutMutation, {
+      id: cartId,
+      pm: 'pm_card_chargeDeclined',
+      address: shippingAddress,
+    });
+    expect(declined.errors[0].extensions.code).toBe('PAYMENT_DECLINED');
+    const placed = await graphql(checkoutMutation, {
+      id: cartId,
+      pm: 'pm_card_visa',
+      address: shippingAddress,
+    });
+    expect(placed.data.checkout).toMatchObject({
+      status: 'confirmed',
+      totalCents: added.data.addToCart.totalCents,
+      order: { id: placed.data.checkout.orderId },
+    });
+    const recorded = await call(monolith.url, 'GET', `/api/orders/${placed.data.checkout.orderId}`, user);
+    expect(recorded.body.shipping_address).toEqual({
+      ...shippingAddress,
+      postal_code: '10115',
+      postalCode: undefined,
+    });
+  });
+
+  it('reports sagas by step on /metrics', async () => {
+    const metrics = await (await fetch(`${checkout.url}/metrics`)).text();
+    const done = /^checkout_sagas\{step="done"[^}]*\} (\d+)$/m.exec(metrics);
+    expect(Number(done?.[1])).toBeGreaterThan(0);
+    expect(metrics).toMatch(/^checkout_upstream_breaker_open\{upstream="payment"[^}]*\} 0$/m);
   });
 });

@@ -19,6 +19,8 @@ export interface UpstreamClientOptions {
   name: string;
   baseUrl: string;
   timeoutMs: number;
+  /** How long an open breaker waits before letting one trial call through. */
+  breakerResetMs?: number;
   /** Where the breaker state gauge is registered, so operators see an open breaker. */
   registry?: Registry;
 }
@@ -93,7 +95,7 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     timeout: false,
     errorThresholdPercentage: 50,
     volumeThreshold: 5,
-    resetTimeout: 5_000,
+    resetTimeout: options.breakerResetMs ?? 5_000,
   });
   if (options.registry) {
     const gauge = breakerGauge(options.registry);

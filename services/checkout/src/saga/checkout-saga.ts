@@ -26,10 +26,17 @@ export class CheckoutRefused extends Error {
   }
 }
 
-/** A dependency could not answer; the saga stays where it is and recovery finishes it later. */
+/**
+ * A dependency could not answer. `CHECKOUT_UNAVAILABLE`: nothing happened, try again later.
+ * `CHECKOUT_PENDING`: the outcome is not known yet; recovery completes or undoes it.
+ */
 export class CheckoutUnavailable extends Error {
   readonly statusCode = 503;
-  readonly code = 'CHECKOUT_UNAVAILABLE';
+  readonly code: 'CHECKOUT_UNAVAILABLE' | 'CHECKOUT_PENDING';
+  constructor(code: CheckoutUnavailable['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 export interface SagaDependencies {
@@ -225,11 +232,22 @@ export function createCheckoutSaga(deps: SagaDependencies) {
         finished = await drive(saga, true, requestId);
       } catch (error) {
         if (!(error instanceof UpstreamUnavailableError)) throw error;
-        log.warn({ saga: saga.id, err: error }, 'checkout interrupted; recovery will finish or undo it');
-        // Undo now what can be undone; anything else is left to recovery.
         const current = store.get(saga.id)!;
-        if (current.step === 'compensating') await drive(current, false, requestId).catch(() => undefined);
-        throw new CheckoutUnavailable(`${error.upstream} is unavailable; the checkout was not completed`);
+        if (current.step === 'failed') {
+          throw new CheckoutUnavailable(
+            'CHECKOUT_UNAVAILABLE',
+            `${error.upstream} is unavailable; nothing was charged`,
+          );
+        }
+        log.warn({ saga: saga.id, err: error }, 'checkout interrupted; recovery will finish or undo it');
+        // A definite refusal stays the answer even if undoing it has to wait for recovery.
+        if (current.step === 'compensating' && current.error && current.error.status !== 503) {
+          throw new CheckoutRefused(current.error.status, current.error.body);
+        }
+        throw new CheckoutUnavailable(
+          'CHECKOUT_PENDING',
+          `${error.upstream} did not answer; order ${current.order_id} will be completed or undone automatically`,
+        );
       }
       if (finished.step === 'failed' || finished.step === 'compensating') {
         const { status, body } = finished.error ?? { status: 503, body: undefined };
