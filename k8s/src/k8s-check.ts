@@ -1,8 +1,6 @@
-// `npm run k8s:check`: every overlay renders, every object is valid per the Kubernetes
-// schemas and Fig's rules, and the generated cluster files are in sync with their sources.
-import { readdirSync, readFileSync } from 'node:fs';
+// Renders an overlay and checks every object against the Kubernetes schemas and Fig's rules.
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterRoutes } from './cluster-routes.ts';
 import type { DeployableEnv } from './deployable-env.ts';
 import { render } from './kustomize.ts';
 import { ruleProblems } from './manifest-rules.ts';
@@ -41,11 +39,4 @@ export async function checkOverlay(
   }
   problems.push(...ruleProblems(rendered.manifests, context));
   return { overlay: dir, objects: rendered.manifests.length, problems, notes: rendered.notes };
-}
-
-/** Problems when a generated file in k8s/ no longer matches what its source generates. */
-export function syncProblems(): string[] {
-  const expected = clusterRoutes(readFileSync(paths.routes, 'utf8'));
-  const actual = readFileSync(paths.clusterRoutes, 'utf8');
-  return expected === actual ? [] : [`${paths.clusterRoutes} is stale: run npm run k8s:sync`];
 }

@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '../../scripts/stack.ts';
 import { type DeployableEnv, stackEnv } from '../src/deployable-env.ts';
-import { checkOverlay, overlayDirs, syncProblems } from '../src/k8s-check.ts';
+import { syncProblems } from '../src/cluster-files.ts';
+import { checkOverlay, overlayDirs } from '../src/k8s-check.ts';
 import { type ManifestCopy, copyManifests } from './copy-manifests.ts';
 
 let env: Map<string, DeployableEnv>;

@@ -2,7 +2,8 @@
 import { relative } from 'node:path';
 import { stack } from '../../../scripts/stack.ts';
 import { stackEnv } from '../deployable-env.ts';
-import { checkOverlay, overlayDirs, syncProblems } from '../k8s-check.ts';
+import { syncProblems } from '../cluster-files.ts';
+import { checkOverlay, overlayDirs } from '../k8s-check.ts';
 import { paths } from '../paths.ts';
 
 let failed = false;

@@ -1,7 +1,8 @@
-// npm run k8s:sync — regenerates the files in k8s/ that derive from the rest of the repo.
+// npm run k8s:sync: regenerates the files in k8s/ that derive from the rest of the repo.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { clusterRoutes } from '../cluster-routes.ts';
-import { paths } from '../paths.ts';
+import { clusterFiles } from '../cluster-files.ts';
 
-writeFileSync(paths.clusterRoutes, clusterRoutes(readFileSync(paths.routes, 'utf8')));
-console.log(`wrote ${paths.clusterRoutes}`);
+for (const { source, target, generate } of clusterFiles()) {
+  writeFileSync(target, generate(readFileSync(source, 'utf8')));
+  console.log(`wrote ${target}`);
+}
