@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 export interface VerifiedToken {
   subject: string;
   scopes: string[];
@@ -8,9 +6,10 @@ export interface VerifiedToken {
 }
 
 /**
- * Verified tokens by the SHA-256 of the whole token, so an altered token (one changed
- * signature byte included) never finds another token's entry. Bounded: the oldest entry
- * goes first, and an expired entry is dropped when read.
+ * Verified tokens keyed by the whole token string, compared exactly: an altered token (one
+ * changed signature byte included) never finds another token's entry, and no digest is
+ * computed on the hot path. Only verified tokens get in, so the memory is bounded by
+ * `maxEntries` real tokens. The oldest entry goes first; an expired one is dropped when read.
  */
 export class TokenCache {
   readonly #entries = new Map<string, VerifiedToken>();
@@ -20,22 +19,18 @@ export class TokenCache {
     this.#maxEntries = maxEntries;
   }
 
-  static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
-  }
-
-  get(key: string, now = Date.now()): VerifiedToken | undefined {
-    const entry = this.#entries.get(key);
+  get(token: string, now = Date.now()): VerifiedToken | undefined {
+    const entry = this.#entries.get(token);
     if (entry && entry.validUntil <= now) {
-      this.#entries.delete(key);
+      this.#entries.delete(token);
       return undefined;
     }
     return entry;
   }
 
-  set(key: string, token: VerifiedToken): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, token);
+  set(token: string, verified: VerifiedToken): void {
+    this.#entries.delete(token);
+    this.#entries.set(token, verified);
     if (this.#entries.size > this.#maxEntries) {
       this.#entries.delete(this.#entries.keys().next().value as string);
     }

@@ -18,7 +18,7 @@ export interface RateLimitPluginOptions {
 /**
  * Limits from the matched route (`rateLimit: {max, window, by}`, else the rules' defaults),
  * one budget per route and client. Runs before auth, so a flood of unknown tokens costs a
- * hash each and is charged to the client address; a token verified earlier is charged to its
+ * map lookup each and is charged to the client address; a token verified earlier is charged to its
  * subject. IPv6 clients are grouped by /64, since one host usually owns the whole prefix.
  */
 export const rateLimitPlugin = fp<RateLimitPluginOptions>(

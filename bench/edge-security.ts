@@ -1,0 +1,142 @@
+// The cost of the edge's security: Fig with RS256 auth and in-memory rate limiting against
+// Fig without them (target >= 0.9x), and the Redis store against in-memory (target >= 0.75x),
+// measured in one run against the same fast local upstream. Each gateway runs alone.
+// `node bench/edge-security.ts` or runEdgeSecurityBench() from bench/run.ts.
+// Env: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (interleaved rounds, default 3).
+import { closedPort as freePort } from '@fig/common/testing/closed-port';
+import { createSigningKey, signToken, startJwksServer } from '@fig/common/testing/jwks-server';
+import { startRedisServer } from '@fig/common/testing/redis-server';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { load, type LoadResult } from './load.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function waitFor(url: string) {
+  for (let i = 0; i < 200; i++) {
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await sleep(50);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export interface EdgeSecurityBench {
+  plain: LoadResult;
+  secured: LoadResult;
+  redis: LoadResult;
+}
+
+export async function runEdgeSecurityBench(
+  seconds = Number(process.env.BENCH_SECONDS ?? 10),
+  rounds = Number(process.env.BENCH_ROUNDS ?? 3),
+): Promise<EdgeSecurityBench> {
+  const dir = mkdtempSync(join(tmpdir(), 'fig-bench-edge-'));
+  const children: ChildProcess[] = [];
+  const key = await createSigningKey('bench');
+  const jwks = await startJwksServer([key]);
+  const redis = await startRedisServer();
+  try {
+    const upstreamPort = await freePort();
+    const upstream = spawn(process.execPath, [join(root, 'bench/fast-upstream.ts'), String(upstreamPort)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(upstream);
+    await once(upstream.stdout!, 'data');
+
+    const rules = (auth: string) => {
+      const file = join(dir, `${auth}.yaml`);
+      writeFileSync(
+        file,
+        `version: 1
+upstreams: { monolith: { url: http://127.0.0.1:${upstreamPort} } }
+defaults: { auth: ${auth}, rateLimit: { max: 100000000, window: 1m } }
+routes: []
+`,
+      );
+      return file;
+    };
+    // 64 users, each with its own RS256 token: every token is verified once, then cached.
+    const now = Math.floor(Date.now() / 1000);
+    const users = await Promise.all(
+      Array.from({ length: 64 }, async (_, i) => ({
+        headers: {
+          authorization: `Bearer ${await signToken(key, { sub: `user-${i}`, iat: now, exp: now + 3600 })}`,
+        },
+      })),
+    );
+
+    const start = async (rulesFile: string, env: Record<string, string> = {}) => {
+      const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+      children.push(
+        spawn(process.execPath, [join(root, 'gateway/src/main.ts')], {
+          env: {
+            ...process.env,
+            PORT: String(port),
+            ADMIN_PORT: String(adminPort),
+            ROUTING_RULES: rulesFile,
+            AUTH_JWKS_URL: jwks.url,
+            LOG_LEVEL: 'warn',
+            ...env,
+          },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        }),
+      );
+      await waitFor(`http://127.0.0.1:${adminPort}/health/ready`);
+      const url = `http://127.0.0.1:${port}/api/products`;
+      await load({ url, durationSeconds: 2, requests: users }); // warm-up: JIT, pools, token cache
+      return url;
+    };
+    const urls = {
+      plain: await start(rules('none')),
+      secured: await start(rules('required')),
+      redis: await start(rules('required'), { REDIS_URL: redis.url }),
+    };
+    // Interleaved rounds, best of each: on a shared machine, neighbours' load comes and goes,
+    // and rotating keeps it from landing on one variant only.
+    const best: Partial<Record<keyof typeof urls, LoadResult>> = {};
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, url] of Object.entries(urls) as Array<[keyof typeof urls, string]>) {
+        const result = await load({ url, durationSeconds: seconds, requests: users });
+        if (!best[name] || result.requestsPerSecond > best[name].requestsPerSecond) best[name] = result;
+      }
+    }
+    return best as EdgeSecurityBench;
+  } finally {
+    await Promise.all(children.map(stop));
+    await Promise.all([jwks.close(), redis.stop()]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function printEdgeSecurityBench({ plain, secured, redis }: EdgeSecurityBench) {
+  const line = (name: string, result: LoadResult) =>
+    console.log(
+      `${name.padEnd(34)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s  p99 ${String(result.p99).padStart(3)} ms  errors ${result.errors + result.non2xx}`,
+    );
+  line('fig, auth none', plain);
+  line('fig, RS256 auth + in-memory limit', secured);
+  line('fig, RS256 auth + Redis limit', redis);
+  const ratio = (a: LoadResult, b: LoadResult) => (a.requestsPerSecond / b.requestsPerSecond).toFixed(2);
+  console.log(`auth + rate limit / without: ${ratio(secured, plain)} (target >= 0.90)`);
+  console.log(`Redis store / in-memory:     ${ratio(redis, secured)} (target >= 0.75)`);
+}
+
+if (import.meta.main) printEdgeSecurityBench(await runEdgeSecurityBench());
