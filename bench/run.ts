@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { load, type LoadResult } from './load.ts';
+import { printEdgeSecurityBench, runEdgeSecurityBench } from './edge-security.ts';
 import { ensureNginx, startNginx } from './nginx.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -139,3 +140,6 @@ routes:
   await sleep(300);
   rmSync(dir, { recursive: true, force: true });
 }
+
+console.log('\nEdge security cost: RS256 auth and rate limiting, each gateway alone, best of interleaved rounds');
+printEdgeSecurityBench(await runEdgeSecurityBench(seconds));
