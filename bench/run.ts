@@ -141,5 +141,7 @@ routes:
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log('\nEdge security cost: RS256 auth and rate limiting, each gateway alone, best of interleaved rounds');
+console.log(
+  '\nEdge security cost: RS256 auth and rate limiting, each gateway alone, best of interleaved rounds',
+);
 printEdgeSecurityBench(await runEdgeSecurityBench(seconds));
