@@ -1,5 +1,16 @@
-import { type CommonEnv, envSchema, loadConfigOrExit, serve } from '@fig/common';
-import { buildApp } from './app.ts';
+import { loadConfigOrExit, serve } from '@fig/common';
+import { type BffEnv, bffEnvSchema } from '@fig/common/federation';
+import { buildApp, defaultSupergraphPath } from './app.ts';
 
-const config = loadConfigOrExit<CommonEnv>('bff-web', envSchema(4001));
-await serve(buildApp({ logLevel: config.LOG_LEVEL }), { port: config.PORT, host: config.HOST });
+const config = loadConfigOrExit<BffEnv>('bff-web', bffEnvSchema(4001, defaultSupergraphPath));
+await serve(
+  buildApp({
+    logLevel: config.LOG_LEVEL,
+    supergraphPath: config.SUPERGRAPH_PATH,
+    rulesPath: config.ROUTING_RULES,
+    production: config.NODE_ENV === 'production',
+    subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
+    trustedHops: config.TRUSTED_HOPS,
+  }),
+  { port: config.PORT, host: config.HOST },
+);

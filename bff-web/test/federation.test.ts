@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { composeSupergraph } from '@fig/common/federation';
+import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
+import { stickyBucket } from '@fig/routing-rules';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+
+const link =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@override", "@shareable"])';
+const monolithSdl = `${link}
+type Query { products(first: Int = 20): [Product!]!  me: String }
+type Product @key(fields: "id") { id: ID!  name: String!  stock: Stock  related: [Product!]! }
+type Stock @shareable { sku: ID!  available: Int! }`;
+const inventorySdl = `${link}
+type Product @key(fields: "id") { id: ID!  stock: Stock @override(from: "monolith", label: "inventory") }
+type Stock @shareable { sku: ID!  available: Int! }`;
+
+// Fifty products over ten SKUs: the stock fetch sees duplicate keys.
+const products = Array.from({ length: 50 }, (_, i) => ({ id: `p${i % 10}`, name: `Product ${i % 10}` }));
+const stockFrom = (owner: number) => (product: { id: string }) => ({ sku: product.id, available: owner });
+
+function rulesYaml(percent: number) {
+  return `version: 1
+upstreams:
+  monolith: { url: http://127.0.0.1:1 }
+  inventory: { url: http://127.0.0.1:2 }
+routes:
+  - name: inventory
+    path: /api/inventory
+    service: inventory
+    percent: ${percent}
+`;
+}
+
+describe('bff-web federation', () => {
+  let dir: string;
+  let monolith: RunningSubgraph;
+  let inventory: RunningSubgraph;
+  let app: FastifyInstance;
+  const rulesPath = () => join(dir, 'routes.yaml');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bff-web-'));
+    monolith = await startSubgraph('monolith', monolithSdl, {
+      Query: {
+        products: (_: unknown, { first }: { first: number }) => products.slice(0, first),
+        me: () => null,
+      },
+      Product: {
+        stock: stockFrom(1),
+        related: () => [],
+        __resolveReference: (ref: { id: string }) => ({ id: ref.id, name: ref.id }),
+      },
+    });
+    inventory = await startSubgraph('inventory', inventorySdl, {
+      Product: { stock: stockFrom(2), __resolveReference: (ref: { id: string }) => ref },
+    });
+    const composed = composeSupergraph([monolith, inventory]);
+    if (!composed.ok) throw new Error(composed.errors.join('\n'));
+    writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
+    writeFileSync(rulesPath(), rulesYaml(0));
+    app = buildApp({
+      supergraphPath: join(dir, 'supergraph.graphql'),
+      rulesPath: rulesPath(),
+      logLevel: 'silent',
+    });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await monolith?.close();
+    await inventory?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const query = async (text: string, user?: string, variables?: object) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', ...(user ? { 'x-user-id': user } : {}) },
+      payload: { query: text, variables },
+    });
+    return { status: response.statusCode, body: response.json() };
+  };
+
+  async function rampTo(percent: number, user: string) {
+    writeFileSync(rulesPath(), rulesYaml(percent));
+    // The rules watcher reloads asynchronously; wait until the BFF answers with the new share.
+    for (let i = 0; i < 100; i++) {
+      const { body } = await query('{ products(first: 1) { stock { available } } }', user);
+      if (body.data.products[0].stock.available === (percent === 100 ? 2 : 1)) return;
+      await sleep(50);
+    }
+    throw new Error(`rules at ${percent}% never took effect`);
+  }
+
+  it('answers a federated query and propagates identity and request ids to subgraphs', async () => {
+    monolith.calls.length = 0;
+    const { status, body } = await query('{ products(first: 2) { id name stock { available } } }', 'alice');
+    expect(status).toBe(200);
+    expect(body.data.products).toEqual([
+      { id: 'p0', name: 'Product 0', stock: { available: 1 } },
+      { id: 'p1', name: 'Product 1', stock: { available: 1 } },
+    ]);
+    expect(monolith.calls[0].headers['x-user-id']).toBe('alice');
+    expect(monolith.calls[0].headers['x-request-id']).toBeTruthy();
+  });
+
+  it('fetches stock for fifty products in one call with each SKU once', async () => {
+    await rampTo(100, 'bob');
+    inventory.calls.length = 0;
+    const { body } = await query('{ products(first: 50) { id stock { sku available } } }', 'bob');
+    expect(body.errors).toBeUndefined();
+    expect(body.data.products).toHaveLength(50);
+    expect(
+      body.data.products.every(
+        (p: { id: string; stock: { sku: string; available: number } }) =>
+          p.stock.sku === p.id && p.stock.available === 2,
+      ),
+    ).toBe(true);
+    expect(inventory.calls).toHaveLength(1);
+    expect(inventory.calls[0].variables.representations).toHaveLength(10);
+  });
+
+  it('moves exactly the users whose bucket falls under the new percentage', async () => {
+    const users = Array.from({ length: 40 }, (_, i) => `user-${i}`);
+    const sides = async () => {
+      const result: Record<string, number> = {};
+      for (const user of users) {
+        const { body } = await query('{ products(first: 1) { stock { available } } }', user);
+        result[user] = body.data.products[0].stock.available;
+      }
+      return result;
+    };
+    await rampTo(0, 'nobody');
+    expect(Object.values(await sides()).every((owner) => owner === 1)).toBe(true);
+    writeFileSync(rulesPath(), rulesYaml(35));
+    // Wait for the reload by watching one user who must move.
+    const mover = users.find((user) => stickyBucket('inventory', user) < 3500)!;
+    for (let i = 0; i < 100; i++) {
+      const { body } = await query('{ products(first: 1) { stock { available } } }', mover);
+      if (body.data.products[0].stock.available === 2) break;
+      await sleep(50);
+    }
+    const after = await sides();
+    for (const user of users) expect(after[user], user).toBe(stickyBucket('inventory', user) < 3500 ? 2 : 1);
+    expect(new Set(Object.values(after))).toEqual(new Set([1, 2]));
+  });
+
+  it('refuses operations over the limits with a clear error', async () => {
+    const nested = (levels: number) =>
+      `{ products(first: 1) { ${'related { '.repeat(levels)}id${' }'.repeat(levels)} } }`;
+    expect((await query(nested(10))).status).toBe(200);
+    const deep = await query(nested(11));
+    expect(deep.status).toBe(400);
+    expect(deep.body.errors[0].message).toBe('the operation is 13 levels deep; the limit is 12');
+    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me`).join(' ')} }`;
+    const { status, body } = await query(aliases);
+    expect(status).toBe(400);
+    expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(body.errors.map((e: { message: string }) => e.message)).toContain(
+      'the document uses 31 aliases; the limit is 30',
+    );
+    const roots = await query(
+      `{ ${Array.from({ length: 21 }, (_, i) => `r${i}: products(first: 1) { id }`).join(' ')} }`,
+    );
+    expect(roots.body.errors.map((e: { message: string }) => e.message)).toContain(
+      'the operation has 21 root fields; the limit is 20',
+    );
+  });
+
+  it('returns partial data with a coded error when a subgraph is down', async () => {
+    await rampTo(100, 'carol');
+    await inventory.close();
+    const { status, body } = await query('{ products(first: 2) { id stock { available } } }', 'carol');
+    expect(status).toBe(200);
+    expect(body.data.products.map((p: { id: string }) => p.id)).toEqual(['p0', 'p1']);
+    expect(body.data.products[0].stock).toBeNull();
+    expect(body.errors[0].extensions.code).toBe('SUBGRAPH_UNAVAILABLE');
+    expect(JSON.stringify(body.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+  });
+});

@@ -1,0 +1,114 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { fastifyApolloHandler } from '@as-integrations/fastify';
+import { type CompiledRules, watchRules } from '@fig/routing-rules';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { createServer } from '../server.ts';
+import { type BffContext, contextFromRequest } from './context.ts';
+import { FederatedGateway } from './federated-gateway.ts';
+import { createFederationMetrics } from './federation-metrics.ts';
+import { defaultOperationLimits, type OperationLimits, operationLimitRules } from './operation-limits.ts';
+import { operationMetricsPlugin } from './operation-metrics.ts';
+import type { SubgraphOptions } from './subgraph-data-source.ts';
+
+// @apollo/gateway reports anonymous usage to a third party unless this is set; a BFF never should.
+process.env.APOLLO_TELEMETRY_DISABLED = '1';
+
+export interface BffOptions {
+  service: string;
+  logLevel?: string;
+  supergraphPath: string;
+  rulesPath: string;
+  /** Production: no introspection, no field suggestions, no schema details in errors. */
+  production: boolean;
+  /** Where GraphQL is served; the gateway forwards its `/<client>/graphql` route unchanged. */
+  paths?: string[];
+  limits?: Partial<OperationLimits>;
+  subgraph?: Partial<SubgraphOptions>;
+  /** Automatic persisted queries (hash-only requests after the first). */
+  automaticPersistedQueries?: boolean;
+  localSubgraphs?: Record<string, GraphQLSchema>;
+  /** Runs before Apollo sees the request: resolving trusted documents, refusing others. */
+  preHandler?: preHandlerAsyncHookHandler;
+  /** Proxy hops to trust for the client address (the gateway is one). */
+  trustedHops?: number;
+  watch?: boolean;
+}
+
+// Anything without a deliberate code is an internal failure: say so, and nothing more.
+function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = (formatted.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
+  const internal = code === 'INTERNAL_SERVER_ERROR';
+  return {
+    message: internal ? 'internal error' : formatted.message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code },
+  };
+}
+
+/**
+ * A GraphQL backend-for-frontend: Fastify (Fig's health, metrics, request ids) serving
+ * Apollo Server over a FederatedGateway that follows routes.yaml for override labels.
+ */
+export function createBffApp(options: BffOptions): FastifyInstance {
+  const app = createServer({
+    service: options.service,
+    logLevel: options.logLevel,
+    // The client address, for sticky routing by IP, is the one the gateway saw and forwarded.
+    fastify: { trustProxy: (_address: string, hop: number) => hop < (options.trustedHops ?? 1) },
+  });
+  const metrics = createFederationMetrics(app.observability.registry);
+  const rules = watchRules(options.rulesPath, {
+    onReload: (next) => app.log.info({ version: next.version }, 'routing rules reloaded'),
+    onError: (problems) => app.log.error({ problems }, 'routing rules rejected; keeping the current ones'),
+  });
+  const currentRules = (): CompiledRules => rules.current();
+  const gateway = new FederatedGateway({
+    supergraphPath: options.supergraphPath,
+    rules: currentRules,
+    metrics,
+    log: app.log,
+    subgraph: options.subgraph,
+    localSubgraphs: options.localSubgraphs,
+    watch: options.watch,
+  });
+  const limits = { ...defaultOperationLimits, ...options.limits };
+  const apollo = new ApolloServer<BffContext>({
+    gateway,
+    introspection: !options.production,
+    hideSchemaDetailsFromClientErrors: options.production,
+    includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    persistedQueries: options.automaticPersistedQueries ? {} : false,
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: operationLimitRules(limits),
+    formatError,
+    plugins: [ApolloServerPluginLandingPageDisabled(), operationMetricsPlugin(metrics)],
+  });
+
+  app.observability.readiness.set('supergraph', () => gateway.supergraph !== undefined);
+  app.observability.readiness.set('subgraphs', () => gateway.subgraphsAnswer());
+
+  app.register(async (scoped) => {
+    await apollo.start();
+    const handler = fastifyApolloHandler(apollo, { context: async (request) => contextFromRequest(request) });
+    for (const url of options.paths ?? ['/graphql']) {
+      scoped.route({
+        method: ['GET', 'POST', 'OPTIONS'],
+        url,
+        preHandler: options.preHandler,
+        handler,
+      });
+    }
+  });
+  // Fastify has drained in-flight requests by the time onClose runs (Apollo's own drain
+  // plugin would call fastify.close() from inside it and wait on itself).
+  app.addHook('onClose', async () => {
+    await apollo.stop();
+    rules.close();
+  });
+  return app;
+}

@@ -1,0 +1,23 @@
+import { fileURLToPath } from 'node:url';
+import type { CommonEnv } from '../config.ts';
+import { envSchema } from '../config.ts';
+
+const defaultRules = fileURLToPath(new URL('../../../routing-rules/routes.yaml', import.meta.url));
+
+export interface BffEnv extends CommonEnv {
+  SUPERGRAPH_PATH: string;
+  ROUTING_RULES: string;
+  SUBGRAPH_TIMEOUT_MS: number;
+  TRUSTED_HOPS: number;
+}
+
+/** The env both BFFs read; `supergraphPath` is the BFF's own checked-in supergraph. */
+export function bffEnvSchema(port: number, supergraphPath: string, own: Record<string, object> = {}) {
+  return envSchema(port, {
+    SUPERGRAPH_PATH: { type: 'string', minLength: 1, default: supergraphPath },
+    ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRules },
+    SUBGRAPH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 5000 },
+    TRUSTED_HOPS: { type: 'integer', minimum: 0, default: 1 },
+    ...own,
+  });
+}
