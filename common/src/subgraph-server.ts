@@ -19,14 +19,18 @@ export interface SubgraphServerOptions<Context extends object> {
 }
 
 // Domain errors carry a catalogue code (OUT_OF_STOCK, CART_NOT_FOUND, ...): GraphQL clients
-// get the same code in `extensions.code` that REST clients get in `error.code`.
+// get the same code in `extensions.code` that REST clients get in `error.code`, in the shape
+// the monolith's subgraph uses, so either side of an @override answers alike.
 function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error) as { code?: unknown; statusCode?: unknown } | undefined;
-  const domainCode =
-    typeof original?.code === 'string' && typeof original.statusCode === 'number' && original.statusCode < 500
-      ? original.code
-      : undefined;
-  const code = domainCode ?? (formatted.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
+  const original = unwrapResolverError(error) as { code?: unknown; statusCode?: unknown; message?: string };
+  if (typeof original?.code === 'string' && typeof original.statusCode === 'number') {
+    return {
+      message: original.message ?? formatted.message,
+      path: formatted.path,
+      extensions: { code: original.code },
+    };
+  }
+  const code = (formatted.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
   return {
     ...formatted,
     message: code === 'INTERNAL_SERVER_ERROR' ? 'internal error' : formatted.message,

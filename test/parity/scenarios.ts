@@ -45,6 +45,27 @@ async function cartWith(r: Recorder, items: { sku: string; quantity: number }[])
   return cart.cart_id as string;
 }
 
+/** The subgraph fields a service takes over with @override must answer as the monolith's do. */
+function graphql(
+  r: Recorder,
+  route: RouteName,
+  query: string,
+  variables: Record<string, unknown> = {},
+  as?: 'stranger' | 'anonymous',
+  volatile?: string[],
+) {
+  return r.request(route, 'POST', '/graphql', { body: { query, variables }, as, volatile });
+}
+
+const cartFields = 'id totalCents items { sku quantity product { id } }';
+const gqlAddress = {
+  name: 'Parity Tester',
+  line1: '1 Contract Way',
+  city: 'Lisbon',
+  postalCode: '1000-001',
+  country: 'PT',
+};
+
 export const scenarios: Scenario[] = [
   {
     name: 'stock levels and their errors',
@@ -342,6 +363,168 @@ export const scenarios: Scenario[] = [
         rawBody: 'cart_id=1',
         headers: { 'content-type': 'text/plain' },
       });
+    },
+  },
+  {
+    name: 'GraphQL: Product.stock through entity resolution',
+    route: 'inventory',
+    async run(r) {
+      const answer = await graphql(
+        r,
+        'inventory',
+        `
+          query ($r: [_Any!]!) {
+            _entities(representations: $r) {
+              ... on Product {
+                id
+                stock {
+                  sku
+                  available
+                  reserved
+                }
+              }
+            }
+          }
+        `,
+        {
+          r: [
+            { __typename: 'Product', id: 'prd_0003' },
+            { __typename: 'Product', id: 'prd_0025' },
+          ],
+        },
+        undefined,
+        stockFields,
+      );
+      r.note(
+        'stock levels are integers',
+        answer.body.data._entities.map((product: { stock: Record<string, unknown> }) => [
+          product.stock.sku,
+          Number.isInteger(product.stock.available),
+          Number.isInteger(product.stock.reserved),
+        ]),
+      );
+    },
+  },
+  {
+    name: 'GraphQL: payment(id) and the Payment entity',
+    route: 'payments',
+    async run(r) {
+      const paid = (
+        await r.request('payments', 'POST', '/api/payments', {
+          body: {
+            amount_cents: 777,
+            currency: 'EUR',
+            payment_method: 'pm_card_visa',
+            order_ref: 'ord_parity',
+          },
+        })
+      ).body;
+      await graphql(
+        r,
+        'payments',
+        'query($id: ID!) { payment(id: $id) { id status amountCents currency } }',
+        {
+          id: paid.payment_id,
+        },
+      );
+      await graphql(r, 'payments', '{ payment(id: "pay_missing") { id } }');
+      await graphql(
+        r,
+        'payments',
+        `
+          query ($r: [_Any!]!) {
+            _entities(representations: $r) {
+              ... on Payment {
+                id
+                status
+                amountCents
+              }
+            }
+          }
+        `,
+        { r: [{ __typename: 'Payment', id: paid.payment_id }] },
+      );
+    },
+  },
+  {
+    name: 'GraphQL: cart mutations and their errors',
+    route: 'carts',
+    async run(r) {
+      const created = await graphql(r, 'carts', `mutation { createCart { ${cartFields} } }`);
+      const cartId = created.body.data.createCart.id;
+      const add = (sku: string, quantity: number) =>
+        graphql(
+          r,
+          'carts',
+          `mutation($id: ID!, $sku: ID!, $q: Int!) { addToCart(cartId: $id, sku: $sku, quantity: $q) { ${cartFields} } }`,
+          { id: cartId, sku, q: quantity },
+        );
+      await add(plentiful[0], 2);
+      await add(plentiful[1], 1);
+      await add(plentiful[0], 0);
+      await add(unknownSku, 1);
+      await graphql(
+        r,
+        'carts',
+        `mutation($id: ID!) { removeFromCart(cartId: $id, sku: "${plentiful[1]}") { ${cartFields} } }`,
+        {
+          id: cartId,
+        },
+      );
+      await graphql(
+        r,
+        'carts',
+        `mutation($id: ID!) { removeFromCart(cartId: $id, sku: "${plentiful[1]}") { id } }`,
+        {
+          id: cartId,
+        },
+      );
+      await graphql(r, 'carts', `query($id: ID!) { cart(id: $id) { ${cartFields} } }`, { id: cartId });
+      await graphql(
+        r,
+        'carts',
+        `
+          query ($id: ID!) {
+            cart(id: $id) {
+              id
+            }
+          }
+        `,
+        { id: cartId },
+        'stranger',
+      );
+      await graphql(r, 'carts', '{ cart(id: "cart_missing") { id } }');
+    },
+  },
+  {
+    name: 'GraphQL: the checkout mutation',
+    route: 'checkout',
+    async run(r) {
+      const cartId = await cartWith(r, [{ sku: plentiful[3], quantity: 1 }]);
+      const checkout = (paymentMethod: string, as?: 'anonymous') =>
+        graphql(
+          r,
+          'checkout',
+          `
+            mutation ($id: ID!, $pm: String!, $address: AddressInput!) {
+              checkout(cartId: $id, paymentMethod: $pm, shippingAddress: $address) {
+                orderId
+                status
+                totalCents
+                order {
+                  id
+                }
+              }
+            }
+          `,
+          { id: cartId, pm: paymentMethod, address: gqlAddress },
+          as,
+        );
+      await checkout('pm_card_chargeDeclined');
+      await checkout('pm_card_visa', 'anonymous');
+      const placed = await checkout('pm_card_visa');
+      await checkout('pm_card_visa');
+      await r.request('orders', 'GET', `/api/orders/${placed.body.data.checkout.orderId}`);
     },
   },
 ];

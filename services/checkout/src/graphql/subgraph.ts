@@ -63,8 +63,15 @@ export const checkoutSubgraph: FastifyPluginAsync<{
       Mutation: {
         createCart: (_: unknown, _args: unknown, context: Context) =>
           toGraphql(carts.create(callerOf(context.request))),
-        addToCart: (_: unknown, args: { cartId: string; sku: string; quantity: number }, context: Context) =>
-          toGraphql(carts.addItem(args.cartId, args.sku, args.quantity, callerOf(context.request))),
+        addToCart: (
+          _: unknown,
+          args: { cartId: string; sku: string; quantity: number },
+          context: Context,
+        ) => {
+          // The REST schema bounds quantity; GraphQL's Int does not, so the same rule is checked here.
+          if (args.quantity < 1 || args.quantity > 1000) throw new DomainError.InvalidQuantity(args.quantity);
+          return toGraphql(carts.addItem(args.cartId, args.sku, args.quantity, callerOf(context.request)));
+        },
         removeFromCart: (_: unknown, args: { cartId: string; sku: string }, context: Context) =>
           toGraphql(carts.removeItem(args.cartId, args.sku, callerOf(context.request))),
         checkout: async (
