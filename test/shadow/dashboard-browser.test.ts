@@ -6,10 +6,12 @@ import { routeOf, type ShadowGateway, startShadowGateway } from './gateway-harne
 
 let gateway: ShadowGateway;
 let browser: Browser;
+const adminToken = 'dashboard-test-token-0123456789';
 
 beforeAll(async () => {
-  // One-second buckets, so a short test run draws a match rate over time.
-  gateway = await startShadowGateway({ COMPARISON_BUCKET_SECONDS: '1' });
+  // One-second buckets, so a short test run draws a match rate over time; an admin token, so
+  // the page proves it can reach a protected admin port.
+  gateway = await startShadowGateway({ COMPARISON_BUCKET_SECONDS: '1', ADMIN_TOKEN: adminToken });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
@@ -64,7 +66,7 @@ describe('the migration dashboard in a browser', () => {
     async () => {
       const stop = flow();
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-      await page.goto(`${gateway.adminUrl}/dashboard`);
+      await page.goto(`${gateway.adminUrl}/dashboard#token=${adminToken}`);
       await page.waitForFunction(
         "Number(document.querySelector('[data-route=payments] [data-stat=compared]')?.textContent.replace(/,/g, '')) > 0",
       );
@@ -107,6 +109,8 @@ describe('the migration dashboard in a browser', () => {
       await mkdir('test-results', { recursive: true });
       await page.screenshot({ path: 'test-results/migration-dashboard.png', fullPage: true });
       await page.screenshot({ path: 'test-results/migration-dashboard-top.png' });
+      // The token never stays in the address bar.
+      expect(page.url()).toBe(`${gateway.adminUrl}/dashboard`);
       await page.close();
     },
   );

@@ -38,8 +38,11 @@ export async function startShadowGateway(env: Record<string, string> = {}): Prom
   const { app, admin } = buildApp(config);
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const adminUrl = await admin.listen({ port: 0, host: '127.0.0.1' });
+  const headers: Record<string, string> = env.ADMIN_TOKEN
+    ? { authorization: `Bearer ${env.ADMIN_TOKEN}` }
+    : {};
   const comparisons = async () =>
-    (await (await fetch(`${adminUrl}/comparisons`)).json()) as ComparisonsReport;
+    (await (await fetch(`${adminUrl}/comparisons`, { headers })).json()) as ComparisonsReport;
   return {
     url,
     adminUrl,

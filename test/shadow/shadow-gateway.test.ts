@@ -107,6 +107,19 @@ describe('shadow traffic through the gateway', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
+  it('keeps the data behind ADMIN_TOKEN while the page itself opens without it', async () => {
+    const guarded = await startShadowGateway({ ADMIN_TOKEN: 'a-long-enough-admin-token' });
+    try {
+      expect((await fetch(`${guarded.adminUrl}/dashboard`)).status).toBe(200);
+      expect((await fetch(`${guarded.adminUrl}/dashboard/assets/uplot.js`)).status).toBe(200);
+      const denied = await fetch(`${guarded.adminUrl}/comparisons`);
+      expect(denied.status).toBe(401);
+      expect((await guarded.comparisons()).routes.length).toBeGreaterThan(0);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('starts a route afresh on DELETE /comparisons/:route', async () => {
     const response = await fetch(`${gateway.adminUrl}/comparisons/payments`, { method: 'DELETE' });
     expect(response.status).toBe(204);

@@ -7,7 +7,9 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 /**
  * With ADMIN_TOKEN set, every admin route but the health probes needs
  * `Authorization: Bearer <token>` (compared in constant time). Probes stay open so an
- * orchestrator can check liveness without the secret; they reveal nothing.
+ * orchestrator can check liveness without the secret; they reveal nothing. So do the
+ * dashboard page and its static assets: a browser cannot send the header on navigation, and
+ * the page sends it itself when it fetches the data.
  */
 export const adminAuthPlugin = fp<{ token?: string }>(
   async (app, { token }) => {
@@ -15,6 +17,7 @@ export const adminAuthPlugin = fp<{ token?: string }>(
     const expected = digest(`Bearer ${token}`);
     app.addHook('onRequest', async (request, reply) => {
       if (request.url === '/health/live' || request.url === '/health/ready') return;
+      if (request.url === '/dashboard' || request.url.startsWith('/dashboard/assets/')) return;
       const given = request.headers.authorization;
       if (given !== undefined && timingSafeEqual(digest(given), expected)) return;
       return reply

@@ -502,9 +502,25 @@ function render(report) {
   document.body.dataset.updated = String(report.generatedAt);
 }
 
+// With ADMIN_TOKEN set, open the page as /dashboard#token=<token>: a fragment never leaves the
+// browser (no logs, no Referer); the token is kept for this tab only and sent with each fetch.
+const tokenKey = 'fig-admin-token';
+function adminToken() {
+  const given = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (given) {
+    sessionStorage.setItem(tokenKey, decodeURIComponent(given[1]));
+    history.replaceState(null, '', location.pathname);
+  }
+  return sessionStorage.getItem(tokenKey);
+}
+const token = adminToken();
+
 async function refresh() {
   try {
-    const response = await fetch('/comparisons', { cache: 'no-store' });
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    const response = await fetch('/comparisons', { cache: 'no-store', headers });
+    if (response.status === 401)
+      throw new Error('the admin port needs its token: open /dashboard#token=<ADMIN_TOKEN>');
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     render(await response.json());
     document.body.classList.remove('stale');
