@@ -23,7 +23,8 @@ COPY services/inventory/package.json services/inventory/
 COPY monolith-stub/package.json monolith-stub/
 COPY k8s/package.json k8s/
 COPY test/package.json test/
-RUN npm ci --omit=dev --no-audit --no-fund --workspace "${WORKSPACE}"
+RUN --mount=type=cache,target=/root/.npm \
+    npm ci --omit=dev --no-audit --no-fund --workspace "${WORKSPACE}"
 
 FROM ${NODE_IMAGE}
 ARG WORKSPACE

@@ -7,7 +7,7 @@ import { join, posix } from 'node:path';
 import { parse } from 'yaml';
 import { stack } from '../../scripts/stack.ts';
 import type { DeployableEnv } from './deployable-env.ts';
-import { buildArgsFor, interpolate, readDockerfile } from './dockerfile.ts';
+import { buildArgsFor, dockerfileProblems, interpolate, readDockerfile } from './dockerfile.ts';
 import { paths } from './paths.ts';
 
 interface ComposeService {
@@ -54,7 +54,7 @@ export function composeProblems(compose: ComposeFile, context: ComposeContext = 
   const root = context.root ?? paths.root;
   const dockerfilePath = context.dockerfile ?? paths.dockerfile;
   const dockerfile = readDockerfile(dockerfilePath);
-  const dockerfileHealthcheck = /^HEALTHCHECK\s+(?!NONE)/im.test(readFileSync(dockerfilePath, 'utf8'));
+  const dockerfileHealthcheck = !dockerfileProblems(dockerfilePath).includes('Dockerfile: no HEALTHCHECK');
   const problems: string[] = [];
   const services = compose.services ?? {};
   const namedVolumes = new Set(Object.keys(compose.volumes ?? {}));
@@ -114,8 +114,7 @@ export function composeProblems(compose: ComposeFile, context: ComposeContext = 
         problems.push(`${at}: builds with ${arg}=${args[arg]}, expected ${expected}`);
     }
     for (const arg of Object.keys(args)) {
-      if (!dockerfile.args.includes(arg))
-        problems.push(`${at}: build arg ${arg} is not an ARG of the Dockerfile`);
+      if (!(arg in dockerfile.args)) problems.push(`${at}: build arg ${arg} is not an ARG of the Dockerfile`);
     }
 
     const published = publishedPorts(services[networkOwner(deployable.name)] ?? {});
@@ -170,21 +169,6 @@ export function composeProblems(compose: ComposeFile, context: ComposeContext = 
         `${at}: DATA_DIR ${environment.DATA_DIR} is not a volume, so data dies with the container`,
       );
     }
-  }
-  return problems;
-}
-
-/** Every workspace in the root package.json must reach `npm ci` in the image build. */
-export function dockerfileProblems(dockerfilePath = paths.dockerfile): string[] {
-  const { workspaces } = JSON.parse(readFileSync(paths.rootPackage, 'utf8')) as { workspaces: string[] };
-  const copied = new Set(readDockerfile(dockerfilePath).copiedManifests);
-  const problems = workspaces
-    .filter((workspace) => !copied.has(`${workspace}/package.json`))
-    .map(
-      (workspace) => `Dockerfile: does not copy ${workspace}/package.json, so npm ci fails on the lock file`,
-    );
-  if (!copied.has('package.json') || !readFileSync(dockerfilePath, 'utf8').includes('package-lock.json')) {
-    problems.push('Dockerfile: does not copy package.json and package-lock.json');
   }
   return problems;
 }

@@ -1,5 +1,5 @@
-// What the checks need to know about the shared Dockerfile: the env its runtime stage sets
-// and the package manifests it copies for `npm ci`.
+// The shared Dockerfile, read statically (there is no Docker engine in CI): what the other
+// checks need to know about it, and the rules every image must follow.
 import { readFileSync } from 'node:fs';
 import type { Deployable } from '../../scripts/stack.ts';
 import { paths } from './paths.ts';
@@ -17,8 +17,11 @@ export interface DockerfileFacts {
   runtimeEnv: Record<string, string>;
   /** Paths of package.json files copied into the image. */
   copiedManifests: string[];
-  /** Build args the file declares. */
-  args: string[];
+  /** Build args the file declares, with their defaults. */
+  args: Record<string, string>;
+  /** Instructions (continuations joined, comments dropped) of every stage, and of the last. */
+  instructions: string[];
+  runtime: string[];
 }
 
 /** `${NAME}` and `${NAME:-default}` in a value, from `args` (build args, or compose's env). */
@@ -53,8 +56,63 @@ export function readDockerfile(
     .filter((line) => /^COPY\s/i.test(line))
     .flatMap((line) => line.split(/\s+/).slice(1, -1))
     .filter((source) => source.endsWith('package.json'));
-  const args = [
-    ...new Set(instructions.filter((l) => /^ARG\s/i.test(l)).map((l) => l.split(/\s+/)[1].split('=')[0])),
-  ];
-  return { runtimeEnv, copiedManifests, args };
+  const args = Object.fromEntries(
+    instructions
+      .filter((line) => /^ARG\s/i.test(line))
+      .map((line) => line.split(/\s+/)[1].split('='))
+      .map(([name, value]) => [name, value ?? '']),
+  );
+  return { runtimeEnv, copiedManifests, args, instructions, runtime: instructions.slice(lastFrom) };
+}
+
+const instruction = (lines: string[], name: string) =>
+  lines
+    .filter((line) => line.toUpperCase().startsWith(`${name} `))
+    .map((line) => line.slice(name.length + 1).trim());
+
+/** Everything wrong with the Dockerfile, as readable lines; empty when it is sound. */
+export function dockerfileProblems(path = paths.dockerfile): string[] {
+  const facts = readDockerfile(path);
+  const problems: string[] = [];
+  const { workspaces } = JSON.parse(readFileSync(paths.rootPackage, 'utf8')) as { workspaces: string[] };
+  const copied = new Set(facts.copiedManifests);
+  for (const workspace of workspaces) {
+    if (!copied.has(`${workspace}/package.json`)) {
+      problems.push(`Dockerfile: does not copy ${workspace}/package.json, so npm ci fails on the lock file`);
+    }
+  }
+  if (
+    !copied.has('package.json') ||
+    !facts.instructions.some((l) => /^COPY\s.*package-lock\.json/i.test(l))
+  ) {
+    problems.push('Dockerfile: does not copy package.json and package-lock.json');
+  }
+  if (!facts.instructions.some((l) => /^RUN\s.*\bnpm ci\b.*--omit=dev/i.test(l))) {
+    problems.push(
+      'Dockerfile: does not install with npm ci --omit=dev (production dependencies from the lock file)',
+    );
+  }
+  const defaults = Object.fromEntries(Object.entries(facts.args).filter(([, value]) => value !== ''));
+  for (const image of instruction(facts.instructions, 'FROM').map((from) =>
+    interpolate(from.split(/\s+/)[0], defaults),
+  )) {
+    const tag = /:([^:/]+)$/.exec(image)?.[1];
+    if (!image.includes('@sha256:') && (!tag || tag === 'latest'))
+      problems.push(`Dockerfile: FROM ${image} is not pinned to a tag`);
+  }
+  const user = instruction(facts.runtime, 'USER').at(-1);
+  if (!user || !/^[1-9]\d*(:\d+)?$/.test(user)) {
+    problems.push(`Dockerfile: the image must run as a numeric non-root USER (has ${user ?? 'none'})`);
+  }
+  if (facts.runtimeEnv.NODE_ENV !== 'production') problems.push('Dockerfile: NODE_ENV is not production');
+  const entrypoint =
+    instruction(facts.runtime, 'ENTRYPOINT').at(-1) ?? instruction(facts.runtime, 'CMD').at(-1);
+  if (!entrypoint?.startsWith('[')) {
+    problems.push('Dockerfile: ENTRYPOINT is not in exec form, so a shell would swallow SIGTERM');
+  } else if (!(JSON.parse(entrypoint) as string[])[0]?.endsWith('node')) {
+    problems.push('Dockerfile: ENTRYPOINT does not run node directly');
+  }
+  const healthcheck = instruction(facts.runtime, 'HEALTHCHECK').at(-1);
+  if (!healthcheck || /^NONE\b/i.test(healthcheck)) problems.push('Dockerfile: no HEALTHCHECK');
+  return [...new Set(problems)];
 }

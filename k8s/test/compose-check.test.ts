@@ -1,11 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '../../scripts/stack.ts';
-import { type ComposeFile, composeProblems, dockerfileProblems, readCompose } from '../src/compose-check.ts';
+import { type ComposeFile, composeProblems, readCompose } from '../src/compose-check.ts';
 import { type DeployableEnv, stackEnv } from '../src/deployable-env.ts';
-import { paths } from '../src/paths.ts';
 
 let env: Map<string, DeployableEnv>;
 
@@ -90,27 +86,5 @@ describe('docker-compose.yml', () => {
         'service redis: image redis is not pinned to a tag',
       ]),
     );
-  });
-});
-
-describe('Dockerfile', () => {
-  it('copies every workspace manifest npm ci needs', () => {
-    expect(dockerfileProblems()).toEqual([]);
-  });
-
-  it('fails when a workspace manifest is not copied', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fig-dockerfile-'));
-    try {
-      const broken = join(dir, 'Dockerfile');
-      writeFileSync(
-        broken,
-        readFileSync(paths.dockerfile, 'utf8').replace(/^COPY k8s\/package.json.*$/m, ''),
-      );
-      expect(dockerfileProblems(broken)).toEqual([
-        'Dockerfile: does not copy k8s/package.json, so npm ci fails on the lock file',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -1,6 +1,7 @@
 // npm run compose:check: docker-compose.yml and the Dockerfile against the code and DESIGN.md.
 import { stack } from '../../../scripts/stack.ts';
-import { composeProblems, dockerfileProblems, readCompose } from '../compose-check.ts';
+import { composeProblems, readCompose } from '../compose-check.ts';
+import { dockerfileProblems } from '../dockerfile.ts';
 import { stackEnv } from '../deployable-env.ts';
 
 const { env, errors } = await stackEnv(stack);
