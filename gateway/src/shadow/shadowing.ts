@@ -175,13 +175,16 @@ export class Shadowing {
       return this.recorder.dropped(route.name, 'body_unavailable');
     }
     const headers = forwardRequestHeaders(request, { ...request.headers });
+    // What the serving side was sent: the normalised path and the client's query string.
+    const query = request.url.indexOf('?');
+    const url = query === -1 ? request.fig.path : `${request.fig.path}${request.url.slice(query)}`;
     // Off the response path: the client's socket is already done with.
     setImmediate(() =>
       this.dispatcher.submit({
         route: route.name,
         options: this.compareOptions(route),
         method: request.method,
-        url: request.url,
+        url,
         headers: headers as Record<string, string | string[] | undefined>,
         body: requestBody,
         primary: {
