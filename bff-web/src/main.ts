@@ -1,5 +1,5 @@
 import { loadConfigOrExit, serve } from '@fig/common';
-import { type BffEnv, bffEnvSchema } from '@fig/common/federation';
+import { type BffEnv, bffEnvSchema, parseSubgraphUrls } from '@fig/common/federation';
 import { buildApp, defaultSupergraphPath } from './app.ts';
 
 const config = loadConfigOrExit<BffEnv>('bff-web', bffEnvSchema(4001, defaultSupergraphPath));
@@ -11,6 +11,7 @@ await serve(
     production: config.NODE_ENV === 'production',
     subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
     trustedHops: config.TRUSTED_HOPS,
+    subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
   }),
   { port: config.PORT, host: config.HOST },
 );

@@ -31,6 +31,7 @@ export interface BffOptions {
   localSubgraphs?: Record<string, GraphQLSchema>;
   /** Runs before Apollo sees the request: resolving trusted documents, refusing others. */
   preHandler?: preHandlerAsyncHookHandler;
+  subgraphUrls?: Record<string, string>;
   /** Proxy hops to trust for the client address (the gateway is one). */
   trustedHops?: number;
   watch?: boolean;
@@ -73,6 +74,7 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     subgraph: options.subgraph,
     localSubgraphs: options.localSubgraphs,
     watch: options.watch,
+    subgraphUrls: options.subgraphUrls,
   });
   const limits = { ...defaultOperationLimits, ...options.limits };
   const apollo = new ApolloServer<BffContext>({

@@ -9,6 +9,7 @@ export interface BffEnv extends CommonEnv {
   ROUTING_RULES: string;
   SUBGRAPH_TIMEOUT_MS: number;
   TRUSTED_HOPS: number;
+  SUBGRAPH_URLS?: string;
 }
 
 /** The env both BFFs read; `supergraphPath` is the BFF's own checked-in supergraph. */
@@ -18,6 +19,10 @@ export function bffEnvSchema(port: number, supergraphPath: string, own: Record<s
     ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRules },
     SUBGRAPH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 5000 },
     TRUSTED_HOPS: { type: 'integer', minimum: 0, default: 1 },
+    SUBGRAPH_URLS: {
+      type: 'string',
+      pattern: '^([a-z0-9_-]+=https?://[^,=]+)(,[a-z0-9_-]+=https?://[^,=]+)*$',
+    },
     ...own,
   });
 }

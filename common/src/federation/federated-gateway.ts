@@ -36,6 +36,8 @@ export interface FederatedGatewayOptions {
   localSubgraphs?: Record<string, GraphQLSchema>;
   /** Re-read the supergraph file when it changes (off in tests that load once). */
   watch?: boolean;
+  /** Subgraph URLs that replace the supergraph's (deployments where the services live elsewhere). */
+  subgraphUrls?: Record<string, string>;
 }
 
 interface Active {
@@ -97,7 +99,9 @@ export class FederatedGateway implements GatewayInterface {
 
   #activate(loaded: LoadedSupergraph) {
     const services: ServiceMap = Object.create(null);
-    for (const { name, url } of loaded.subgraphs) services[name] = this.#dataSource(name, url);
+    for (const { name, url } of loaded.subgraphs) {
+      services[name] = this.#dataSource(name, this.#options.subgraphUrls?.[name] ?? url);
+    }
     const active: Active = { loaded, services, plans: new PlanCache() };
     this.#bySchema.set(loaded.schema, active);
     this.#current = active;

@@ -8,3 +8,5 @@ export { type LoadedSupergraph, loadSupergraph } from './supergraph.ts';
 export { watchFile } from './watched-file.ts';
 export { type BffEnv, bffEnvSchema } from './bff-config.ts';
 export { type ComposeResult, composeSupergraph, type SubgraphSource } from './compose.ts';
+export { runCompose } from './compose-cli.ts';
+export { composeSupergraphFile, parseSubgraphUrls, stackSubgraphs } from './stack-subgraphs.ts';
