@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { load, type LoadResult } from './load.ts';
 import { printEdgeSecurityBench, runEdgeSecurityBench } from './edge-security.ts';
+import { printShadowBench, runShadowBench } from './shadow.ts';
 import { ensureNginx, startNginx } from './nginx.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -145,3 +146,6 @@ console.log(
   '\nEdge security cost: RS256 auth and rate limiting, each gateway alone, best of interleaved rounds',
 );
 printEdgeSecurityBench(await runEdgeSecurityBench(seconds));
+
+console.log('\nShadow traffic cost: client p99, route shadowed at 100% vs shadow off');
+printShadowBench(await runShadowBench(seconds));
