@@ -345,6 +345,33 @@ describe('checkout saga', () => {
     }
   });
 
+  it('confirms the order while the monolith is down and records it there once it is back', async () => {
+    const user = 'usr_saga_monolith_down';
+    const port = await closedPort();
+    const isolated = await startCheckout({ DATA_DIR: ':memory:', MONOLITH_URL: `http://127.0.0.1:${port}` });
+    let revived: RunningDeployable | undefined;
+    try {
+      const cartId = await cartWith(user, [{ sku: 'SKU-0020', quantity: 1 }], isolated.url);
+      const placed = await call(isolated.url, 'POST', '/api/checkout', user, {
+        cart_id: cartId,
+        payment_method: 'pm_card_visa',
+        shipping_address: address,
+      });
+      expect(placed.status).toBe(201);
+      revived = await spawnDeployable('monolith-stub', {
+        env: { PORT: String(port), LEGACY_LATENCY_MS: '0' },
+      });
+      const listed = await eventually(
+        async () => (await call(revived!.url, 'GET', '/api/orders', user)).body.items,
+        (items) => items.length > 0,
+        400,
+      );
+      expect(listed.map((order: { order_id: string }) => order.order_id)).toEqual([placed.body.order_id]);
+    } finally {
+      await Promise.all([isolated.stop(), revived?.stop()]);
+    }
+  });
+
   it('answers 503 without charging while inventory is down, and the cart stays usable', async () => {
     const user = 'usr_saga_inventory_down';
     const isolated = await startCheckout({

@@ -177,11 +177,13 @@ export function createCheckoutSaga(deps: SagaDependencies) {
       case 'recording': {
         const answer = await deps.monolith.recordOrder(toOrder(saga), requestId);
         if (answer.status >= 300) {
-          // A 4xx here is a contract mismatch, not a transient fault: retrying will not help.
+          // A refusal (a wrong INTERNAL_TOKEN, a contract mismatch) needs an operator, but the
+          // order must still reach the monolith once fixed: keep retrying, loudly.
           log.error(
             { saga: saga.id, status: answer.status, body: answer.body },
             'monolith refused the order',
           );
+          throw new UpstreamUnavailableError('monolith', `refused the order with ${answer.status}`);
         }
         return store.advance(saga.id, 'done', { outcome: 'completed' });
       }
