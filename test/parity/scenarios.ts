@@ -10,7 +10,15 @@ export interface Scenario {
 
 // Plenty of stock in the seed (never one of the scarce tenth or empty twenty-fifth products),
 // so the scenarios hold on a deployment that has been taking traffic.
-const plentiful = ['SKU-0003', 'SKU-0007', 'SKU-0021', 'SKU-0033'];
+// PARITY_SKUS picks others (four, comma-separated), e.g. products no real customer buys, so
+// stock deltas are not disturbed by live traffic.
+const plentiful = process.env.PARITY_SKUS?.split(',').map((sku) => sku.trim()) ?? [
+  'SKU-0003',
+  'SKU-0007',
+  'SKU-0021',
+  'SKU-0033',
+];
+if (plentiful.length < 4) throw new Error('PARITY_SKUS needs four skus');
 const unknownSku = 'SKU-9999';
 const address = {
   name: 'Parity Tester',
