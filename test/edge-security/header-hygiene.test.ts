@@ -143,10 +143,24 @@ describe('headers at the edge', () => {
     expect(monolith.received).toHaveLength(0);
   });
 
-  it('refuses an oversized body on a small route without forwarding it', async () => {
+  it('refuses an oversized body on a small route without forwarding it, declared or chunked', async () => {
     const response = await fetch(`${gateway.url}/small`, { method: 'POST', body: 'x'.repeat(11) });
     expect(response.status).toBe(413);
+    const chunked = (size: number) =>
+      rawRequest(
+        gateway.url,
+        `POST /small HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${size.toString(16)}\r\n${'y'.repeat(size)}\r\n0\r\n\r\n`,
+      );
+    const tooBig = await chunked(11);
+    expect(tooBig.status).toBe(413);
+    expect(JSON.parse(tooBig.body).error.code).toBe('GW_ERR_BODY_TOO_LARGE');
     expect(monolith.received).toHaveLength(0);
+    // Within the limit, a chunked body arrives whole, with its length declared.
+    const fits = await chunked(10);
+    expect(fits.status).toBe(200);
+    expect(monolith.received[0].body).toBe('y'.repeat(10));
+    expect(monolith.received[0].headers['content-length']).toBe('10');
+    expect(monolith.received[0].headers['transfer-encoding']).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import { errorBody } from '@fig/common';
 import createError from '@fastify/error';
 import fp from 'fastify-plugin';
-import { Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { securityHeaders } from '../hardening/security-headers.ts';
 
 const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger than %s bytes', 413);
@@ -9,7 +9,7 @@ const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger t
 /**
  * Refusals that need the matched route or the raw request: no Host or a second one (two
  * components could each believe a different Host), bodies over the route's `bodyLimit`
- * (by Content-Length up front, by counting when the body is chunked), header names with
+ * (by Content-Length up front, while reading a chunked body), header names with
  * underscores (dropped, never forwarded), and security headers on
  * every response the gateway makes itself. Node enforces header size and timeouts
  * (hardening/server-options.ts).
@@ -39,19 +39,24 @@ export const hardeningPlugin = fp(
       }
     });
 
-    // A chunked body has no declared length: count it as it streams past.
+    // A chunked body has no declared length. It is read (never past the limit) before anything
+    // is forwarded: refused mid-stream instead, the upstream would see a broken request and
+    // the breaker an upstream failure — a way for any client to open it. Read, it goes on
+    // with its length declared, like any other body.
     app.addHook('preParsing', async (request, _reply, payload) => {
       if (request.headers['content-length'] !== undefined) return payload;
       const limit = request.fig.route.bodyLimit;
+      const chunks: Buffer[] = [];
       let seen = 0;
-      const counted = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          seen += chunk.length;
-          done(seen > limit ? new BodyTooLarge(limit) : null, chunk);
-        },
-      });
-      payload.on('error', (error) => counted.destroy(error));
-      return payload.pipe(counted);
+      for await (const chunk of payload as AsyncIterable<Buffer>) {
+        seen += chunk.length;
+        if (seen > limit) throw new BodyTooLarge(limit);
+        chunks.push(chunk);
+      }
+      const body = Buffer.concat(chunks);
+      delete request.headers['transfer-encoding'];
+      request.headers['content-length'] = String(body.length);
+      return Readable.from([body]);
     });
 
     app.addHook('onSend', async (_request, reply, payload) => {
