@@ -1,8 +1,7 @@
 // Files the cluster needs that derive from files in the repo: the same content with every
 // local address (127.0.0.1:<DESIGN.md port>) replaced by the Service of that deployable, so
-// clusters and laptops follow one set of routing rules and one supergraph per BFF.
+// clusters and laptops follow one set of routing rules.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { stack } from '../../scripts/stack.ts';
 import { paths } from './paths.ts';
@@ -20,9 +19,6 @@ export function clusterUrl(url: string): string {
   return parsed.href.replace(/\/$/, '');
 }
 
-const header = (source: string, comment: string) =>
-  `${comment} Generated from ${source} by \`npm run k8s:sync\`: edit that file, then sync.\n`;
-
 export function clusterRoutes(source: string): string {
   const document = parseDocument(source);
   const upstreams = document.get('upstreams') as { items: { key: { value: string } }[] } | undefined;
@@ -35,19 +31,10 @@ export function clusterRoutes(source: string): string {
     .toString()
     .replace('$schema=./schema.json', '$schema=../../routing-rules/schema.json');
   return (
-    header('routing-rules/routes.yaml', '#') +
+    '# Generated from routing-rules/routes.yaml by `npm run k8s:sync`: edit that file, then sync.\n' +
     '# In a running cluster, editing the fig-routing ConfigMap shifts traffic live (docs/deploy.md).\n' +
     text
   );
-}
-
-/** A composed supergraph with each subgraph's `@join__graph(url:)` pointing at its Service. */
-export function clusterSupergraph(sdl: string, source: string): string {
-  const text = sdl.replace(
-    /(@join__graph\([^)]*url:\s*")([^"]+)(")/g,
-    (_match, before: string, url: string, after: string) => before + clusterUrl(url) + after,
-  );
-  return header(source, '#') + text;
 }
 
 export interface ClusterFile {
@@ -56,21 +43,9 @@ export interface ClusterFile {
   generate(text: string): string;
 }
 
-/** Every generated cluster file whose source exists. */
+/** Every generated cluster file. */
 export function clusterFiles(): ClusterFile[] {
-  const files: ClusterFile[] = [
-    { source: paths.routes, target: paths.clusterRoutes, generate: clusterRoutes },
-  ];
-  for (const bff of ['bff-web', 'bff-mobile']) {
-    const source = join(paths.root, bff, 'supergraph.graphql');
-    if (!existsSync(source)) continue;
-    files.push({
-      source,
-      target: join(paths.root, 'k8s/base', `${bff}-supergraph.graphql`),
-      generate: (text) => clusterSupergraph(text, `${bff}/supergraph.graphql`),
-    });
-  }
-  return files;
+  return [{ source: paths.routes, target: paths.clusterRoutes, generate: clusterRoutes }];
 }
 
 /** Problems when a generated file no longer matches what its source generates. */

@@ -1,7 +1,12 @@
 // Fig's own rules for rendered manifests, beyond the Kubernetes schemas: what makes a pod
 // safe to run and to stop, and every name one object uses for another actually exists.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseSubgraphUrls } from '@fig/common/federation/stack-subgraphs';
 import { parseRules } from '@fig/routing-rules';
+import { clusterUrl } from './cluster-files.ts';
 import { type Deployable, stack } from '../../scripts/stack.ts';
+import { paths } from './paths.ts';
 import type { DeployableEnv } from './deployable-env.ts';
 import { buildArgsFor, readDockerfile } from './dockerfile.ts';
 import {
@@ -28,8 +33,6 @@ interface Workload {
   /** The stack deployable this workload runs, if it runs one. */
   deployable?: Deployable;
 }
-
-const stackNames = new Set(stack.map((d) => d.name));
 
 function key(kind: string, namespace: string | undefined, name: string) {
   return `${kind}/${namespace ?? ''}/${name}`;
@@ -148,6 +151,7 @@ function envProblems(
   container: Container,
   env: DeployableEnv,
   byKey: Map<string, Manifest>,
+  resolved: Record<string, string>,
 ): string[] {
   const at = `${workload.where} container ${container.name}`;
   const dir = workload.deployable?.dir;
@@ -166,7 +170,7 @@ function envProblems(
         problems.push(`${at}: gets ${variable} from ConfigMap ${name}, which ${dir} does not read`);
     }
   }
-  for (const problem of env.problems(resolvedEnv(workload, container, byKey))) {
+  for (const problem of env.problems(resolved)) {
     problems.push(`${at}: ${dir} would refuse its env: ${problem}`);
   }
   const port = container.env?.find((v) => v.name === 'PORT')?.value;
@@ -218,6 +222,67 @@ function routingProblems(configMap: Manifest, services: Manifest[]): string[] {
   return problems;
 }
 
+/**
+ * Config files an image carries address their peers on 127.0.0.1, so in a cluster a
+ * deployable that reads one of these must get it from a ConfigMap (mounted as a directory,
+ * which keeps hot reload working), generated with cluster Service names.
+ */
+const clusterConfigFiles: Record<string, string> = { ROUTING_RULES: 'routes.yaml' };
+
+function configFileProblems(
+  workload: Workload,
+  container: Container,
+  env: DeployableEnv,
+  byKey: Map<string, Manifest>,
+): string[] {
+  const at = `${workload.where} container ${container.name}`;
+  const problems: string[] = [];
+  for (const [variable, file] of Object.entries(clusterConfigFiles)) {
+    if (!env.reads.has(variable)) continue;
+    const path = container.env?.find((v) => v.name === variable)?.value;
+    const mount = container.volumeMounts?.find((m) => path?.startsWith(`${m.mountPath}/`));
+    const volume = workload.template.spec.volumes?.find((v) => v.name === mount?.name);
+    const configMap = volume?.configMap
+      ? byKey.get(key('ConfigMap', workload.manifest.metadata.namespace, volume.configMap.name))
+      : undefined;
+    if (!path || !configMap) {
+      problems.push(
+        `${at}: ${variable} must name ${file} in a mounted ConfigMap, not the image's local copy`,
+      );
+    } else if (!(path.slice(mount!.mountPath.length + 1) in ((configMap.data as object | undefined) ?? {}))) {
+      problems.push(`${at}: ${variable}=${path}, but ConfigMap ${configMap.metadata.name} has no such key`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * A BFF's checked-in supergraph addresses each subgraph on 127.0.0.1; in a cluster,
+ * SUBGRAPH_URLS must move every one of them to its Service.
+ */
+function subgraphProblems(
+  workload: Workload,
+  container: Container,
+  resolved: Record<string, string>,
+): string[] {
+  const supergraph = join(paths.root, workload.deployable!.dir, 'supergraph.graphql');
+  if (!existsSync(supergraph)) return [];
+  const at = `${workload.where} container ${container.name}`;
+  const given = parseSubgraphUrls(resolved.SUBGRAPH_URLS);
+  const problems: string[] = [];
+  for (const [, name, url] of readFileSync(supergraph, 'utf8').matchAll(
+    /@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g,
+  )) {
+    const expected = clusterUrl(url);
+    if (given[name] !== expected) {
+      problems.push(
+        `${at}: SUBGRAPH_URLS sends subgraph ${name} to ${given[name] ?? url}, expected ${expected}`,
+      );
+    }
+  }
+  return problems;
+}
+
 function networkPolicyProblems(manifests: Manifest[]): string[] {
   const policies = manifests.filter((m) => m.kind === 'NetworkPolicy');
   const problems: string[] = [];
@@ -247,116 +312,112 @@ function networkPolicyProblems(manifests: Manifest[]): string[] {
   return problems;
 }
 
-/** Every problem with a rendered overlay, as readable lines; empty when it is sound. */
-export function ruleProblems(manifests: Manifest[], context: RuleContext = {}): string[] {
-  const problems: string[] = [];
-  const byKey = new Map(manifests.map((m) => [key(m.kind, m.metadata.namespace, m.metadata.name), m]));
-  const workloads: Workload[] = [];
-  for (const manifest of manifests) {
+function workloadsOf(manifests: Manifest[]): Workload[] {
+  return manifests.flatMap((manifest) => {
     const template = podTemplateOf(manifest);
-    if (!template) continue;
+    if (!template) return [];
     const name = template.metadata?.labels?.['app.kubernetes.io/name'];
-    workloads.push({
-      manifest,
-      template,
-      where: `${manifest.kind} ${manifest.metadata.name}`,
-      deployable: stack.find((d) => d.name === name),
-    });
-  }
+    const deployable = stack.find((d) => d.name === name);
+    return [{ manifest, template, where: `${manifest.kind} ${manifest.metadata.name}`, deployable }];
+  });
+}
 
-  for (const workload of workloads) {
-    const { spec } = workload.template;
-    for (const container of containersOf(spec)) {
-      problems.push(...containerProblems(workload, container));
-      if (!workload.deployable) continue;
-      problems.push(...gracefulStopProblems(workload, container));
-      const env = context.env?.get(workload.deployable.name);
-      if (env) problems.push(...envProblems(workload, container, env, byKey));
-    }
-    if (workload.deployable) problems.push(...scrapeProblems(workload));
-    for (const reference of referencesOf(spec)) {
-      const target = byKey.get(key(reference.kind, workload.manifest.metadata.namespace, reference.name));
-      if (!target) {
-        problems.push(
-          `${workload.where} ${reference.where}: ${reference.kind} ${reference.name} does not exist`,
-        );
-      } else if (reference.key && !(reference.key in ((target.data as object | undefined) ?? {}))) {
-        problems.push(
-          `${workload.where} ${reference.where}: ${reference.kind} ${reference.name} has no key ${reference.key}`,
-        );
-      }
+function workloadProblems(workload: Workload, byKey: Map<string, Manifest>, context: RuleContext): string[] {
+  const problems: string[] = [];
+  const { spec } = workload.template;
+  for (const container of containersOf(spec)) {
+    problems.push(...containerProblems(workload, container));
+    if (!workload.deployable) continue;
+    problems.push(...gracefulStopProblems(workload, container));
+    const env = context.env?.get(workload.deployable.name);
+    if (env) {
+      const resolved = resolvedEnv(workload, container, byKey);
+      problems.push(...envProblems(workload, container, env, byKey, resolved));
+      problems.push(...configFileProblems(workload, container, env, byKey));
+      if (env.reads.has('SUBGRAPH_URLS')) problems.push(...subgraphProblems(workload, container, resolved));
     }
   }
-  for (const name of stackNames) {
-    if (!workloads.some((w) => w.deployable?.name === name)) problems.push(`no workload runs ${name}`);
+  if (workload.deployable) problems.push(...scrapeProblems(workload));
+  for (const reference of referencesOf(spec)) {
+    const target = byKey.get(key(reference.kind, workload.manifest.metadata.namespace, reference.name));
+    const at = `${workload.where} ${reference.where}: ${reference.kind} ${reference.name}`;
+    if (!target) problems.push(`${at} does not exist`);
+    else if (reference.key && !(reference.key in ((target.data as object | undefined) ?? {}))) {
+      problems.push(`${at} has no key ${reference.key}`);
+    }
   }
+  return problems;
+}
 
-  const services = manifests.filter((m) => m.kind === 'Service');
-  for (const service of services) {
-    const spec = service.spec as {
-      selector?: Record<string, string>;
-      ports?: { port: number; targetPort?: number | string }[];
-    };
-    const backing = workloads.filter(
-      (w) =>
-        w.manifest.metadata.namespace === service.metadata.namespace &&
-        selects(spec.selector, w.template.metadata?.labels),
-    );
-    if (backing.length === 0) {
-      problems.push(`Service ${service.metadata.name}: its selector matches no pods`);
-      continue;
-    }
-    const ports = backing.flatMap((w) => w.template.spec.containers.flatMap((c) => c.ports ?? []));
-    for (const port of spec.ports ?? []) {
-      const target = port.targetPort ?? port.port;
-      if (!ports.some((p) => p.name === target || p.containerPort === target)) {
-        problems.push(`Service ${service.metadata.name}: targetPort ${target} is not a port of its pods`);
-      }
+function serviceProblems(service: Manifest, workloads: Workload[]): string[] {
+  const spec = service.spec as {
+    selector?: Record<string, string>;
+    ports?: { port: number; targetPort?: number | string }[];
+  };
+  const backing = workloads.filter(
+    (w) =>
+      w.manifest.metadata.namespace === service.metadata.namespace &&
+      selects(spec.selector, w.template.metadata?.labels),
+  );
+  if (backing.length === 0) return [`Service ${service.metadata.name}: its selector matches no pods`];
+  const ports = backing.flatMap((w) => w.template.spec.containers.flatMap((c) => c.ports ?? []));
+  return (spec.ports ?? [])
+    .map((port) => port.targetPort ?? port.port)
+    .filter((target) => !ports.some((p) => p.name === target || p.containerPort === target))
+    .map((target) => `Service ${service.metadata.name}: targetPort ${target} is not a port of its pods`);
+}
+
+const scaleTarget = (m: Manifest) =>
+  (m.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
+const budgetSelector = (m: Manifest) =>
+  (m.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels;
+
+/** Autoscalers and disruption budgets point at real workloads, and the gateway has both. */
+function scalingProblems(
+  manifests: Manifest[],
+  workloads: Workload[],
+  byKey: Map<string, Manifest>,
+): string[] {
+  const problems: string[] = [];
+  const autoscalers = manifests.filter((m) => m.kind === 'HorizontalPodAutoscaler');
+  const budgets = manifests.filter((m) => m.kind === 'PodDisruptionBudget');
+  for (const autoscaler of autoscalers) {
+    const { kind, name } = scaleTarget(autoscaler);
+    if (!byKey.has(key(kind, autoscaler.metadata.namespace, name))) {
+      problems.push(`HorizontalPodAutoscaler ${autoscaler.metadata.name}: ${kind} ${name} does not exist`);
     }
   }
-
-  for (const manifest of manifests) {
-    if (manifest.kind === 'HorizontalPodAutoscaler') {
-      const ref = (manifest.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
-      if (!byKey.has(key(ref.kind, manifest.metadata.namespace, ref.name))) {
-        problems.push(
-          `HorizontalPodAutoscaler ${manifest.metadata.name}: ${ref.kind} ${ref.name} does not exist`,
-        );
-      }
-    }
-    if (manifest.kind === 'PodDisruptionBudget') {
-      const selector = (manifest.spec as { selector?: { matchLabels?: Record<string, string> } }).selector
-        ?.matchLabels;
-      if (!workloads.some((w) => selects(selector, w.template.metadata?.labels))) {
-        problems.push(`PodDisruptionBudget ${manifest.metadata.name}: its selector matches no pods`);
-      }
-    }
-    if (
-      manifest.kind === 'ConfigMap' &&
-      (manifest.data as object | undefined)?.hasOwnProperty('routes.yaml')
-    ) {
-      problems.push(...routingProblems(manifest, services));
+  for (const budget of budgets) {
+    if (!workloads.some((w) => selects(budgetSelector(budget), w.template.metadata?.labels))) {
+      problems.push(`PodDisruptionBudget ${budget.metadata.name}: its selector matches no pods`);
     }
   }
   const gateway = workloads.find((w) => w.deployable?.name === 'gateway');
-  if (gateway) {
-    const scaled = manifests.some(
-      (m) =>
-        m.kind === 'HorizontalPodAutoscaler' &&
-        (m.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name ===
-          gateway.manifest.metadata.name,
-    );
-    if (!scaled) problems.push('the gateway has no HorizontalPodAutoscaler');
-    const budgeted = manifests.some(
-      (m) =>
-        m.kind === 'PodDisruptionBudget' &&
-        selects(
-          (m.spec as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels,
-          gateway.template.metadata?.labels,
-        ),
-    );
-    if (!budgeted) problems.push('the gateway has no PodDisruptionBudget');
+  if (gateway && !autoscalers.some((a) => scaleTarget(a).name === gateway.manifest.metadata.name)) {
+    problems.push('the gateway has no HorizontalPodAutoscaler');
   }
-  problems.push(...networkPolicyProblems(manifests));
+  if (gateway && !budgets.some((b) => selects(budgetSelector(b), gateway.template.metadata?.labels))) {
+    problems.push('the gateway has no PodDisruptionBudget');
+  }
   return problems;
+}
+
+/** Every problem with a rendered overlay, as readable lines; empty when it is sound. */
+export function ruleProblems(manifests: Manifest[], context: RuleContext = {}): string[] {
+  const byKey = new Map(manifests.map((m) => [key(m.kind, m.metadata.namespace, m.metadata.name), m]));
+  const workloads = workloadsOf(manifests);
+  const services = manifests.filter((m) => m.kind === 'Service');
+  const routing = manifests.filter(
+    (m) => m.kind === 'ConfigMap' && Object.hasOwn((m.data as object | undefined) ?? {}, 'routes.yaml'),
+  );
+  return [
+    ...workloads.flatMap((workload) => workloadProblems(workload, byKey, context)),
+    ...stack
+      .filter((d) => !workloads.some((w) => w.deployable === d))
+      .map((d) => `no workload runs ${d.name}`),
+    ...services.flatMap((service) => serviceProblems(service, workloads)),
+    ...scalingProblems(manifests, workloads, byKey),
+    ...routing.flatMap((configMap) => routingProblems(configMap, services)),
+    ...networkPolicyProblems(manifests),
+  ];
 }

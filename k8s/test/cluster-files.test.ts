@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clusterRoutes, clusterSupergraph, clusterUrl } from '../src/cluster-files.ts';
+import { clusterRoutes, clusterUrl } from '../src/cluster-files.ts';
 
 describe('cluster files', () => {
   it('address each local upstream by the Service of the deployable on that port', () => {
@@ -26,18 +26,5 @@ describe('cluster files', () => {
     expect(lines).toContain('  monolith: { url: http://monolith:3000 }');
     expect(lines).toContain('  payment: { url: http://payment:5002, timeout: 5s } # slow');
     expect(lines).toContain('  - { name: payments, path: /api/payments, service: payment, percent: 5 }');
-  });
-
-  it('point a supergraph at the subgraph Services', () => {
-    const sdl = [
-      'enum join__Graph {',
-      '  CHECKOUT @join__graph(name: "checkout", url: "http://127.0.0.1:5001/graphql")',
-      '  MONOLITH @join__graph(name: "monolith", url: "http://127.0.0.1:3000/graphql")',
-      '}',
-    ].join('\n');
-    const text = clusterSupergraph(sdl, 'bff-web/supergraph.graphql');
-    expect(text).toContain('@join__graph(name: "checkout", url: "http://checkout:5001/graphql")');
-    expect(text).toContain('@join__graph(name: "monolith", url: "http://monolith:3000/graphql")');
-    expect(text).not.toContain('127.0.0.1');
   });
 });

@@ -156,6 +156,20 @@ describe('a broken manifest fails the check', () => {
     );
   });
 
+  it('routing rules read from the image instead of the ConfigMap', async () => {
+    const problems = await problemsAfter('base/gateway.yaml', /^.*name: ROUTING_RULES.*\n/m, '');
+    expect(problems).toContain(
+      "Deployment gateway container gateway: ROUTING_RULES must name routes.yaml in a mounted ConfigMap, not the image's local copy",
+    );
+  });
+
+  it('a subgraph the BFF would still look for on 127.0.0.1', async () => {
+    const problems = await problemsAfter('base/bff-web.yaml', ',inventory=http://inventory:5003/graphql', '');
+    expect(problems).toContain(
+      'Deployment bff-web container bff-web: SUBGRAPH_URLS sends subgraph inventory to http://127.0.0.1:5003/graphql, expected http://inventory:5003/graphql',
+    );
+  });
+
   it('an upstream the cluster has no Service for', async () => {
     const problems = await problemsAfter('base/routes.yaml', 'http://inventory:5003', 'http://stock:5003');
     expect(problems).toContain(
