@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request as forward } from 'undici';
 
@@ -14,7 +14,7 @@ export interface HeldRequest {
 export interface HoldingProxy {
   readonly url: string;
   /** Every request that reached the proxy, held or not, oldest first. */
-  readonly seen: { method: string; url: string; body: string }[];
+  readonly seen: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[];
   /**
    * From now on, requests matching are held instead of forwarded. Resolves with the first
    * one held — the moment the caller is provably waiting mid-call, e.g. to crash it there.
@@ -56,7 +56,7 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     for await (const chunk of incoming) body += chunk;
     const method = incoming.method!;
     const url = incoming.url!;
-    seen.push({ method, url, body });
+    seen.push({ method, url, headers: incoming.headers, body });
     try {
       if (rule?.matches(method, url)) {
         const { notify } = rule;

@@ -10,6 +10,7 @@ import { createMonolithClient } from './clients/monolith-client.ts';
 import { createPaymentClient } from './clients/payment-client.ts';
 import { createUpstreamClient } from './clients/upstream-client.ts';
 import { checkoutSubgraph } from './graphql/subgraph.ts';
+import { trackRequestIds } from './request-id-context.ts';
 import { CheckoutUnavailable, createCheckoutSaga } from './saga/checkout-saga.ts';
 import { startRecoveryLoop } from './saga/recovery-loop.ts';
 import { registerSagaMetrics } from './saga/saga-metrics.ts';
@@ -78,6 +79,7 @@ export function buildApp(options: CheckoutAppOptions) {
     db.close();
   });
 
+  trackRequestIds(app);
   app.register(openApi, { title: 'Fig checkout service' });
   app.register(cartRoutes, { carts });
   app.register(async (scope) => {

@@ -442,6 +442,26 @@ describe('checkout saga', () => {
     });
   });
 
+  it('passes the request id on to inventory and payment', async () => {
+    const user = 'usr_saga_request_id';
+    const cartId = await cartWith(user, [{ sku: 'SKU-0022', quantity: 1 }]);
+    const placed = await fetch(`${checkout.url}/api/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user-id': user, 'x-request-id': 'checkout-trace-42' },
+      body: JSON.stringify({ cart_id: cartId, payment_method: 'pm_card_visa', shipping_address: address }),
+    });
+    expect(placed.status).toBe(201);
+    const traced = (proxy: HoldingProxy) =>
+      proxy.seen
+        .filter((seen) => seen.headers['x-request-id'] === 'checkout-trace-42')
+        .map((seen) => seen.url);
+    expect(traced(inventoryProxy)).toEqual([
+      '/api/inventory/reservations',
+      expect.stringMatching(/^\/api\/inventory\/reservations\/res_\w+\/commit$/),
+    ]);
+    expect(traced(paymentProxy)).toEqual(['/api/payments']);
+  });
+
   it('reports sagas by step on /metrics', async () => {
     const metrics = await (await fetch(`${checkout.url}/metrics`)).text();
     const done = /^checkout_sagas\{step="done"[^}]*\} (\d+)$/m.exec(metrics);

@@ -12,6 +12,7 @@ import type { InventoryClient } from '../clients/inventory-client.ts';
 import type { MonolithClient } from '../clients/monolith-client.ts';
 import type { PaymentClient } from '../clients/payment-client.ts';
 import { UpstreamUnavailableError } from '../clients/upstream-client.ts';
+import { currentRequestId } from '../request-id-context.ts';
 import type { Saga, SagaOutcome, SagaStore } from './saga-store.ts';
 
 /** A refusal that reaches the client with the status and body the upstream (or contract) gave it. */
@@ -56,8 +57,8 @@ const orderStatus = 'confirmed';
 
 /**
  * The checkout saga: reserve stock -> charge -> commit stock and write the order -> record it
- * in the monolith. Each step is persisted before its call, so `resume` can pick any saga up
- * where a crash left it: before the charge is known it rolls back, once the charge is
+ * in the monolith. Each step is persisted before its call, so `recover` can pick any saga up
+ * where a crash left it: before the charge is requested it rolls back, once the charge is
  * requested it rolls forward (the charge is replayed under the same Idempotency-Key, which
  * answers with the original charge instead of charging twice).
  */
@@ -225,7 +226,8 @@ export function createCheckoutSaga(deps: SagaDependencies) {
     return saga;
   }
 
-  async function placeOrder(input: CheckoutInput, requestId?: string): Promise<CheckoutResult> {
+  async function placeOrder(input: CheckoutInput): Promise<CheckoutResult> {
+    const requestId = currentRequestId();
     const saga = begin(input);
     active.add(saga.id);
     try {
