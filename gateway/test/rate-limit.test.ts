@@ -185,6 +185,23 @@ describe('rate limiting through a real Redis', () => {
     expect(await statuses(app, '/api/x', 4, () => ({}))).toEqual([200, 200, 200, 429]);
   });
 
+  it('does not wait on a hung Redis, and enforces again once it answers', async () => {
+    const app = await gateway();
+    expect(await statuses(app, '/api/x', 4, () => ({}))).toEqual([200, 200, 200, 429]);
+    redis.pause();
+    try {
+      // A deadline far above the command timeout: a request stuck behind Redis fails here.
+      const during = await Promise.all(
+        Array.from({ length: 10 }, () => withDeadline(get(app, '/roomy'), 3000)),
+      );
+      expect(during.map((response) => response.statusCode)).toEqual(Array(10).fill(200));
+    } finally {
+      redis.resume();
+    }
+    expect(await metric(app, 'gateway_rate_limit_store_errors_total')).toMatch(/action="allowed"[^\n]* 10/);
+    await waitUntil(async () => (await get(app, '/api/x')).statusCode === 429);
+  });
+
   it('fails closed when configured', async () => {
     const app = await gateway(true);
     expect((await get(app, '/api/x')).statusCode).toBe(200);
@@ -195,6 +212,14 @@ describe('rate limiting through a real Redis', () => {
     expect(await metric(app, 'gateway_rate_limit_store_errors_total')).toMatch(/action="refused"[^\n]* 1/);
   });
 });
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

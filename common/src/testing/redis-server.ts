@@ -11,6 +11,10 @@ export interface RunningRedis {
   kill(): Promise<void>;
   /** Starts it again on the same port (after kill), e.g. to test recovery. */
   restart(): Promise<void>;
+  /** SIGSTOP: connections stay open but nothing is answered — a Redis that is hung or very slow. */
+  pause(): void;
+  /** SIGCONT after pause(). */
+  resume(): void;
   /** Stops it for good. */
   stop(): Promise<void>;
 }
@@ -83,6 +87,15 @@ export async function startRedisServer(): Promise<RunningRedis> {
       await end('SIGKILL');
       await launch();
     },
-    stop: () => end('SIGTERM'),
+    pause: () => {
+      child?.kill('SIGSTOP');
+    },
+    resume: () => {
+      child?.kill('SIGCONT');
+    },
+    stop: async () => {
+      child?.kill('SIGCONT');
+      await end('SIGTERM');
+    },
   };
 }
