@@ -18,4 +18,3 @@ export const BadForcedBackend = createError(
   "x-fig-backend must name one of this route's backends: %s",
   400,
 );
-export const AdminUnauthorized = createError('GW_ERR_ADMIN_UNAUTHORIZED', 'admin token required', 401);
