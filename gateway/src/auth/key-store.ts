@@ -68,6 +68,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       headers: { accept: 'application/jwk-set+json, application/json' },
     });
     if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
+    if (Number(response.headers.get('content-length')) > maxBytes) throw new Error('JWKS response too large');
     const body = await response.arrayBuffer();
     if (body.byteLength > maxBytes) throw new Error('JWKS response too large');
     // createLocalJWKSet validates the shape, so a broken response never replaces good keys.
