@@ -120,6 +120,15 @@ describe('shadow traffic through the gateway', () => {
     }
   });
 
+  it('logs rule reloads and rejected rule files for the dashboard’s time axis', async () => {
+    await gateway.rewriteRules((text) => text.replace('shadow: 100', 'shadow: 50'));
+    await gateway.until((report) => report.events.some((event) => event.kind === 'reload'));
+    await gateway.rewriteRules((text) => `${text}  - name: payments\n    path: /duplicate\n`);
+    const report = await gateway.until((r) => r.events.some((event) => event.kind === 'reload-rejected'));
+    expect(report.events.map((event) => event.kind)).toEqual(['reload', 'reload-rejected']);
+    expect(routeOf(report, 'payments').shadow).toBe(50);
+  });
+
   it('starts a route afresh on DELETE /comparisons/:route', async () => {
     const response = await fetch(`${gateway.adminUrl}/comparisons/payments`, { method: 'DELETE' });
     expect(response.status).toBe(204);
