@@ -314,7 +314,7 @@ describe('JWKS fetching', () => {
     );
   });
 
-  it.each(['error', 'hang'] as const)(
+  it.each(['error', 'hang', 'garbage'] as const)(
     'keeps verifying with the last keys while the JWKS is down (%s)',
     async (mode) => {
       const key = await createSigningKey('k1');
@@ -328,7 +328,7 @@ describe('JWKS fetching', () => {
     },
   );
 
-  it.each(['error', 'hang'] as const)(
+  it.each(['error', 'hang', 'garbage'] as const)(
     'answers 503 when no keys were ever fetched (%s), then recovers',
     async (mode) => {
       const key = await createSigningKey('k1');
