@@ -223,6 +223,42 @@ describe('checkout saga', () => {
     expect((await call(checkout.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('checked_out');
   });
 
+  it('refunds a charge whose stock hold expired while the process was down', async () => {
+    const user = 'usr_saga_crash_expired';
+    const sku = 'SKU-0023';
+    const before = await stock(sku);
+    await checkout.stop();
+    checkout = await startCheckout({ RESERVATION_TTL_SECONDS: '1' });
+    const cartId = await cartWith(user, [{ sku, quantity: 2 }]);
+    const held = paymentProxy.holdNext((method, url) => method === 'POST' && url === '/api/payments');
+    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    }).catch((error: Error) => error);
+    const charge = await held;
+    await checkout.kill();
+    await pending;
+    const charged = await charge.release();
+    expect(charged.status).toBe(201);
+    // Down long enough for the hold to lapse: the units may now be sold to someone else.
+    await eventually(
+      () => stock(sku),
+      (level) => level.reserved === 0,
+    );
+
+    checkout = await startCheckout();
+    const paid = await eventually(
+      async () =>
+        (await call(payment.url, 'GET', `/api/payments/${JSON.parse(charged.body).payment_id}`, user)).body,
+      (payment) => payment.status !== 'succeeded',
+    );
+    expect(paid).toMatchObject({ status: 'refunded', refunded_cents: paid.amount_cents });
+    expect(await ordersOf(user)).toEqual([]);
+    expect(await stock(sku)).toEqual(before);
+    expect((await call(checkout.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('open');
+  });
+
   it('finishes a checkout killed while committing the stock', async () => {
     const user = 'usr_saga_crash_commit';
     const sku = 'SKU-0014';
