@@ -105,4 +105,20 @@ describe('payment service', () => {
       },
     });
   });
+
+  it('serves its OpenAPI document and readiness from its store', async () => {
+    const document = (await (await fetch(`${payment.url}/openapi.json`)).json()) as any;
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/payments',
+      '/api/payments/{id}',
+      '/api/payments/{id}/refunds',
+    ]);
+    const ready = (await (await fetch(`${payment.url}/health/ready`)).json()) as any;
+    expect(ready).toEqual({ status: 'ready', checks: { store: true } });
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    const second = await spawnDeployable('services/payment');
+    expect(await second.stop()).toBe(0);
+  });
 });
