@@ -1,5 +1,27 @@
-import { type CommonEnv, envSchema, loadConfigOrExit, serve } from '@fig/common';
-import { buildApp } from './app.ts';
+import { loadConfigOrExit, serve } from '@fig/common';
+import { type BffEnv, bffEnvSchema, parseSubgraphUrls } from '@fig/common/federation';
+import { buildApp, defaultDocumentsPath, defaultSupergraphPath } from './app.ts';
 
-const config = loadConfigOrExit<CommonEnv>('bff-mobile', envSchema(4002));
-await serve(buildApp({ logLevel: config.LOG_LEVEL }), { port: config.PORT, host: config.HOST });
+interface MobileEnv extends BffEnv {
+  TRUSTED_DOCUMENTS: string;
+}
+
+const config = loadConfigOrExit<MobileEnv>(
+  'bff-mobile',
+  bffEnvSchema(4002, defaultSupergraphPath, {
+    TRUSTED_DOCUMENTS: { type: 'string', minLength: 1, default: defaultDocumentsPath },
+  }),
+);
+await serve(
+  buildApp({
+    logLevel: config.LOG_LEVEL,
+    supergraphPath: config.SUPERGRAPH_PATH,
+    rulesPath: config.ROUTING_RULES,
+    documentsPath: config.TRUSTED_DOCUMENTS,
+    production: config.NODE_ENV === 'production',
+    subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
+    trustedHops: config.TRUSTED_HOPS,
+    subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
+  }),
+  { port: config.PORT, host: config.HOST },
+);

@@ -15,6 +15,12 @@ import type { SubgraphOptions } from './subgraph-data-source.ts';
 // @apollo/gateway reports anonymous usage to a third party unless this is set; a BFF never should.
 process.env.APOLLO_TELEMETRY_DISABLED = '1';
 
+export type ExecuteOnGraph = (
+  query: string,
+  variables: Record<string, unknown>,
+  context: BffContext,
+) => Promise<{ data?: Record<string, unknown> | null; errors?: readonly GraphQLFormattedError[] }>;
+
 export interface BffOptions {
   service: string;
   logLevel?: string;
@@ -28,7 +34,11 @@ export interface BffOptions {
   subgraph?: Partial<SubgraphOptions>;
   /** Automatic persisted queries (hash-only requests after the first). */
   automaticPersistedQueries?: boolean;
-  localSubgraphs?: Record<string, GraphQLSchema>;
+  /**
+   * Subgraphs served in-process, by name. They may run operations on the BFF's own graph
+   * (same requester, same override decisions) to gather keys for the references they return.
+   */
+  localSubgraphs?: (execute: ExecuteOnGraph) => Record<string, GraphQLSchema>;
   /** Runs before Apollo sees the request: resolving trusted documents, refusing others. */
   preHandler?: preHandlerAsyncHookHandler;
   subgraphUrls?: Record<string, string>;
@@ -66,13 +76,19 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     onError: (problems) => app.log.error({ problems }, 'routing rules rejected; keeping the current ones'),
   });
   const currentRules = (): CompiledRules => rules.current();
+  // Called only while serving, after `apollo` below exists.
+  const execute: ExecuteOnGraph = async (query, variables, context) => {
+    const response = await apollo.executeOperation({ query, variables }, { contextValue: context });
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not used here');
+    return response.body.singleResult;
+  };
   const gateway = new FederatedGateway({
     supergraphPath: options.supergraphPath,
     rules: currentRules,
     metrics,
     log: app.log,
     subgraph: options.subgraph,
-    localSubgraphs: options.localSubgraphs,
+    localSubgraphs: options.localSubgraphs?.(execute),
     watch: options.watch,
     subgraphUrls: options.subgraphUrls,
   });

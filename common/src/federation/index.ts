@@ -1,4 +1,4 @@
-export { createBffApp, type BffOptions } from './bff-app.ts';
+export { type BffOptions, createBffApp, type ExecuteOnGraph } from './bff-app.ts';
 export { type BffContext, contextFromRequest } from './context.ts';
 export { dedupeRepresentations } from './dedupe-representations.ts';
 export { FederatedGateway } from './federated-gateway.ts';
