@@ -1,14 +1,17 @@
 // `npm run compose:check`: docker-compose.yml against the code and DESIGN.md (through
 // scripts/stack.ts): every deployable is there, built from the shared Dockerfile at its
-// port, published on that port, given only env vars it reads, mounting paths that exist,
-// and started only after what it depends on is healthy.
+// port, published on that port, given only env it accepts, mounting paths that exist,
+// started only after what it depends on is healthy, and able to reach every address its
+// routing rules, supergraph and env name.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { parseRules } from '@fig/routing-rules';
 import { parse } from 'yaml';
-import { stack } from '../../scripts/stack.ts';
+import { type Deployable, stack } from '../../scripts/stack.ts';
 import type { DeployableEnv } from './deployable-env.ts';
 import { buildArgsFor, dockerfileProblems, interpolate, readDockerfile } from './dockerfile.ts';
 import { paths } from './paths.ts';
+import { remoteSubgraphs } from './remote-subgraphs.ts';
 
 interface ComposeService {
   image?: string;
@@ -26,6 +29,12 @@ export interface ComposeFile {
   volumes?: Record<string, unknown>;
 }
 
+export interface ComposeContext {
+  /** Each deployable's env schema, by stack name; without it, env is not checked. */
+  env?: Map<string, DeployableEnv>;
+  dockerfile?: string;
+}
+
 export function readCompose(path = paths.compose): ComposeFile {
   // Compose honours YAML merge keys (`<<: *anchor`); so must the check.
   return parse(readFileSync(path, 'utf8'), { merge: true }) as ComposeFile;
@@ -39,136 +48,194 @@ function publishedPorts(service: ComposeService): [number, number][] {
   });
 }
 
-function hasHealthcheck(service: ComposeService, dockerfileHealthcheck: boolean): boolean {
-  if (service.healthcheck) return !service.healthcheck.disable;
-  return !!service.build && dockerfileHealthcheck;
+/** What a file's path inside a container is on the host, through a read-only bind mount. */
+function hostPath(service: ComposeService, path: string): string | undefined {
+  for (const [source, target] of (service.volumes ?? []).map((v) => v.split(':'))) {
+    if (!target || !source.startsWith('.')) continue;
+    if (path === target || path.startsWith(`${target}/`)) {
+      return join(paths.root, source, posix.relative(target, path));
+    }
+  }
+  return undefined;
 }
 
-export interface ComposeContext {
-  env?: Map<string, DeployableEnv>;
-  root?: string;
-  dockerfile?: string;
-}
+class ComposeCheck {
+  readonly problems: string[] = [];
+  readonly services: Record<string, ComposeService>;
+  readonly compose: ComposeFile;
+  readonly context: ComposeContext;
+  readonly dockerfilePath: string;
+  readonly dockerfileHealthcheck: boolean;
 
-export function composeProblems(compose: ComposeFile, context: ComposeContext = {}): string[] {
-  const root = context.root ?? paths.root;
-  const dockerfilePath = context.dockerfile ?? paths.dockerfile;
-  const dockerfile = readDockerfile(dockerfilePath);
-  const dockerfileHealthcheck = !dockerfileProblems(dockerfilePath).includes('Dockerfile: no HEALTHCHECK');
-  const problems: string[] = [];
-  const services = compose.services ?? {};
-  const namedVolumes = new Set(Object.keys(compose.volumes ?? {}));
+  constructor(compose: ComposeFile, context: ComposeContext) {
+    this.compose = compose;
+    this.services = compose.services ?? {};
+    this.context = context;
+    this.dockerfilePath = context.dockerfile ?? paths.dockerfile;
+    this.dockerfileHealthcheck = !dockerfileProblems(this.dockerfilePath).includes(
+      'Dockerfile: no HEALTHCHECK',
+    );
+  }
 
-  // Where each service's network lives: its own, or the one it shares with network_mode.
-  const networkOwner = (name: string) => {
-    const mode = services[name]?.network_mode;
+  /** Where a service's network lives: its own, or the one it shares with network_mode. */
+  networkOwner(name: string): string {
+    const mode = this.services[name]?.network_mode;
     return mode?.startsWith('service:') ? mode.slice('service:'.length) : name;
-  };
+  }
 
-  for (const [name, service] of Object.entries(services)) {
+  hasHealthcheck(service: ComposeService): boolean {
+    if (service.healthcheck) return !service.healthcheck.disable;
+    return !!service.build && this.dockerfileHealthcheck;
+  }
+
+  /** Whether `url`, used by service `from`, reaches something: a service by name, or a
+   * deployable on 127.0.0.1 in the same network namespace. */
+  reaches(from: string, url: string): boolean {
+    const { hostname, port } = new URL(url);
+    if (this.services[hostname]) return true;
+    if (hostname !== '127.0.0.1' && hostname !== 'localhost') return false;
+    return stack.some(
+      (d) =>
+        String(d.port) === port &&
+        this.services[d.name] &&
+        this.networkOwner(d.name) === this.networkOwner(from),
+    );
+  }
+
+  service(name: string, service: ComposeService) {
     const at = `service ${name}`;
-    const owner = networkOwner(name);
-    if (!services[owner]) problems.push(`${at}: network_mode names ${owner}, which is not a service`);
-    if (owner !== name && service.ports)
-      problems.push(`${at}: publishes ports, but its network belongs to ${owner}`);
+    const owner = this.networkOwner(name);
+    if (!this.services[owner])
+      this.problems.push(`${at}: network_mode names ${owner}, which is not a service`);
+    if (owner !== name && service.ports) {
+      this.problems.push(`${at}: publishes ports, but its network belongs to ${owner}`);
+    }
     if (service.image && !service.build) {
       const tag = /:([^:/]+)$/.exec(service.image)?.[1];
-      if (!tag || tag === 'latest') problems.push(`${at}: image ${service.image} is not pinned to a tag`);
+      if (!tag || tag === 'latest')
+        this.problems.push(`${at}: image ${service.image} is not pinned to a tag`);
     }
     for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
-      const target = services[dependency];
-      if (!target) problems.push(`${at}: depends on ${dependency}, which is not a service`);
-      else if (condition === 'service_healthy' && !hasHealthcheck(target, dockerfileHealthcheck)) {
-        problems.push(`${at}: waits for ${dependency} to be healthy, but it has no healthcheck`);
+      const target = this.services[dependency];
+      if (!target) this.problems.push(`${at}: depends on ${dependency}, which is not a service`);
+      else if (condition === 'service_healthy' && !this.hasHealthcheck(target)) {
+        this.problems.push(`${at}: waits for ${dependency} to be healthy, but it has no healthcheck`);
       }
     }
     // Only a network holder (like a pod's pause container) may go without a healthcheck.
-    const holdsNetwork = Object.values(services).some((s) => s.network_mode === `service:${name}`);
-    if (!holdsNetwork && !hasHealthcheck(service, dockerfileHealthcheck))
-      problems.push(`${at}: no healthcheck`);
+    const holdsNetwork = Object.values(this.services).some((s) => s.network_mode === `service:${name}`);
+    if (!holdsNetwork && !this.hasHealthcheck(service)) this.problems.push(`${at}: no healthcheck`);
+    const namedVolumes = new Set(Object.keys(this.compose.volumes ?? {}));
     for (const volume of service.volumes ?? []) {
       const [source, target, mode] = volume.split(':');
       if (!target) {
-        problems.push(`${at}: volume ${volume} has no target`);
+        this.problems.push(`${at}: volume ${volume} has no target`);
       } else if (source.startsWith('.') || source.startsWith('/')) {
-        if (!existsSync(join(root, source))) problems.push(`${at}: mounts ${source}, which does not exist`);
+        if (!existsSync(join(paths.root, source)))
+          this.problems.push(`${at}: mounts ${source}, which does not exist`);
         if (mode !== 'ro')
-          problems.push(`${at}: mounts ${source} writable; host files are mounted read-only`);
+          this.problems.push(`${at}: mounts ${source} writable; host files are mounted read-only`);
       } else if (!namedVolumes.has(source)) {
-        problems.push(`${at}: uses volume ${source}, which the top-level volumes do not declare`);
+        this.problems.push(`${at}: uses volume ${source}, which the top-level volumes do not declare`);
       }
     }
   }
 
-  for (const deployable of stack) {
-    const service = services[deployable.name];
+  deployable(deployable: Deployable) {
+    const service = this.services[deployable.name];
     const at = `service ${deployable.name}`;
     if (!service) {
-      problems.push(`${deployable.name} (${deployable.dir}) has no service`);
-      continue;
+      this.problems.push(`${deployable.name} (${deployable.dir}) has no service`);
+      return;
     }
     const args = service.build?.args ?? {};
-    if (!service.build) problems.push(`${at}: is not built from the Dockerfile`);
+    if (!service.build) this.problems.push(`${at}: is not built from the Dockerfile`);
     for (const [arg, expected] of Object.entries(buildArgsFor(deployable))) {
       if (String(args[arg]) !== expected)
-        problems.push(`${at}: builds with ${arg}=${args[arg]}, expected ${expected}`);
+        this.problems.push(`${at}: builds with ${arg}=${args[arg]}, expected ${expected}`);
     }
+    const declared = readDockerfile(this.dockerfilePath).args;
     for (const arg of Object.keys(args)) {
-      if (!(arg in dockerfile.args)) problems.push(`${at}: build arg ${arg} is not an ARG of the Dockerfile`);
+      if (!(arg in declared)) this.problems.push(`${at}: build arg ${arg} is not an ARG of the Dockerfile`);
     }
-
-    const published = publishedPorts(services[networkOwner(deployable.name)] ?? {});
+    const published = publishedPorts(this.services[this.networkOwner(deployable.name)] ?? {});
     for (const port of new Set([deployable.port, deployable.readyPort])) {
       if (!published.some(([host, container]) => host === port && container === port)) {
-        problems.push(`${at}: port ${port} is not published as ${port}:${port}`);
+        this.problems.push(`${at}: port ${port} is not published as ${port}:${port}`);
       }
     }
-
+    // What the container starts with: the image's ENV, then compose's, interpolated with
+    // the defaults compose uses when the shell does not set a variable.
     const environment = service.environment ?? {};
-    const env = context.env?.get(deployable.name);
+    const started: Record<string, string> = { ...readDockerfile(this.dockerfilePath, args).runtimeEnv };
+    for (const [variable, value] of Object.entries(environment))
+      started[variable] = interpolate(String(value ?? ''));
+    const env = this.context.env?.get(deployable.name);
     if (env) {
       for (const variable of Object.keys(environment)) {
         if (!env.reads.has(variable))
-          problems.push(`${at}: sets ${variable}, which ${deployable.dir} does not read`);
+          this.problems.push(`${at}: sets ${variable}, which ${deployable.dir} does not read`);
       }
-      // What the container starts with: the image's ENV, then compose's, interpolated with
-      // the defaults compose would use when the shell does not set the variable.
-      const started: Record<string, string> = { ...readDockerfile(dockerfilePath, args).runtimeEnv };
-      for (const [variable, value] of Object.entries(environment))
-        started[variable] = interpolate(String(value ?? ''));
-      for (const problem of env.problems(started))
-        problems.push(`${at}: ${deployable.dir} would refuse its env: ${problem}`);
-    }
-    for (const [variable, value] of Object.entries(environment)) {
-      const text = String(value ?? '');
-      // A file the deployable reads must be inside one of its mounts, and exist on the host.
-      if (text.startsWith('/') && variable !== 'DATA_DIR' && variable !== 'HOST') {
-        const mount = (service.volumes ?? [])
-          .map((v) => v.split(':'))
-          .find(([, target]) => target && (text === target || text.startsWith(`${target}/`)));
-        if (!mount) problems.push(`${at}: ${variable}=${text} is not inside any of its mounts`);
-        else if (
-          mount[0].startsWith('.') &&
-          !existsSync(join(root, mount[0], posix.relative(mount[1], text)))
-        ) {
-          problems.push(`${at}: ${variable}=${text} does not exist on the host (${mount[0]})`);
-        }
-      }
-      if (/^\w+:\/\//.test(text)) {
-        const host = new URL(text).hostname;
-        if (host !== '127.0.0.1' && host !== 'localhost' && !services[host]) {
-          problems.push(`${at}: ${variable} points at ${host}, which is not a service`);
-        }
+      for (const problem of env.problems(started)) {
+        this.problems.push(`${at}: ${deployable.dir} would refuse its env: ${problem}`);
       }
     }
-    if (
-      environment.DATA_DIR !== undefined &&
-      !(service.volumes ?? []).some((v) => v.split(':')[1] === environment.DATA_DIR)
-    ) {
-      problems.push(
-        `${at}: DATA_DIR ${environment.DATA_DIR} is not a volume, so data dies with the container`,
+    this.files(deployable, service, environment);
+    this.addresses(deployable, service, started);
+    const keepsData = env?.reads.has('DATA_DIR') && started.DATA_DIR !== ':memory:';
+    if (keepsData && !(service.volumes ?? []).some((v) => v.split(':')[1] === started.DATA_DIR)) {
+      this.problems.push(
+        `${at}: DATA_DIR ${started.DATA_DIR} is not a volume, so data dies with the container`,
       );
     }
   }
-  return problems;
+
+  /** A file named in env must be inside a host mount, and exist on the host. */
+  files(
+    deployable: Deployable,
+    service: ComposeService,
+    environment: ComposeService['environment'] & object,
+  ) {
+    const at = `service ${deployable.name}`;
+    for (const [variable, value] of Object.entries(environment)) {
+      const path = String(value ?? '');
+      if (!path.startsWith('/') || variable === 'DATA_DIR') continue;
+      const onHost = hostPath(service, path);
+      if (!onHost) this.problems.push(`${at}: ${variable}=${path} is not inside any of its host mounts`);
+      else if (!existsSync(onHost))
+        this.problems.push(`${at}: ${variable}=${path} does not exist on the host`);
+    }
+  }
+
+  /** Every upstream, subgraph and URL a deployable will call must be reachable from it. */
+  addresses(deployable: Deployable, service: ComposeService, started: Record<string, string>) {
+    const at = `service ${deployable.name}`;
+    const urls: [string, string][] = Object.entries(started).filter(([, value]) =>
+      /^https?:\/\//.test(value),
+    );
+    const rules = started.ROUTING_RULES && hostPath(service, started.ROUTING_RULES);
+    if (rules && existsSync(rules)) {
+      const result = parseRules(readFileSync(rules, 'utf8'), rules);
+      if (!result.ok)
+        this.problems.push(`${at}: its routing rules are invalid: ${result.problems[0].message}`);
+      else
+        for (const upstream of result.rules.upstreams.values())
+          urls.push([`upstream ${upstream.name}`, upstream.url]);
+    }
+    // The image's own supergraph, unless SUPERGRAPH_PATH names another.
+    if (!started.SUPERGRAPH_PATH) {
+      for (const { name, url } of remoteSubgraphs(deployable.dir)) urls.push([`subgraph ${name}`, url]);
+    }
+    for (const [what, url] of urls) {
+      if (!this.reaches(deployable.name, url))
+        this.problems.push(`${at}: ${what} at ${url} is unreachable from it`);
+    }
+  }
+}
+
+export function composeProblems(compose: ComposeFile, context: ComposeContext = {}): string[] {
+  const check = new ComposeCheck(compose, context);
+  for (const [name, service] of Object.entries(check.services)) check.service(name, service);
+  for (const deployable of stack) check.deployable(deployable);
+  return check.problems;
 }

@@ -1,12 +1,10 @@
 // Fig's own rules for rendered manifests, beyond the Kubernetes schemas: what makes a pod
 // safe to run and to stop, and every name one object uses for another actually exists.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseSubgraphUrls } from '@fig/common/federation/stack-subgraphs';
 import { parseRules } from '@fig/routing-rules';
 import { clusterUrl } from './cluster-files.ts';
 import { type Deployable, stack } from '../../scripts/stack.ts';
-import { paths } from './paths.ts';
+import { remoteSubgraphs } from './remote-subgraphs.ts';
 import type { DeployableEnv } from './deployable-env.ts';
 import { buildArgsFor, readDockerfile } from './dockerfile.ts';
 import {
@@ -265,22 +263,14 @@ function subgraphProblems(
   container: Container,
   resolved: Record<string, string>,
 ): string[] {
-  const supergraph = join(paths.root, workload.deployable!.dir, 'supergraph.graphql');
-  if (!existsSync(supergraph)) return [];
   const at = `${workload.where} container ${container.name}`;
   const given = parseSubgraphUrls(resolved.SUBGRAPH_URLS);
-  const problems: string[] = [];
-  for (const [, name, url] of readFileSync(supergraph, 'utf8').matchAll(
-    /@join__graph\(name: "([^"]+)", url: "([^"]+)"\)/g,
-  )) {
-    const expected = clusterUrl(url);
-    if (given[name] !== expected) {
-      problems.push(
-        `${at}: SUBGRAPH_URLS sends subgraph ${name} to ${given[name] ?? url}, expected ${expected}`,
-      );
-    }
-  }
-  return problems;
+  return remoteSubgraphs(workload.deployable!.dir)
+    .filter(({ name, url }) => given[name] !== clusterUrl(url))
+    .map(
+      ({ name, url }) =>
+        `${at}: SUBGRAPH_URLS sends subgraph ${name} to ${given[name] ?? url}, expected ${clusterUrl(url)}`,
+    );
 }
 
 function networkPolicyProblems(manifests: Manifest[]): string[] {

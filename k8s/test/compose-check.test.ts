@@ -54,8 +54,30 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         'service bff-web: mounts ./routing-rule, which does not exist',
-        'service gateway: ROUTING_RULES=/etc/fig/routing/routes.yaml is not inside any of its mounts',
+        'service gateway: ROUTING_RULES=/etc/fig/routing/routes.yaml is not inside any of its host mounts',
       ]),
+    );
+  });
+
+  it('fails when a deployable cannot reach its upstreams and subgraphs on 127.0.0.1', () => {
+    const problems = problemsAfter((c) => {
+      delete c.services.gateway.network_mode;
+      delete c.services['bff-web'].network_mode;
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'service gateway: upstream monolith at http://127.0.0.1:3000 is unreachable from it',
+        'service bff-web: subgraph inventory at http://127.0.0.1:5003/graphql is unreachable from it',
+      ]),
+    );
+  });
+
+  it('fails when a database is not on a volume', () => {
+    const problems = problemsAfter((c) => {
+      c.services.inventory.volumes = [];
+    });
+    expect(problems).toContain(
+      'service inventory: DATA_DIR /data is not a volume, so data dies with the container',
     );
   });
 
