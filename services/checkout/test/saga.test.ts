@@ -408,6 +408,37 @@ describe('checkout saga', () => {
     }
   });
 
+  it('gives up on a payment call that hangs, then completes the order once the charge lands', async () => {
+    const user = 'usr_saga_slow_payment';
+    const sku = 'SKU-0024';
+    const before = await stock(sku);
+    await checkout.stop();
+    checkout = await startCheckout({ UPSTREAM_TIMEOUT_MS: '300' });
+    const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
+    const held = paymentProxy.holdNext((method, url) => method === 'POST' && url === '/api/payments');
+    const answer = call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    });
+    const charge = await held;
+    // The client is not kept waiting on a payment service that does not answer.
+    const pending = await answer;
+    expect(pending.status).toBe(503);
+    expect(pending.body.error.code).toBe('CHECKOUT_PENDING');
+    expect((await charge.release()).status).toBe(201);
+    const orders = await eventually(
+      () => ordersOf(user),
+      (list) => list.length > 0,
+    );
+    expect(orders.map((order: { order_id: string }) => order.order_id)).toEqual([
+      JSON.parse(charge.body).order_ref,
+    ]);
+    await expectBooksBalanced(user, sku, before, 1);
+    await checkout.stop();
+    checkout = await startCheckout();
+  });
+
   it('answers 503 without charging while inventory is down, and the cart stays usable', async () => {
     const user = 'usr_saga_inventory_down';
     const isolated = await startCheckout({
