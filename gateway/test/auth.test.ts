@@ -8,7 +8,7 @@ import {
 } from '@fig/common/testing/jwks-server';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../src/auth/authenticator.ts';
 import { createKeyStore, type KeyStoreOptions } from '../src/auth/key-store.ts';
@@ -228,6 +228,37 @@ describe('bearer authentication against a real JWKS', () => {
     await call(app, await signToken(key, claims({ exp: now() - 600 })));
     const metrics = await app.observability.registry.metrics();
     expect(metrics).toMatch(/gateway_auth_rejections_total\{[^}]*reason="token expired"[^}]*\} [1-9]/);
+  });
+
+  it('answers 401 to every token in a sweep of header, claim and signature variations', async () => {
+    const algs = ['RS256', 'ES256', 'none', 'HS256', 'RSA-OAEP', 'rs256', '', 7, null, ['RS256']];
+    const kids = ['k1', 'k-unpublished', '', 0, null, { kid: 'k1' }];
+    const payloads = [
+      claims({ exp: now() - 3600 }),
+      claims({ iss: 'x' }),
+      [],
+      'text',
+      12,
+      null,
+      claims({ sub: '' }),
+    ];
+    const signatures = [
+      '',
+      'AAAA',
+      randomBytes(256).toString('base64url'),
+      randomBytes(64).toString('base64url'),
+    ];
+    let tried = 0;
+    for (const alg of algs)
+      for (const kid of kids)
+        for (const payload of payloads)
+          for (const signature of signatures) {
+            const token = `${b64({ alg, kid, typ: 'JWT' })}.${b64(payload)}.${signature}`;
+            const result = await call(app, token);
+            expect(result.status, token).toBe(401);
+            tried += 1;
+          }
+    expect(tried).toBe(algs.length * kids.length * payloads.length * signatures.length);
   });
 
   it('refuses an oversized token before parsing it', async () => {
