@@ -71,10 +71,18 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     fastify: { trustProxy: (_address: string, hop: number) => hop < (options.trustedHops ?? 1) },
   });
   const metrics = createFederationMetrics(app.observability.registry);
+  const showRules = (version: string) => {
+    metrics.rulesVersion.reset();
+    metrics.rulesVersion.set({ version }, 1);
+  };
   const rules = watchRules(options.rulesPath, {
-    onReload: (next) => app.log.info({ version: next.version }, 'routing rules reloaded'),
+    onReload: (next) => {
+      showRules(next.version);
+      app.log.info({ version: next.version }, 'routing rules reloaded');
+    },
     onError: (problems) => app.log.error({ problems }, 'routing rules rejected; keeping the current ones'),
   });
+  showRules(rules.current().version);
   const currentRules = (): CompiledRules => rules.current();
   // Called only while serving, after `apollo` below exists.
   const execute: ExecuteOnGraph = async (query, variables, context) => {

@@ -1,9 +1,10 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface FederationMetrics {
   operations: Counter<'operation' | 'outcome'>;
   subgraphDuration: Histogram<'subgraph' | 'outcome'>;
   supergraphReloads: Counter<'result'>;
+  rulesVersion: Gauge<'version'>;
 }
 
 export function createFederationMetrics(registry: Registry): FederationMetrics {
@@ -25,6 +26,12 @@ export function createFederationMetrics(registry: Registry): FederationMetrics {
       name: 'bff_supergraph_reloads_total',
       help: 'Supergraph file reloads by result (applied, rejected)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    rulesVersion: new Gauge({
+      name: 'bff_routing_rules_info',
+      help: 'The routing rules version override labels follow now (value 1)',
+      labelNames: ['version'],
       registers: [registry],
     }),
   };
