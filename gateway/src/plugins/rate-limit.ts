@@ -77,6 +77,7 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(
       }
       if (storeDown) request.log.info('rate-limit store available again');
       storeDown = false;
+      // Allow-listed keys skip counting; none are configured, but the type keeps the case.
       if (decision.isAllowed) return;
       const { max, remaining, ttlInSeconds, isExceeded } = decision;
       reply.header('ratelimit-limit', max);
