@@ -359,6 +359,11 @@ export const scenarios: Scenario[] = [
       await checkout({ cart_id: short });
       await stockChange(r, plentiful[3], before, 'stock after out of stock');
       await r.request('carts', 'GET', `/api/carts/${short}`);
+      const huge = await cartWith(r, [
+        { sku: plentiful[3], quantity: 1000 },
+        { sku: plentiful[3], quantity: 1000 },
+      ]);
+      await checkout({ cart_id: huge });
       const empty = await cartWith(r, []);
       await checkout({ cart_id: empty });
       await checkout({ cart_id: short }, 'stranger');

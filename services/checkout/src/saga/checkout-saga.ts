@@ -55,6 +55,19 @@ export interface SagaDependencies {
 
 const orderStatus = 'confirmed';
 
+// A cart line can grow past what one reservation line may ask for (repeated adds); the
+// inventory API sums lines of the same sku, so a large line is sent in pieces and the
+// answer stays the monolith's (409 when short) instead of a validation error.
+const maxLineQuantity = 1000;
+
+function reservationLines(sku: string, quantity: number) {
+  const lines = [];
+  for (let left = quantity; left > 0; left -= maxLineQuantity) {
+    lines.push({ sku, quantity: Math.min(left, maxLineQuantity) });
+  }
+  return lines;
+}
+
 /**
  * The checkout saga: reserve stock -> charge -> commit stock and write the order -> record it
  * in the monolith. Each step is persisted before its call, so `recover` can pick any saga up
@@ -124,7 +137,7 @@ export function createCheckoutSaga(deps: SagaDependencies) {
         // Only the request that created the saga may reserve: after a crash the reservation it
         // may have made is unknown, and its TTL gives the units back.
         if (!live) return fail(saga, 'interrupted', 503, undefined);
-        const items = saga.items.map(({ sku, quantity }) => ({ sku, quantity }));
+        const items = saga.items.flatMap(({ sku, quantity }) => reservationLines(sku, quantity));
         let answer;
         try {
           answer = await deps.inventory.reserve(items, deps.reservationTtlSeconds, requestId);
