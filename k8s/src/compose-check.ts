@@ -176,12 +176,12 @@ class ComposeCheck {
         if (!env.reads.has(variable))
           this.problems.push(`${at}: sets ${variable}, which ${deployable.dir} does not read`);
       }
-      for (const problem of env.problems(started)) {
+      const { config, problems } = env.load(started);
+      for (const problem of problems)
         this.problems.push(`${at}: ${deployable.dir} would refuse its env: ${problem}`);
-      }
+      if (config) this.addresses(deployable, service, config);
     }
     this.files(deployable, service, environment);
-    this.addresses(deployable, service, started);
     const keepsData = env?.reads.has('DATA_DIR') && started.DATA_DIR !== ':memory:';
     if (keepsData && !(service.volumes ?? []).some((v) => v.split(':')[1] === started.DATA_DIR)) {
       this.problems.push(
@@ -207,13 +207,13 @@ class ComposeCheck {
     }
   }
 
-  /** Every upstream, subgraph and URL a deployable will call must be reachable from it. */
-  addresses(deployable: Deployable, service: ComposeService, started: Record<string, string>) {
+  /** Every upstream, subgraph and URL (set or defaulted) a deployable calls must be reachable from it. */
+  addresses(deployable: Deployable, service: ComposeService, config: Record<string, unknown>) {
     const at = `service ${deployable.name}`;
-    const urls: [string, string][] = Object.entries(started).filter(([, value]) =>
-      /^https?:\/\//.test(value),
+    const urls = Object.entries(config).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string' && /^https?:\/\//.test(entry[1]),
     );
-    const rules = started.ROUTING_RULES && hostPath(service, started.ROUTING_RULES);
+    const rules = typeof config.ROUTING_RULES === 'string' && hostPath(service, config.ROUTING_RULES);
     if (rules && existsSync(rules)) {
       const result = parseRules(readFileSync(rules, 'utf8'), rules);
       if (!result.ok)
@@ -223,7 +223,7 @@ class ComposeCheck {
           urls.push([`upstream ${upstream.name}`, upstream.url]);
     }
     // The image's own supergraph, unless SUPERGRAPH_PATH names another.
-    if (!started.SUPERGRAPH_PATH) {
+    if (!(service.environment ?? {}).SUPERGRAPH_PATH) {
       for (const { name, url } of remoteSubgraphs(deployable.dir)) urls.push([`subgraph ${name}`, url]);
     }
     for (const [what, url] of urls) {

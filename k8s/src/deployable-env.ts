@@ -14,8 +14,11 @@ export interface DeployableEnv {
   reads: Set<string>;
   /** Variables it refuses to start without. */
   required: Set<string>;
-  /** What the deployable would say about this env at start; empty when it would start. */
-  problems(env: Record<string, string>): string[];
+  /**
+   * What the deployable makes of this env at start: its config (defaults applied) when it
+   * would start, otherwise every problem it would report.
+   */
+  load(env: Record<string, string>): { config?: Record<string, unknown>; problems: string[] };
 }
 
 const probe = new URL('./env-probe.ts', import.meta.url).href;
@@ -38,12 +41,11 @@ export async function deployableEnv(dir: string): Promise<DeployableEnv> {
     return {
       reads: new Set(Object.keys(schema.properties ?? {})),
       required: new Set(schema.required ?? []),
-      problems(env) {
+      load(env) {
         try {
-          loadConfig(schema, env);
-          return [];
+          return { config: loadConfig<Record<string, unknown>>(schema, env), problems: [] };
         } catch (error) {
-          if (error instanceof ConfigError) return error.problems;
+          if (error instanceof ConfigError) return { problems: error.problems };
           throw error;
         }
       },

@@ -144,6 +144,18 @@ function resolvedEnv(workload: Workload, container: Container, byKey: Map<string
   return env;
 }
 
+/**
+ * Whether a pod can call `url`: a Service of the namespace on that port, or a name outside
+ * the cluster. 127.0.0.1 is the pod itself, where no other deployable runs.
+ */
+function reachable(url: string, workload: Workload, byKey: Map<string, Manifest>): boolean {
+  const { hostname, port } = new URL(url);
+  if (hostname.includes('.') && !/^[\d.]+$/.test(hostname)) return true;
+  const service = byKey.get(key('Service', workload.manifest.metadata.namespace, hostname));
+  const ports = (service?.spec as { ports?: { port: number }[] } | undefined)?.ports ?? [];
+  return ports.some((p) => String(p.port) === (port || '80'));
+}
+
 function envProblems(
   workload: Workload,
   container: Container,
@@ -168,8 +180,12 @@ function envProblems(
         problems.push(`${at}: gets ${variable} from ConfigMap ${name}, which ${dir} does not read`);
     }
   }
-  for (const problem of env.problems(resolved)) {
-    problems.push(`${at}: ${dir} would refuse its env: ${problem}`);
+  const { config, problems: refused } = env.load(resolved);
+  for (const problem of refused) problems.push(`${at}: ${dir} would refuse its env: ${problem}`);
+  for (const [variable, value] of Object.entries(config ?? {})) {
+    const unreachable =
+      typeof value === 'string' && /^https?:\/\//.test(value) && !reachable(value, workload, byKey);
+    if (unreachable) problems.push(`${at}: ${variable} is ${value}, which nothing in the cluster answers`);
   }
   const port = container.env?.find((v) => v.name === 'PORT')?.value;
   if (port !== undefined && !container.ports?.some((p) => String(p.containerPort) === port)) {

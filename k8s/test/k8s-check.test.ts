@@ -170,6 +170,13 @@ describe('a broken manifest fails the check', () => {
     );
   });
 
+  it('an address left at its local default, which no pod answers', async () => {
+    const problems = await problemsAfter('base/checkout.yaml', /^.*name: INVENTORY_URL.*\n/m, '');
+    expect(problems).toContain(
+      'Deployment checkout container checkout: INVENTORY_URL is http://127.0.0.1:5003, which nothing in the cluster answers',
+    );
+  });
+
   it('an upstream the cluster has no Service for', async () => {
     const problems = await problemsAfter('base/routes.yaml', 'http://inventory:5003', 'http://stock:5003');
     expect(problems).toContain(
