@@ -1,5 +1,5 @@
 import { asymmetricAlgorithms, Authenticator } from './auth/authenticator.ts';
-import { createKeyStore, type KeyStoreOptions } from './auth/key-store.ts';
+import { createKeyStore } from './auth/key-store.ts';
 import type { ServerLimits } from './hardening/server-options.ts';
 
 /** Env vars of the edge's security concerns: auth, rate limiting, request limits. */
@@ -51,7 +51,7 @@ export const edgeEnvProperties = {
   REQUEST_TIMEOUT_MS: integer(100, 600_000, 30_000),
 } as const;
 
-export function createAuthenticator(env: EdgeEnv, onFetch?: KeyStoreOptions['onFetch']): Authenticator {
+export function createAuthenticator(env: EdgeEnv): Authenticator {
   return new Authenticator({
     keys: createKeyStore({
       url: env.AUTH_JWKS_URL,
@@ -59,7 +59,6 @@ export function createAuthenticator(env: EdgeEnv, onFetch?: KeyStoreOptions['onF
       timeoutMs: env.AUTH_JWKS_TIMEOUT_MS,
       minRefetchMs: env.AUTH_JWKS_COOLDOWN_MS,
       maxAgeMs: env.AUTH_JWKS_MAX_AGE_MS,
-      onFetch,
     }),
     issuer: env.AUTH_ISSUER,
     audience: env.AUTH_AUDIENCE,

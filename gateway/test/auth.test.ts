@@ -345,7 +345,7 @@ describe('JWKS fetching', () => {
     );
   });
 
-  it.each(['error', 'hang', 'garbage'] as const)(
+  it.each(['error', 'hang', 'garbage', 'empty'] as const)(
     'keeps verifying with the last keys while the JWKS is down (%s)',
     async (mode) => {
       const key = await createSigningKey('k1');
@@ -359,7 +359,7 @@ describe('JWKS fetching', () => {
     },
   );
 
-  it.each(['error', 'hang', 'garbage'] as const)(
+  it.each(['error', 'hang', 'garbage', 'empty'] as const)(
     'answers 503 when no keys were ever fetched (%s), then recovers',
     async (mode) => {
       const key = await createSigningKey('k1');

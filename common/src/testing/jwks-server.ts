@@ -21,7 +21,7 @@ export function signToken(key: SigningKey, claims: JWTPayload, header: Record<st
     .sign(key.privateKey);
 }
 
-export type JwksMode = 'ok' | 'error' | 'hang' | 'garbage';
+export type JwksMode = 'ok' | 'error' | 'hang' | 'garbage' | 'empty';
 
 export interface RunningJwksServer {
   readonly url: string;
@@ -29,7 +29,7 @@ export interface RunningJwksServer {
   readonly requests: number;
   /** The public keys served from now on. */
   setKeys(keys: SigningKey[]): void;
-  /** `error` answers 503, `hang` never answers, `garbage` answers 200 with broken JSON. */
+  /** `error` answers 503, `hang` never answers, `garbage` is broken JSON, `empty` a set without keys. */
   setMode(mode: JwksMode): void;
   close(): Promise<void>;
 }
@@ -43,6 +43,7 @@ export async function startJwksServer(keys: SigningKey[]): Promise<RunningJwksSe
     requests += 1;
     if (mode === 'hang') return;
     if (mode === 'error') return response.writeHead(503).end();
+    if (mode === 'empty') return response.writeHead(200).end('{"keys":[]}');
     if (mode === 'garbage')
       return response.writeHead(200, { 'content-type': 'application/json' }).end('{"keys":5');
     response

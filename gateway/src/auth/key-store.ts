@@ -24,7 +24,6 @@ export interface KeyStoreOptions {
   retryWithoutKeysMs?: number;
   /** Larger responses are refused (a JWKS is a few KB). */
   maxBytes?: number;
-  onFetch?: (outcome: 'ok' | 'failed', error?: unknown) => void;
 }
 
 export interface KeyStore {
@@ -71,8 +70,11 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     if (Number(response.headers.get('content-length')) > maxBytes) throw new Error('JWKS response too large');
     const body = await response.arrayBuffer();
     if (body.byteLength > maxBytes) throw new Error('JWKS response too large');
+    const jwks = JSON.parse(new TextDecoder().decode(body)) as JSONWebKeySet;
+    // An empty set would turn every token away as if forged: keep the keys we have instead.
+    if (!Array.isArray(jwks.keys) || jwks.keys.length === 0) throw new Error('JWKS has no keys');
     // createLocalJWKSet validates the shape, so a broken response never replaces good keys.
-    keys = createLocalJWKSet(JSON.parse(new TextDecoder().decode(body)) as JSONWebKeySet);
+    keys = createLocalJWKSet(jwks);
     fetchedAt = Date.now();
   }
 
@@ -86,11 +88,9 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       .then(
         () => {
           fetches.ok += 1;
-          options.onFetch?.('ok');
         },
-        (error: unknown) => {
+        () => {
           fetches.failed += 1;
-          options.onFetch?.('failed', error);
         },
       )
       .finally(() => {
