@@ -7,6 +7,10 @@ export interface Upstream {
   /** The `x-fig-shadow` header of each request received, in order. */
   readonly marks: (string | undefined)[];
   readonly methods: string[];
+  /** The service's answers to `/api/held` wait until this is called. */
+  release(): void;
+  /** How many requests to `/api/held` are waiting. */
+  held(): number;
   close(): Promise<void>;
 }
 
@@ -44,13 +48,17 @@ function answer(side: 'monolith' | 'service', request: IncomingMessage): Answer 
 export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstream> {
   const marks: (string | undefined)[] = [];
   const methods: string[] = [];
+  let waiting: (() => void)[] = [];
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     request.resume();
     request.on('end', () => {
       marks.push(request.headers['x-fig-shadow'] as string | undefined);
       methods.push(request.method ?? '');
       const { status = 200, body } = answer(side, request);
-      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const send = () =>
+        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (side === 'service' && request.url?.startsWith('/api/held')) waiting.push(send);
+      else send();
     });
   };
   const server: Server = createServer(handle).listen(0, '127.0.0.1');
@@ -59,6 +67,11 @@ export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstr
     origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     marks,
     methods,
+    release: () => {
+      for (const send of waiting) send();
+      waiting = [];
+    },
+    held: () => waiting.length,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
@@ -104,5 +117,9 @@ routes:
     shadow: 100
   - name: products
     path: /api/products
+  - name: held
+    path: /api/held
+    service: payment
+    shadow: 100
 `;
 }

@@ -107,6 +107,21 @@ describe('shadow traffic through the gateway', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
+  it('never makes the client wait for its shadow', async () => {
+    // The monolith answers at once; the service holds every request until released.
+    const answer = await fetch(`${gateway.url}/api/held`);
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ ok: true, side: 'same' });
+    // The client has its whole answer while the shadow is still waiting on the service.
+    const waiting = await gateway.until(
+      (report) => report.shadow.inFlight === 1 && gateway.service.held() === 1,
+    );
+    expect(routeOf(waiting, 'held').comparisons.compared).toBe(0);
+    gateway.service.release();
+    const report = await gateway.until((r) => routeOf(r, 'held').comparisons.compared === 1);
+    expect(routeOf(report, 'held').comparisons.matched).toBe(1);
+  });
+
   it('keeps the data behind ADMIN_TOKEN while the page itself opens without it', async () => {
     const guarded = await startShadowGateway({ ADMIN_TOKEN: 'a-long-enough-admin-token' });
     try {
