@@ -9,6 +9,9 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { createPublicKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../src/auth/authenticator.ts';
 import { createKeyStore, type KeyStoreOptions } from '../src/auth/key-store.ts';
@@ -314,6 +317,28 @@ describe('JWKS fetching', () => {
       expectInvalidToken(await call(app, await signToken(stranger, claims(), { kid: `later-${i}` })));
     }
     expect(jwks.requests - before).toBeLessThanOrEqual(1);
+  });
+
+  it('verifies against a local JWKS file without fetching anything', async () => {
+    const key = await createSigningKey('file-key');
+    const dir = mkdtempSync(join(tmpdir(), 'fig-jwks-'));
+    const file = join(dir, 'jwks.json');
+    writeFileSync(file, JSON.stringify({ keys: [key.publicJwk] }));
+    try {
+      const authenticator = new Authenticator({
+        keys: createKeyStore({ file, url: 'http://127.0.0.1:9/never' }),
+        algorithms: ['RS256'],
+        clockToleranceSec: 5,
+        maxTokenAgeSec: 3600,
+        maxTokenBytes: 4096,
+      });
+      const app = await edgeApp(rules, { authenticator });
+      opened.push(app);
+      expect((await call(app, await signToken(key, claims({ sub: 'filed' })))).body.subject).toBe('filed');
+      expect(authenticator.keys.fetches()).toEqual({ ok: 0, failed: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('fetches the keys at start, so the first token needs no fetch', async () => {
