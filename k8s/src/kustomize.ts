@@ -46,7 +46,7 @@ interface Kustomization {
   generatorOptions?: GeneratorOptions;
 }
 
-const supportedFields = new Set([
+const supportedFields = [
   'apiVersion',
   'kind',
   'namespace',
@@ -57,7 +57,7 @@ const supportedFields = new Set([
   'configMapGenerator',
   'secretGenerator',
   'generatorOptions',
-]);
+];
 
 const clusterScopedKinds = new Set([
   'Namespace',
@@ -215,10 +215,15 @@ function applyPatches(dir: string, patches: Patch[], manifests: Manifest[]) {
     const { apiVersion: _apiVersion, kind: _kind, metadata, ...body } = patch;
     const { name: _name, ...metadataPatch } = metadata ?? {};
     for (const manifest of matched) {
-      const merged = strategicMerge(manifest as unknown as JsonObject, {
-        ...(body as JsonObject),
-        metadata: metadataPatch as JsonObject,
-      });
+      let merged: JsonObject;
+      try {
+        merged = strategicMerge(manifest as unknown as JsonObject, {
+          ...(body as JsonObject),
+          metadata: metadataPatch as JsonObject,
+        });
+      } catch (error) {
+        throw new KustomizeError(`patch ${entry.path ?? ''}: ${(error as Error).message}`);
+      }
       for (const field of Object.keys(manifest)) if (!(field in merged)) delete manifest[field];
       Object.assign(manifest, merged);
     }
@@ -243,13 +248,41 @@ function setImages(images: NonNullable<Kustomization['images']>, manifests: Mani
   }
 }
 
+/** Fails on any field outside `allowed`, so a misspelt one is never silently ignored. */
+function onlyFields(value: object | undefined, allowed: string[], where: string) {
+  const unsupported = Object.keys(value ?? {}).filter((field) => !allowed.includes(field));
+  if (unsupported.length > 0)
+    throw new KustomizeError(`${where}: unsupported fields ${unsupported.join(', ')}`);
+}
+
+function checkFields(kustomization: Kustomization, file: string) {
+  onlyFields(kustomization, supportedFields, file);
+  onlyFields(kustomization.generatorOptions, ['disableNameSuffixHash'], `${file} generatorOptions`);
+  for (const generator of [
+    ...(kustomization.configMapGenerator ?? []),
+    ...(kustomization.secretGenerator ?? []),
+  ]) {
+    const where = `${file} generator ${generator.name}`;
+    onlyFields(generator, ['name', 'behavior', 'literals', 'files', 'envs', 'type', 'options'], where);
+    onlyFields(generator.options, ['disableNameSuffixHash'], where);
+  }
+  for (const patch of kustomization.patches ?? []) {
+    onlyFields(patch, ['path', 'patch', 'target'], `${file} patch`);
+    onlyFields(patch.target, ['kind', 'name', 'labelSelector'], `${file} patch target`);
+  }
+  for (const image of kustomization.images ?? []) {
+    onlyFields(image, ['name', 'newName', 'newTag', 'digest'], `${file} image ${image.name}`);
+  }
+  for (const label of kustomization.labels ?? []) {
+    onlyFields(label, ['pairs', 'includeSelectors', 'includeTemplates'], `${file} labels`);
+  }
+}
+
 function build(dir: string, options: RenderOptions, notes: string[]): Built {
   const file = join(dir, 'kustomization.yaml');
   if (!existsSync(file)) throw new KustomizeError(`${dir} has no kustomization.yaml`);
   const kustomization = (readYaml(file) ?? {}) as Kustomization;
-  const unsupported = Object.keys(kustomization).filter((field) => !supportedFields.has(field));
-  if (unsupported.length > 0)
-    throw new KustomizeError(`${file}: unsupported fields ${unsupported.join(', ')}`);
+  checkFields(kustomization, file);
 
   const built: Built = { manifests: [], generated: new Map() };
   for (const resource of kustomization.resources ?? []) {

@@ -39,6 +39,8 @@ function mergeList(field: string, target: Json[], patch: Json[]): Json[] {
 export function strategicMerge(target: JsonObject, patch: JsonObject): JsonObject {
   const result: JsonObject = { ...target };
   for (const [field, value] of Object.entries(patch)) {
+    // Other directives ($patch: replace, $retainKeys, ...) would otherwise land in the object.
+    if (field.startsWith('$')) throw new Error(`strategic merge directive ${field} is not supported`);
     if (value === null) delete result[field];
     else if (isObject(value) && isObject(result[field])) result[field] = strategicMerge(result[field], value);
     else if (Array.isArray(value) && Array.isArray(result[field]))

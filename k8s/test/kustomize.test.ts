@@ -81,6 +81,12 @@ describe('strategicMerge', () => {
     });
   });
 
+  it('refuses directives it does not implement', () => {
+    expect(() => strategicMerge({ spec: { a: 1 } }, { spec: { $patch: 'replace', b: 2 } })).toThrow(
+      /directive \$patch is not supported/,
+    );
+  });
+
   it('removes an item marked $patch: delete and replaces unkeyed lists whole', () => {
     const merged = strategicMerge(
       { volumes: [{ name: 'a' }, { name: 'b' }], args: ['--x', '--y'] },
@@ -161,6 +167,10 @@ patches:
   it('refuses what it does not implement and patches that match nothing', () => {
     const unsupported = tree({ 'kustomization.yaml': 'resources: []\nreplacements: []\n' });
     expect(() => render(unsupported)).toThrow(/unsupported fields replacements/);
+    const misspelt = tree({
+      'kustomization.yaml': 'configMapGenerator: [{ name: settings, literal: [A=1] }]\n',
+    });
+    expect(() => render(misspelt)).toThrow(/generator settings: unsupported fields literal/);
     const stray = tree({
       'kustomization.yaml': `
 resources: [deployment.yaml]
