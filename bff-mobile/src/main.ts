@@ -1,5 +1,5 @@
 import { loadConfigOrExit, serve } from '@fig/common';
-import { type BffEnv, bffEnvSchema, parseSubgraphUrls } from '@fig/common/federation';
+import { type BffEnv, bffEnvSchema, parseSubgraphTimeouts, parseSubgraphUrls } from '@fig/common/federation';
 import { buildApp, defaultDocumentsPath, defaultSupergraphPath } from './app.ts';
 
 interface MobileEnv extends BffEnv {
@@ -22,6 +22,7 @@ await serve(
     subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
     trustedHops: config.TRUSTED_HOPS,
     subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
+    subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
   }),
   { port: config.PORT, host: config.HOST },
 );

@@ -32,6 +32,7 @@ export interface BffOptions {
   paths?: string[];
   limits?: Partial<OperationLimits>;
   subgraph?: Partial<SubgraphOptions>;
+  subgraphTimeouts?: Record<string, number>;
   /** Automatic persisted queries (hash-only requests after the first). */
   automaticPersistedQueries?: boolean;
   /**
@@ -96,6 +97,7 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     metrics,
     log: app.log,
     subgraph: options.subgraph,
+    subgraphTimeouts: options.subgraphTimeouts,
     localSubgraphs: options.localSubgraphs?.(execute),
     watch: options.watch,
     subgraphUrls: options.subgraphUrls,

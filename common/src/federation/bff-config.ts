@@ -10,6 +10,7 @@ export interface BffEnv extends CommonEnv {
   SUBGRAPH_TIMEOUT_MS: number;
   TRUSTED_HOPS: number;
   SUBGRAPH_URLS?: string;
+  SUBGRAPH_TIMEOUTS?: string;
 }
 
 /** The env both BFFs read; `supergraphPath` is the BFF's own checked-in supergraph. */
@@ -23,6 +24,7 @@ export function bffEnvSchema(port: number, supergraphPath: string, own: Record<s
       type: 'string',
       pattern: '^([a-z0-9_-]+=https?://[^,=]+)(,[a-z0-9_-]+=https?://[^,=]+)*$',
     },
+    SUBGRAPH_TIMEOUTS: { type: 'string', pattern: '^([a-z0-9_-]+=[0-9]+)(,[a-z0-9_-]+=[0-9]+)*$' },
     ...own,
   });
 }

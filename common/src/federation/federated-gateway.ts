@@ -32,6 +32,8 @@ export interface FederatedGatewayOptions {
   metrics: FederationMetrics;
   log: FastifyBaseLogger;
   subgraph?: Partial<SubgraphOptions>;
+  /** Per-subgraph fetch budgets (ms) that replace `subgraph.timeoutMs` for the subgraphs named. */
+  subgraphTimeouts?: Record<string, number>;
   /** Subgraphs served in-process (a BFF's own aggregates), by subgraph name. */
   localSubgraphs?: Record<string, GraphQLSchema>;
   /** Re-read the supergraph file when it changes (off in tests that load once). */
@@ -120,7 +122,12 @@ export class FederatedGateway implements GatewayInterface {
     const key = `${name} ${url}`;
     let remote = this.#remotes.get(key);
     if (!remote) {
-      const options = { ...defaultSubgraphOptions, ...this.#options.subgraph };
+      const timeoutMs = this.#options.subgraphTimeouts?.[name];
+      const options = {
+        ...defaultSubgraphOptions,
+        ...this.#options.subgraph,
+        ...(timeoutMs ? { timeoutMs } : {}),
+      };
       remote = new SubgraphDataSource(name, url, this.#options.metrics, options);
       this.#remotes.set(key, remote);
     }

@@ -9,4 +9,9 @@ export { watchFile } from './watched-file.ts';
 export { type BffEnv, bffEnvSchema } from './bff-config.ts';
 export { type ComposeResult, composeSupergraph, type SubgraphSource } from './compose.ts';
 export { runCompose } from './compose-cli.ts';
-export { composeSupergraphFile, parseSubgraphUrls, stackSubgraphs } from './stack-subgraphs.ts';
+export {
+  composeSupergraphFile,
+  parseSubgraphTimeouts,
+  parseSubgraphUrls,
+  stackSubgraphs,
+} from './stack-subgraphs.ts';

@@ -42,12 +42,18 @@ export function composeSupergraphFile(subgraphs: readonly SubgraphSource[]): Com
   return result.ok ? { ...result, supergraphSdl: header + result.supergraphSdl } : result;
 }
 
-/** Parses `name=url,name=url` (SUBGRAPH_URLS) into a map. */
-export function parseSubgraphUrls(text: string | undefined): Record<string, string> {
-  const urls: Record<string, string> = {};
+/** Parses `name=value,name=value` (SUBGRAPH_URLS, SUBGRAPH_TIMEOUTS) into a map. */
+export function parseSubgraphMap(text: string | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
   for (const pair of (text ?? '').split(',')) {
-    const [name, url] = pair.split('=').map((part) => part.trim());
-    if (name && url) urls[name] = url;
+    const [name, value] = pair.split('=').map((part) => part.trim());
+    if (name && value) values[name] = value;
   }
-  return urls;
+  return values;
+}
+
+export const parseSubgraphUrls = parseSubgraphMap;
+
+export function parseSubgraphTimeouts(text: string | undefined): Record<string, number> {
+  return Object.fromEntries(Object.entries(parseSubgraphMap(text)).map(([name, ms]) => [name, Number(ms)]));
 }
