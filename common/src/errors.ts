@@ -31,6 +31,11 @@ export function installErrorHandlers(app: FastifyInstance, options: { includeReq
   const id = (request: FastifyRequest) => (options.includeRequestId ? request.id : undefined);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    // The client left (its socket is gone): streams it was being sent abort, nothing failed.
+    if (reply.raw.destroyed) {
+      request.log.info({ code: error.code }, 'client went away');
+      return reply;
+    }
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(status).send(errorBody('INTERNAL', 'internal error', id(request)));

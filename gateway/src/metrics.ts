@@ -6,13 +6,13 @@ export function createGatewayMetrics(registry: Registry) {
   return {
     requests: new Counter({
       name: 'gateway_requests_total',
-      help: 'Proxied requests by route, backend (upstream that answered) and status',
+      help: 'Requests by route, backend (the upstream that answered, or gateway) and status',
       labelNames: ['route', 'backend', 'status'],
       registers,
     }),
     duration: new Histogram({
       name: 'gateway_request_duration_seconds',
-      help: 'Time from request to the upstream response headers, by route and backend',
+      help: 'Time to answer a request, by route and backend (gateway: answered by the gateway itself)',
       labelNames: ['route', 'backend'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,

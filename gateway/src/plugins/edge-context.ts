@@ -10,9 +10,10 @@ import type { RulesSource } from '../rules-source.ts';
 export const edgeContextPlugin = fp<{ rules: RulesSource }>(
   async (app, { rules }) => {
     app.decorateRequest('fig', null as never);
-    app.addHook('onRequest', async (request) => {
+    // A callback hook: this runs on every request, and a promise per request is measurable.
+    app.addHook('onRequest', (request, _reply, done) => {
       const normalised = normalisePath(request.url);
-      if (!normalised.ok) throw new BadPath(normalised.reason);
+      if (!normalised.ok) return done(new BadPath(normalised.reason));
       const snapshot = rules.current();
       request.fig = {
         path: normalised.path,
@@ -21,6 +22,7 @@ export const edgeContextPlugin = fp<{ rules: RulesSource }>(
         scopes: [],
         clientIp: request.ip,
       };
+      done();
     });
   },
   { name: 'fig-edge-context' },

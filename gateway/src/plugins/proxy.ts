@@ -173,12 +173,12 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
       }
     });
 
-    app.addHook('onResponse', async (request, reply) => {
-      const backend = request.fig?.backend;
-      if (!backend) return;
-      const route = request.fig.route.name;
-      metrics.requests.inc({ route, backend: backend.upstream, status: reply.statusCode });
-      metrics.duration.observe({ route, backend: backend.upstream }, reply.elapsedTime / 1000);
+    app.addHook('onResponse', (request, reply, done) => {
+      const route = request.fig?.route.name ?? 'unmatched';
+      const backend = request.fig?.backend?.upstream ?? 'gateway';
+      metrics.requests.inc({ route, backend, status: reply.statusCode });
+      metrics.duration.observe({ route, backend }, reply.elapsedTime / 1000);
+      done();
     });
   },
   { name: 'fig-proxy', dependencies: ['fig-edge-context'] },
