@@ -63,7 +63,8 @@ export function hardenedServerOptions(limits: ServerLimits): FastifyHttpOptions<
     frameworkErrors: frameworkErrors as never,
     http: {
       maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
+      // The head is part of the request: it cannot have longer than the whole.
+      headersTimeout: Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs),
       // How often Node checks the two timeouts above; its default (30 s) would let them overrun.
       connectionsCheckingInterval: Math.max(
         100,
