@@ -195,6 +195,17 @@ describe('a broken manifest fails the check', () => {
     );
   });
 
+  it('a misspelt field, which strict field validation rejects', async () => {
+    const problems = await problemsAfter(
+      'base/gateway.yaml',
+      'terminationGracePeriodSeconds: 45',
+      'terminationGracePeriodSecond: 45',
+    );
+    expect(problems).toContain(
+      'Deployment gateway: /spec/template/spec/terminationGracePeriodSecond is not a field of Deployment',
+    );
+  });
+
   it('a value the Kubernetes schema rejects', async () => {
     const problems = await problemsAfter('base/redis.yaml', 'replicas: 1', "replicas: 'one'");
     expect(problems).toContain('Deployment redis: /spec/replicas must be integer');
