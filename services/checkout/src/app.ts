@@ -1,10 +1,13 @@
+import type { FastifyRequest } from 'fastify';
 import { createServer, sendError } from '@fig/common';
 import { createCarts } from '@fig/common/domain/carts';
 import { openDatabase } from '@fig/common/domain/database';
+import { callerOf } from '@fig/common/domain/identity';
 import { createOrders } from '@fig/common/domain/orders';
 import { cartRoutes } from '@fig/common/domain/routes/carts';
 import { checkoutRoutes } from '@fig/common/domain/routes/checkout';
 import { openApi } from '@fig/common/openapi';
+import { createCartAdoption } from './carts/adopt-carts.ts';
 import { createInventoryClient } from './clients/inventory-client.ts';
 import { createMonolithClient } from './clients/monolith-client.ts';
 import { createPaymentClient } from './clients/payment-client.ts';
@@ -63,6 +66,12 @@ export function buildApp(options: CheckoutAppOptions) {
     reservationTtlSeconds: options.reservationTtlSeconds ?? 300,
     log: app.log,
   });
+  const adopt = createCartAdoption({ db, monolith: monolithUpstream, log: app.log });
+  const adoptRequestedCart = async (request: FastifyRequest) => {
+    const id =
+      (request.params as { id?: string }).id ?? (request.body as { cart_id?: string } | undefined)?.cart_id;
+    if (typeof id === 'string') await adopt(id, callerOf(request));
+  };
   let recovery: ReturnType<typeof startRecoveryLoop> | undefined;
   let settled = false;
 
@@ -81,8 +90,12 @@ export function buildApp(options: CheckoutAppOptions) {
 
   trackRequestIds(app);
   app.register(openApi, { title: 'Fig checkout service' });
-  app.register(cartRoutes, { carts });
   app.register(async (scope) => {
+    scope.addHook('preHandler', adoptRequestedCart);
+    await scope.register(cartRoutes, { carts });
+  });
+  app.register(async (scope) => {
+    scope.addHook('preHandler', adoptRequestedCart);
     // The shared handler hides every 5xx as INTERNAL; this one is deliberate and tells the
     // client whether anything happened (see the README's saga section).
     scope.setErrorHandler((error, _request, reply) => {
@@ -91,6 +104,6 @@ export function buildApp(options: CheckoutAppOptions) {
     });
     await scope.register(checkoutRoutes, { placeOrder: (input) => saga.placeOrder(input) });
   });
-  app.register(checkoutSubgraph, { carts, placeOrder: (input) => saga.placeOrder(input) });
+  app.register(checkoutSubgraph, { carts, adopt, placeOrder: (input) => saga.placeOrder(input) });
   return app;
 }

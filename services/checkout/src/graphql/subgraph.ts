@@ -6,6 +6,7 @@ import type { Cart, Carts } from '@fig/common/domain/carts';
 import { DomainError } from '@fig/common/domain/errors';
 import { callerOf, requireCaller } from '@fig/common/domain/identity';
 import type { CheckoutInput, CheckoutResult } from '@fig/common/domain/routes/checkout';
+import type { CartAdoption } from '../carts/adopt-carts.ts';
 import { mountSubgraph } from '@fig/common/subgraph-server';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -36,22 +37,25 @@ const toGraphql = (cart: Cart) => ({
 /** The `checkout` subgraph: carts and the checkout mutation, answered by the same saga as REST. */
 export const checkoutSubgraph: FastifyPluginAsync<{
   carts: Carts;
+  /** Brings a cart over from the monolith the first time it is asked for here. */
+  adopt: CartAdoption;
   placeOrder: (input: CheckoutInput) => Promise<CheckoutResult>;
-}> = async (app, { carts, placeOrder }) => {
+}> = async (app, { carts, adopt, placeOrder }) => {
   await mountSubgraph<Context>(app, {
     typeDefs,
     context: (request) => ({
       request,
-      carts: new DataLoader(async (ids) =>
-        ids.map((id) => {
+      carts: new DataLoader(async (ids) => {
+        await Promise.all(ids.map((id) => adopt(id, callerOf(request))));
+        return ids.map((id) => {
           try {
             return carts.get(id, callerOf(request));
           } catch (error) {
             if (error instanceof DomainError.CartNotFound) return null;
             throw error;
           }
-        }),
-      ),
+        });
+      }),
     }),
     resolvers: {
       Query: {
@@ -63,23 +67,27 @@ export const checkoutSubgraph: FastifyPluginAsync<{
       Mutation: {
         createCart: (_: unknown, _args: unknown, context: Context) =>
           toGraphql(carts.create(callerOf(context.request))),
-        addToCart: (
+        addToCart: async (
           _: unknown,
           args: { cartId: string; sku: string; quantity: number },
           context: Context,
         ) => {
           // The REST schema bounds quantity; GraphQL's Int does not, so the same rule is checked here.
           if (args.quantity < 1 || args.quantity > 1000) throw new DomainError.InvalidQuantity(args.quantity);
+          await adopt(args.cartId, callerOf(context.request));
           return toGraphql(carts.addItem(args.cartId, args.sku, args.quantity, callerOf(context.request)));
         },
-        removeFromCart: (_: unknown, args: { cartId: string; sku: string }, context: Context) =>
-          toGraphql(carts.removeItem(args.cartId, args.sku, callerOf(context.request))),
+        removeFromCart: async (_: unknown, args: { cartId: string; sku: string }, context: Context) => {
+          await adopt(args.cartId, callerOf(context.request));
+          return toGraphql(carts.removeItem(args.cartId, args.sku, callerOf(context.request)));
+        },
         checkout: async (
           _: unknown,
           args: { cartId: string; paymentMethod: string; shippingAddress: AddressInput },
           context: Context,
         ) => {
           const { postalCode, ...address } = args.shippingAddress;
+          await adopt(args.cartId, callerOf(context.request));
           const result = await placeOrder({
             user_id: requireCaller(context.request),
             cart_id: args.cartId,
