@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * Collects a body up to `limit` bytes. Past the limit it keeps nothing more and marks the
  * capture truncated: a comparison of half a body would only report nonsense.
@@ -36,13 +38,16 @@ export class BodyCapture {
 }
 
 /** Reads a whole stream into a capture, abandoning it once the limit is passed. */
-export async function captureStream(
-  stream: AsyncIterable<Buffer | string>,
-  limit: number,
-): Promise<BodyCapture> {
-  const capture = new BodyCapture(limit);
-  for await (const chunk of stream) {
-    if (!capture.push(chunk)) break;
-  }
-  return capture;
+export function captureStream(stream: Readable, limit: number): Promise<BodyCapture> {
+  // Events rather than async iteration: this runs for every shadow, and is cheaper so.
+  return new Promise((resolve, reject) => {
+    const capture = new BodyCapture(limit);
+    stream.on('data', (chunk: Buffer) => {
+      if (capture.push(chunk)) return;
+      stream.destroy();
+      resolve(capture);
+    });
+    stream.once('end', () => resolve(capture));
+    stream.once('error', reject);
+  });
 }

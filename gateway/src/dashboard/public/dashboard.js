@@ -395,6 +395,12 @@ function updateCard(card, route, report) {
   for (const name of ['compared', 'matched', 'noise', 'mismatched', 'dropped']) {
     setText(card, `[data-stat=${name}]`, count.format(c[name]));
   }
+  const reasons = Object.entries(c.droppedBy).map(
+    ([reason, n]) => `${reason.replace(/_/g, ' ')}: ${count.format(n)}`,
+  );
+  card.querySelector('[data-stat=dropped]').parentElement.title = reasons.join('\n') || 'nothing dropped';
+  card.querySelector('[data-stat=noise]').parentElement.title =
+    `answers that differed only in noise fields; ${count.format(c.noiseProbes)} noise probes so far`;
   for (const side of ['monolith', 'service']) {
     const t = route.traffic[side];
     const row = card.querySelector(`tr[data-side=${side}]`);
