@@ -154,6 +154,11 @@ class ComposeCheck {
       if (String(args[arg]) !== expected)
         this.problems.push(`${at}: builds with ${arg}=${args[arg]}, expected ${expected}`);
     }
+    // The image is named like the Kubernetes manifests' images: fig/<name>:<its version>.
+    const { version } = JSON.parse(readFileSync(join(paths.root, deployable.dir, 'package.json'), 'utf8'));
+    const image = `fig/${deployable.name}:${version}`;
+    if (service.image !== image)
+      this.problems.push(`${at}: builds image ${service.image}, expected ${image}`);
     const declared = readDockerfile(this.dockerfilePath).args;
     for (const arg of Object.keys(args)) {
       if (!(arg in declared)) this.problems.push(`${at}: build arg ${arg} is not an ARG of the Dockerfile`);

@@ -1,7 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stack } from '../../scripts/stack.ts';
 import { type ComposeFile, composeProblems, readCompose } from '../src/compose-check.ts';
+import { composeLintProblems } from '../src/compose-lint.ts';
 import { type DeployableEnv, stackEnv } from '../src/deployable-env.ts';
+import { paths } from '../src/paths.ts';
 
 let env: Map<string, DeployableEnv>;
 
@@ -23,9 +28,35 @@ describe('docker-compose.yml', () => {
     expect(composeProblems(readCompose(), { env })).toEqual([]);
   });
 
+  it('follows the Compose Specification and dclint', () => {
+    expect(composeLintProblems(paths.compose)).toEqual([]);
+  });
+
+  it('fails on a misspelt key and on a port open to the network', () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'fig-compose-'));
+    try {
+      const broken = join(scratch, 'docker-compose.yml');
+      const text = readFileSync(paths.compose, 'utf8')
+        .replace('    healthcheck:', '    healtcheck:')
+        .replace("'127.0.0.1:3000:3000'", "'3000:3000'");
+      writeFileSync(broken, text);
+      expect(composeLintProblems(broken)).toEqual([
+        expect.stringMatching(/^invalid-schema .*\/services\/redis.*must NOT have additional properties/),
+      ]);
+      writeFileSync(broken, text.replace('    healtcheck:', '    healthcheck:'));
+      expect(composeLintProblems(broken)).toEqual([
+        expect.stringMatching(/^no-unbound-port-interfaces .*"3000:3000"/),
+      ]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
   it('fails on a port that differs from DESIGN.md', () => {
     const problems = problemsAfter((c) => {
-      c.services.net.ports = c.services.net.ports!.map((p) => (p === '5003:5003' ? '5004:5003' : p));
+      c.services.net.ports = c.services.net.ports!.map((p) =>
+        p === '127.0.0.1:5003:5003' ? '127.0.0.1:5004:5003' : p,
+      );
     });
     expect(problems).toContain('service inventory: port 5003 is not published as 5003:5003');
   });
