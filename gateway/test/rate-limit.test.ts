@@ -135,6 +135,40 @@ describe('in-memory rate limiting', () => {
   });
 });
 
+describe('rate limiting before verification', () => {
+  it('refuses a flood of unknown tokens before any of them costs a verification', async () => {
+    const stranger = await createSigningKey('stranger');
+    const jwks = await startJwksServer([await createSigningKey('k1')]);
+    // No cooldown: every verified token with an unknown kid would make the gateway fetch.
+    const authenticator = new Authenticator({
+      keys: createKeyStore({ url: jwks.url, minRefetchMs: 0 }),
+      algorithms: ['RS256'],
+      clockToleranceSec: 5,
+      maxTokenAgeSec: 3600,
+      maxTokenBytes: 4096,
+    });
+    const app = await edgeApp(rules, { authenticator });
+    try {
+      const fetchesAtStart = jwks.requests;
+      const now = Math.floor(Date.now() / 1000);
+      const codes: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const token = await signToken(
+          stranger,
+          { sub: `s${i}`, iat: now, exp: now + 60 },
+          { kid: `kid-${i}` },
+        );
+        codes.push((await get(app, '/api/x', { authorization: `Bearer ${token}` })).statusCode);
+      }
+      expect(codes).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+      expect(jwks.requests - fetchesAtStart).toBe(3);
+    } finally {
+      await app.close();
+      await jwks.close();
+    }
+  });
+});
+
 describe('rate limiting through a real Redis', () => {
   let redis: RunningRedis;
   const clients: Redis[] = [];
