@@ -17,7 +17,7 @@ import { load, type LoadResult } from './load.ts';
 const root = fileURLToPath(new URL('..', import.meta.url));
 // A backend that takes a few milliseconds, so p99 is measured well above autocannon's 1 ms steps.
 const upstreamDelayMs = 10;
-const rounds = 2;
+const rounds = 5;
 
 async function waitFor(url: string) {
   for (let i = 0; i < 200; i++) {
@@ -40,10 +40,18 @@ async function stop(child: ChildProcess) {
   await exited;
 }
 
+/** Gateway CPU time so far, from its own metrics: steadier than latency on a busy machine. */
+async function cpuSeconds(adminUrl: string): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  return Number(/^process_cpu_seconds_total\{[^}]*\} ([\d.e+-]+)/m.exec(text)?.[1]);
+}
+
 export interface ShadowBench {
   rate: number;
   off: LoadResult[];
   on: LoadResult[];
+  /** Gateway CPU microseconds per client request, per mode. */
+  cpuPerRequest: { off: number; on: number };
   /** The shadowed route's comparisons after the runs. */
   comparisons: ComparisonsReport['routes'][number]['comparisons'];
 }
@@ -103,11 +111,29 @@ routes:
 
     const off = await start(0);
     const on = await start(100);
-    const result: ShadowBench = { rate, off: [], on: [], comparisons: undefined! };
+    const result: ShadowBench = {
+      rate,
+      off: [],
+      on: [],
+      cpuPerRequest: { off: 0, on: 0 },
+      comparisons: undefined!,
+    };
+    const cpu = { off: 0, on: 0 };
+    const measure = async (mode: 'off' | 'on', gateway: { url: string; adminUrl: string }) => {
+      const before = await cpuSeconds(gateway.adminUrl);
+      const run = await load({ url: gateway.url, durationSeconds: seconds, rate, connections: 20 });
+      cpu[mode] += (await cpuSeconds(gateway.adminUrl)) - before;
+      result[mode].push(run);
+    };
     for (let round = 0; round < rounds; round++) {
-      result.off.push(await load({ url: off.url, durationSeconds: seconds, rate, connections: 20 }));
-      result.on.push(await load({ url: on.url, durationSeconds: seconds, rate, connections: 20 }));
+      await measure('off', off);
+      await measure('on', on);
     }
+    const requests = (runs: LoadResult[]) => runs.reduce((sum, r) => sum + r.total, 0);
+    result.cpuPerRequest = {
+      off: (cpu.off / requests(result.off)) * 1e6,
+      on: (cpu.on / requests(result.on)) * 1e6,
+    };
     const report = (await (await fetch(`${on.adminUrl}/comparisons`)).json()) as ComparisonsReport;
     result.comparisons = report.routes.find((route) => route.name === 'inventory')!.comparisons;
     return result;
@@ -117,9 +143,9 @@ routes:
   }
 }
 
-const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export function printShadowBench({ rate, off, on, comparisons }: ShadowBench) {
+export function printShadowBench({ rate, off, on, cpuPerRequest, comparisons }: ShadowBench) {
   console.log(
     `Shadow traffic at ${rate} req/s, upstream latency ${upstreamDelayMs} ms, ${rounds} alternating rounds`,
   );
@@ -128,10 +154,13 @@ export function printShadowBench({ rate, off, on, comparisons }: ShadowBench) {
       `round ${round + 1}: shadow off p50 ${result.p50} ms p99 ${result.p99} ms | shadow 100% p50 ${on[round].p50} ms p99 ${on[round].p99} ms`,
     );
   });
-  const ratio = mean(on.map((r) => r.p99)) / mean(off.map((r) => r.p99));
+  const ratio = median(on.map((r) => r.p99)) / median(off.map((r) => r.p99));
   const errors = [...off, ...on].reduce((sum, r) => sum + r.errors + r.non2xx, 0);
   console.log(
-    `client p99 shadow 100% / shadow off: ${ratio.toFixed(2)} (target <= 1.10), client errors ${errors}`,
+    `client p99 shadow 100% / shadow off (median of rounds): ${ratio.toFixed(2)} (target <= 1.10), client errors ${errors}`,
+  );
+  console.log(
+    `gateway CPU per client request: shadow off ${cpuPerRequest.off.toFixed(0)} µs, shadow 100% ${cpuPerRequest.on.toFixed(0)} µs`,
   );
   console.log(
     `comparisons ${comparisons.compared.toLocaleString('en')} (matched ${comparisons.matched}, noise ${comparisons.noise}, mismatched ${comparisons.mismatched}), dropped ${comparisons.dropped}`,
