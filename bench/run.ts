@@ -10,6 +10,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { childPids, cpuSeconds } from './cpu-time.ts';
 import { load, type LoadResult } from './load.ts';
 import { printEdgeSecurityBench, runEdgeSecurityBench } from './edge-security.ts';
 import { printShadowBench, runShadowBench } from './shadow.ts';
@@ -64,7 +65,8 @@ try {
   );
   const upstream = node('bench/fast-upstream.ts', [String(servicePort), String(monolithPort)]);
   await once(upstream.stdout!, 'data');
-  children.push(startNginx(nginxBinary, dir, nginxPort, `127.0.0.1:${monolithPort}`));
+  const nginxMaster = startNginx(nginxBinary, dir, nginxPort, `127.0.0.1:${monolithPort}`);
+  children.push(nginxMaster);
   const rules = join(dir, 'routes.yaml');
   writeFileSync(
     rules,
@@ -77,7 +79,7 @@ routes:
   - { name: inventory, path: /api/inventory, service: inventory, percent: 50, sticky: "header:x-bench-user" }
 `,
   );
-  node('gateway/src/main.ts', [], {
+  const gateway = node('gateway/src/main.ts', [], {
     PORT: String(gatewayPort),
     ADMIN_PORT: String(adminPort),
     ROUTING_RULES: rules,
@@ -101,15 +103,26 @@ routes:
   );
   console.log(`50 connections, ${seconds}s per run, JSON payload from a local upstream\n`);
   for (const url of Object.values(targets)) await load({ url, durationSeconds: 2, requests: users }); // warm-up
+  // CPU time per proxied request: unlike throughput, it hardly depends on what else the
+  // machine is doing, so it is the steadier comparison on a shared box.
+  const cpuPerRequest = async (pids: number[], run: () => Promise<LoadResult>) => {
+    const before = cpuSeconds(pids);
+    const result = await run();
+    return { result, micros: ((cpuSeconds(pids) - before) / result.total) * 1e6 };
+  };
   const direct = await load({ url: targets.direct, durationSeconds: seconds, requests: users });
-  const nginx = await load({ url: targets.nginx, durationSeconds: seconds, requests: users });
-  const fig = await load({ url: targets.fig, durationSeconds: seconds, requests: users });
-  row('upstream direct', direct, nginx);
-  row('nginx', nginx, nginx);
-  row('fig (50% sticky split)', fig, nginx);
-  console.log(
-    `\nFig / nginx throughput: ${(fig.requestsPerSecond / nginx.requestsPerSecond).toFixed(2)} (target >= 0.40)`,
+  const nginx = await cpuPerRequest(childPids(nginxMaster.pid!), () =>
+    load({ url: targets.nginx, durationSeconds: seconds, requests: users }),
   );
+  const fig = await cpuPerRequest([gateway.pid!], () =>
+    load({ url: targets.fig, durationSeconds: seconds, requests: users }),
+  );
+  row('upstream direct', direct, nginx.result);
+  row('nginx', nginx.result, nginx.result);
+  row('fig (50% sticky split)', fig.result, nginx.result);
+  const ratio = fig.result.requestsPerSecond / nginx.result.requestsPerSecond;
+  console.log(`\nFig / nginx throughput: ${ratio.toFixed(2)} (target >= 0.40)`);
+  console.log(`CPU per request: nginx ${nginx.micros.toFixed(0)} us, fig ${fig.micros.toFixed(0)} us`);
 
   const fixedDirect = await load({
     url: targets.direct,
