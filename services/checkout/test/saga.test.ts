@@ -530,9 +530,20 @@ describe('checkout saga', () => {
   });
 
   it('reports sagas by step on /metrics', async () => {
+    const user = 'usr_saga_metrics';
+    const cartId = await cartWith(user, [{ sku: 'SKU-0026', quantity: 1 }]);
+    const placed = await call(checkout.url, 'POST', '/api/checkout', user, {
+      cart_id: cartId,
+      payment_method: 'pm_card_visa',
+      shipping_address: address,
+    });
+    expect(placed.status).toBe(201);
     const metrics = await (await fetch(`${checkout.url}/metrics`)).text();
     const done = /^checkout_sagas\{step="done"[^}]*\} (\d+)$/m.exec(metrics);
     expect(Number(done?.[1])).toBeGreaterThan(0);
     expect(metrics).toMatch(/^checkout_upstream_breaker_open\{upstream="payment"[^}]*\} 0$/m);
+    expect(metrics).toMatch(
+      /^checkout_upstream_request_duration_seconds_count\{[^}]*upstream="inventory"[^}]*outcome="201"[^}]*\} [1-9]/m,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { Pool } from 'undici';
 import type { Registry } from 'prom-client';
-import { Gauge } from 'prom-client';
+import { upstreamMetrics } from './upstream-metrics.ts';
 
 export interface UpstreamResponse<T = unknown> {
   status: number;
@@ -39,22 +39,6 @@ export interface UpstreamClient {
   readonly name: string;
   request<T>(request: UpstreamRequest): Promise<UpstreamResponse<T>>;
   close(): Promise<void>;
-}
-
-const breakerStates = new WeakMap<Registry, Gauge>();
-
-function breakerGauge(registry: Registry): Gauge {
-  let gauge = breakerStates.get(registry);
-  if (!gauge) {
-    gauge = new Gauge({
-      name: 'checkout_upstream_breaker_open',
-      help: '1 while the circuit breaker in front of an upstream is open',
-      labelNames: ['upstream'],
-      registers: [registry],
-    });
-    breakerStates.set(registry, gauge);
-  }
-  return gauge;
 }
 
 /**
@@ -97,19 +81,22 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
     volumeThreshold: 5,
     resetTimeout: options.breakerResetMs ?? 5_000,
   });
-  if (options.registry) {
-    const gauge = breakerGauge(options.registry);
-    gauge.set({ upstream: options.name }, 0);
-    breaker.on('open', () => gauge.set({ upstream: options.name }, 1));
-    breaker.on('close', () => gauge.set({ upstream: options.name }, 0));
-  }
+  const metrics = options.registry ? upstreamMetrics(options.registry) : undefined;
+  const upstream = options.name;
+  metrics?.breakerOpen.set({ upstream }, 0);
+  breaker.on('open', () => metrics?.breakerOpen.set({ upstream }, 1));
+  breaker.on('close', () => metrics?.breakerOpen.set({ upstream }, 0));
 
   return {
     name: options.name,
     async request<T>(request: UpstreamRequest) {
+      const stopTimer = metrics?.duration.startTimer({ upstream });
       try {
-        return (await breaker.fire(request)) as UpstreamResponse<T>;
+        const response = (await breaker.fire(request)) as UpstreamResponse<T>;
+        stopTimer?.({ outcome: String(response.status) });
+        return response;
       } catch (error) {
+        stopTimer?.({ outcome: 'unavailable' });
         if (error instanceof UpstreamUnavailableError) throw error;
         const message = breaker.opened ? 'circuit breaker is open' : (error as Error).message;
         throw new UpstreamUnavailableError(options.name, message, { cause: error });
