@@ -1,7 +1,7 @@
 // The env each deployable reads, taken from its own env schema rather than a hand-kept list:
-// main.ts runs with a preload that captures the schema @fig/common's config loader compiles
-// and exits before anything else happens. The same schema then validates the env a
-// manifest gives the deployable, with the loader the deployable itself uses.
+// src/env-probe.ts loads each main.ts until @fig/common's config loader compiles the schema.
+// The same schema then validates the env a manifest gives the deployable, with the loader
+// the deployable itself uses.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,52 +21,54 @@ export interface DeployableEnv {
   load(env: Record<string, string>): { config?: Record<string, unknown>; problems: string[] };
 }
 
-const probe = new URL('./env-probe.ts', import.meta.url).href;
+function fromSchema(schema: { properties?: object; required?: string[] }): DeployableEnv {
+  return {
+    reads: new Set(Object.keys(schema.properties ?? {})),
+    required: new Set(schema.required ?? []),
+    load(env) {
+      try {
+        return { config: loadConfig<Record<string, unknown>>(schema, env), problems: [] };
+      } catch (error) {
+        if (error instanceof ConfigError) return { problems: error.problems };
+        throw error;
+      }
+    },
+  };
+}
 
-export async function deployableEnv(dir: string): Promise<DeployableEnv> {
+/**
+ * The env schema of every deployable, keyed by name; one that cannot be probed (it fails to
+ * load for another reason) is in `errors` instead.
+ */
+export async function stackEnv(deployables: readonly { name: string; dir: string }[]) {
   const scratch = mkdtempSync(join(tmpdir(), 'fig-env-'));
-  const output = join(scratch, 'schema.json');
+  const output = join(scratch, 'schemas.json');
+  const mains = deployables.map((d) => join(paths.root, d.dir, 'src/main.ts'));
   try {
-    const child = spawn(process.execPath, ['--import', probe, join(paths.root, dir, 'src/main.ts')], {
+    const probe = join(import.meta.dirname, 'env-probe.ts');
+    const child = spawn(process.execPath, [probe, output, ...mains], {
       cwd: paths.root,
-      env: { PATH: process.env.PATH, FIG_ENV_PROBE: output },
+      env: { PATH: process.env.PATH },
       stdio: ['ignore', 'ignore', 'pipe'],
-      timeout: 30_000,
+      timeout: 60_000,
     });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const code = await new Promise<number | null>((done) => child.on('close', done));
-    if (code !== 0) throw new Error(`${dir}: could not read its env schema (exit ${code})\n${stderr}`);
-    const schema = JSON.parse(readFileSync(output, 'utf8')) as { properties?: object; required?: string[] };
-    return {
-      reads: new Set(Object.keys(schema.properties ?? {})),
-      required: new Set(schema.required ?? []),
-      load(env) {
-        try {
-          return { config: loadConfig<Record<string, unknown>>(schema, env), problems: [] };
-        } catch (error) {
-          if (error instanceof ConfigError) return { problems: error.problems };
-          throw error;
-        }
-      },
-    };
+    if (code !== 0) throw new Error(`the env probe failed (exit ${code})\n${stderr}`);
+    const results = JSON.parse(readFileSync(output, 'utf8')) as Record<
+      string,
+      { schema?: object; error?: string }
+    >;
+    const env = new Map<string, DeployableEnv>();
+    const errors = new Map<string, string>();
+    deployables.forEach((deployable, index) => {
+      const { schema, error } = results[mains[index]];
+      if (schema) env.set(deployable.name, fromSchema(schema));
+      else errors.set(deployable.name, `${deployable.dir}: ${error}`);
+    });
+    return { env, errors };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-/**
- * deployableEnv for every deployable in the stack, probed in parallel, keyed by name; one
- * that cannot be probed (it fails to start for another reason) is in `errors` instead.
- */
-export async function stackEnv(deployables: readonly { name: string; dir: string }[]) {
-  const results = await Promise.allSettled(deployables.map((d) => deployableEnv(d.dir)));
-  const env = new Map<string, DeployableEnv>();
-  const errors = new Map<string, string>();
-  results.forEach((result, index) => {
-    const { name } = deployables[index];
-    if (result.status === 'fulfilled') env.set(name, result.value);
-    else errors.set(name, (result.reason as Error).message.split('\n').slice(0, 3).join(' '));
-  });
-  return { env, errors };
 }
