@@ -17,6 +17,7 @@ import type { CompiledRules } from '@fig/routing-rules';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
+import { alignPlan } from './align-plan.ts';
 import type { BffContext } from './context.ts';
 import type { FederationMetrics } from './federation-metrics.ts';
 import { resolveLabels } from './override-labels.ts';
@@ -169,7 +170,7 @@ export class FederatedGateway implements GatewayInterface {
     let plan = active.plans.get(planKey);
     if (!plan) {
       const operation = operationFromDocument(loaded.apiSchema, requestContext.document, { operationName });
-      plan = loaded.planner.buildQueryPlan(operation, { overrideConditions: labels.conditions });
+      plan = alignPlan(loaded.planner.buildQueryPlan(operation, { overrideConditions: labels.conditions }));
       active.plans.set(planKey, plan);
     }
     return executeQueryPlan(

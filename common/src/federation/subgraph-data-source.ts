@@ -7,6 +7,7 @@ import type { BffContext } from './context.ts';
 import { dedupeRepresentations } from './dedupe-representations.ts';
 import type { FederationMetrics } from './federation-metrics.ts';
 import { maskSubgraphError } from './mask-errors.ts';
+import { mergeOperations, type SubgraphOperation } from './merge-operations.ts';
 
 export interface SubgraphOptions {
   /** Per-fetch budget; a subgraph that overruns it fails its fields, not the operation. */
@@ -14,15 +15,24 @@ export interface SubgraphOptions {
   /** Keep-alive connections per subgraph. */
   connections: number;
   breaker: { errorThresholdPercentage: number; volumeThreshold: number; resetTimeoutMs: number };
+  /** Merge concurrent fetches of one client request to this subgraph into one HTTP request. */
+  batching: boolean;
 }
 
 export const defaultSubgraphOptions: SubgraphOptions = {
   timeoutMs: 5_000,
   connections: 64,
   breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, resetTimeoutMs: 5_000 },
+  batching: true,
 };
 
 class SubgraphHttpError extends Error {}
+
+interface Queued {
+  operation: SubgraphOperation;
+  resolve(response: GatewayGraphQLResponse): void;
+  reject(error: unknown): void;
+}
 
 /**
  * One subgraph over HTTP: a keep-alive undici pool (the default fetch stack opens
@@ -37,6 +47,9 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
   readonly #breaker: CircuitBreaker<[string, Record<string, string>], GatewayGraphQLResponse>;
   readonly #metrics: FederationMetrics;
   readonly #timeoutMs: number;
+  readonly #batching: boolean;
+  // Fetches waiting for the event loop to turn, per client request.
+  readonly #batches = new WeakMap<BffContext, Queued[]>();
 
   constructor(
     name: string,
@@ -48,6 +61,7 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
     this.url = new URL(url);
     this.#metrics = metrics;
     this.#timeoutMs = options.timeoutMs;
+    this.#batching = options.batching;
     this.#pool = new Pool(this.url.origin, { connections: options.connections, keepAliveTimeout: 30_000 });
     this.#breaker = new CircuitBreaker(
       (body: string, headers: Record<string, string>) => this.#post(body, headers),
@@ -96,19 +110,19 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
     const variables = request.variables ?? {};
     const representations = variables.representations as unknown[] | undefined;
     const dedupe = representations ? dedupeRepresentations(representations) : undefined;
-    const body = JSON.stringify({
-      query: request.query,
+    const operation: SubgraphOperation = {
+      query: request.query!,
       operationName: request.operationName,
       variables: dedupe ? { ...variables, representations: dedupe.unique } : variables,
-    });
-    const headers = (options.context as BffContext | undefined)?.forwardHeaders ?? {};
-    const stop = this.#metrics.subgraphDuration.startTimer({ subgraph: this.name });
+    };
+    const context = options.context as BffContext | undefined;
     let result: GatewayGraphQLResponse;
     try {
-      result = await this.#breaker.fire(body, headers);
+      result =
+        context && this.#batching
+          ? await this.#enqueue(operation, context)
+          : await this.#send(operation, context);
     } catch {
-      const rejected = this.#breaker.opened;
-      stop({ outcome: rejected ? 'rejected' : 'failed' });
       return {
         errors: [
           {
@@ -118,13 +132,61 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
         ],
       };
     }
-    stop({ outcome: result.errors?.length ? 'graphql_error' : 'ok' });
     let errors = result.errors?.map((error: GraphQLFormattedError) => maskSubgraphError(this.name, error));
     let data = result.data;
     if (dedupe && Array.isArray(data?._entities))
       data = { ...data, _entities: dedupe.expand(data._entities) };
     if (dedupe && errors) errors = dedupe.expandErrors(errors);
     return errors ? { data, errors } : { data };
+  }
+
+  /** One HTTP request through the breaker, timed. */
+  async #send(
+    operation: SubgraphOperation,
+    context: BffContext | undefined,
+  ): Promise<GatewayGraphQLResponse> {
+    const stop = this.#metrics.subgraphDuration.startTimer({ subgraph: this.name });
+    try {
+      const result = await this.#breaker.fire(JSON.stringify(operation), context?.forwardHeaders ?? {});
+      stop({ outcome: result.errors?.length ? 'graphql_error' : 'ok' });
+      return result;
+    } catch (error) {
+      stop({ outcome: this.#breaker.opened ? 'rejected' : 'failed' });
+      throw error;
+    }
+  }
+
+  /**
+   * Queues a fetch of this request for this subgraph until the event loop turns over, so that
+   * independent branches of the plan that reach this subgraph together share one request.
+   */
+  #enqueue(operation: SubgraphOperation, context: BffContext): Promise<GatewayGraphQLResponse> {
+    let batch = this.#batches.get(context);
+    if (!batch) {
+      batch = [];
+      this.#batches.set(context, batch);
+      setImmediate(() => {
+        this.#batches.delete(context);
+        void this.#flush(batch!, context);
+      });
+    }
+    return new Promise((resolve, reject) => batch.push({ operation, resolve, reject }));
+  }
+
+  async #flush(batch: Queued[], context: BffContext) {
+    const merged = batch.length > 1 ? mergeOperations(batch.map((queued) => queued.operation)) : null;
+    if (!merged) {
+      for (const queued of batch) this.#send(queued.operation, context).then(queued.resolve, queued.reject);
+      return;
+    }
+    try {
+      const parts = merged.split(
+        await this.#send({ query: merged.query, variables: merged.variables }, context),
+      );
+      batch.forEach((queued, index) => queued.resolve(parts[index]));
+    } catch (error) {
+      for (const queued of batch) queued.reject(error);
+    }
   }
 
   async close() {
