@@ -24,7 +24,6 @@ export interface ShadowingOptions {
   available?: (upstream: string) => boolean;
   /** Shares comparisons between gateway instances when set. */
   redisUrl?: string;
-  redisPrefix?: string;
   limits?: Partial<ShadowLimits>;
   /** Width of a timeline bucket (match rate over time). */
   bucketMs?: number;
@@ -82,7 +81,6 @@ export class Shadowing {
       const redis = createRateLimitRedis(options.redisUrl, { commandTimeoutMs: 2000 });
       this.store = new RedisComparisonStore({
         redis,
-        prefix: options.redisPrefix,
         bucketMs: this.bucketMs,
         onError: options.onError,
       });
