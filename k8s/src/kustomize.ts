@@ -3,7 +3,7 @@
 // patches, configMapGenerator and secretGenerator. A field outside that subset is an error,
 // so the check never passes a manifest it did not really render.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { type Manifest, podTemplateOf, referencesOf } from './manifest.ts';
 import { generatedNameSuffix } from './name-hash.ts';
@@ -90,6 +90,18 @@ interface Built {
   generated: Map<Manifest, boolean>;
 }
 
+/**
+ * A file a kustomization reads, which like kustomize's default load restrictor must lie
+ * inside the kustomization's own directory (bases elsewhere are fine, loose files are not).
+ */
+function within(dir: string, file: string): string {
+  const path = resolve(dir, file);
+  if (relative(dir, path).startsWith('..') || isAbsolute(relative(dir, path))) {
+    throw new KustomizeError(`${file} is outside ${dir}; kustomize only loads files under the kustomization`);
+  }
+  return path;
+}
+
 function readYaml(path: string): unknown {
   try {
     return parseYaml(readFileSync(path, 'utf8'));
@@ -134,10 +146,10 @@ function generatorData(dir: string, generator: Generator, options: RenderOptions
   }
   for (const entry of generator.files ?? []) {
     const [key, file] = entry.includes('=') ? splitPair(entry) : [basename(entry), entry];
-    data[key] = readFileSync(resolve(dir, file), 'utf8');
+    data[key] = readFileSync(within(dir, file), 'utf8');
   }
   for (const file of generator.envs ?? []) {
-    let path = resolve(dir, file);
+    let path = within(dir, file);
     if (!existsSync(path) && options.secretExamples && existsSync(`${path}.example`)) {
       notes.push(`${generator.name}: ${path} is missing, rendered with ${file}.example`);
       path = `${path}.example`;
@@ -197,7 +209,7 @@ function matchesLabels(manifest: Manifest, selector: string): boolean {
 
 function applyPatches(dir: string, patches: Patch[], manifests: Manifest[]) {
   for (const entry of patches) {
-    const source = entry.path ? readFileSync(resolve(dir, entry.path), 'utf8') : entry.patch;
+    const source = entry.path ? readFileSync(within(dir, entry.path), 'utf8') : entry.patch;
     if (!source) throw new KustomizeError('a patch needs `path` or `patch`');
     const patch = parseYaml(source) as Manifest;
     if (Array.isArray(patch))
@@ -293,7 +305,7 @@ function build(dir: string, options: RenderOptions, notes: string[]): Built {
       built.manifests.push(...inner.manifests);
       for (const [manifest, hash] of inner.generated) built.generated.set(manifest, hash);
     } else {
-      built.manifests.push(...readManifests(path));
+      built.manifests.push(...readManifests(within(dir, resource)));
     }
   }
   generate(dir, kustomization, built, options, notes);

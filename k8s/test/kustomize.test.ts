@@ -164,6 +164,15 @@ patches:
     expect(notes[0]).toMatch(/secrets.env.example/);
   });
 
+  it('loads files only from under the kustomization, like kustomize', () => {
+    const dir = tree({
+      'shared/routes.yaml': 'version: 1\n',
+      'overlay/kustomization.yaml':
+        'configMapGenerator: [{ name: routing, files: [../shared/routes.yaml] }]\n',
+    });
+    expect(() => render(join(dir, 'overlay'))).toThrow(/outside .*only loads files under the kustomization/);
+  });
+
   it('refuses what it does not implement and patches that match nothing', () => {
     const unsupported = tree({ 'kustomization.yaml': 'resources: []\nreplacements: []\n' });
     expect(() => render(unsupported)).toThrow(/unsupported fields replacements/);
