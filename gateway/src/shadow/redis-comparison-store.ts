@@ -117,6 +117,21 @@ export class RedisComparisonStore implements ComparisonStore {
   }
 
   async snapshot(): Promise<Map<string, RouteState>> {
+    try {
+      return await this.#sharedSnapshot();
+    } catch (error) {
+      // Redis away: the picture as this instance last saw it, plus its own counts since.
+      this.#onError(error);
+      const local = await this.#pending.snapshot();
+      const view = new Map<string, RouteState>();
+      for (const route of new Set([...this.#shared.keys(), ...local.keys()])) {
+        view.set(route, { ...(local.get(route) ?? emptyRouteState()), counters: this.current(route) });
+      }
+      return view;
+    }
+  }
+
+  async #sharedSnapshot(): Promise<Map<string, RouteState>> {
     await this.flush();
     const routes = await this.#redis.smembers(`${this.#prefix}routes`);
     const read = this.#redis.pipeline();

@@ -99,11 +99,17 @@ describe('comparisons shared through Redis', () => {
 
   it('keeps counting while Redis is away and delivers the counts once it is back', async () => {
     const a = instance('t4:');
+    compare(a.recorder, { n: 1 }, { n: 1 });
+    await a.store.flush();
     await redis.kill();
     compare(a.recorder, { n: 1 }, { n: 2 });
     await expect(a.store.flush()).rejects.toThrow();
+    // The report still answers: the shared counts last seen plus this instance's own.
+    const meanwhile = await a.store.snapshot();
+    expect(meanwhile.get('payments')?.counters.get('compared')).toBe(2);
     await redis.restart();
     compare(a.recorder, { n: 1 }, { n: 1 });
+    // This Redis keeps nothing across a restart: what reaches it is what the instance kept.
     const snapshot = await a.store.snapshot();
     expect(snapshot.get('payments')?.counters.get('compared')).toBe(2);
     await a.store.close();
