@@ -1,0 +1,91 @@
+// Rules for each container of a workload: image, probes, resources, security context,
+// volume mounts, a graceful stop, and the scrape annotations of the pod.
+import type { Container } from '../manifest.ts';
+import type { Workload } from './context.ts';
+
+/** How long `serve` (common/src/shutdown.ts) lets in-flight requests finish after SIGTERM. */
+export const drainBudgetSeconds = 10;
+
+function imageTagProblem(image: string | undefined): string | undefined {
+  if (!image) return 'has no image';
+  if (image.includes('@sha256:')) return undefined;
+  const tag = /:([^:/]+)$/.exec(image)?.[1];
+  if (!tag) return `image ${image} has no tag (that means latest)`;
+  if (tag === 'latest') return `image ${image} uses the latest tag`;
+  return undefined;
+}
+
+export function containerProblems(workload: Workload, container: Container): string[] {
+  const problems: string[] = [];
+  const at = `${workload.where} container ${container.name}`;
+  const pod = workload.template.spec;
+  const portNames = new Set((container.ports ?? []).map((p) => p.name).filter(Boolean));
+  const tag = imageTagProblem(container.image);
+  if (tag) problems.push(`${at}: ${tag}`);
+
+  for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
+    if (!container[probe]) problems.push(`${at}: no ${probe}`);
+  }
+  for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe'] as const) {
+    const check = container[probe]?.httpGet ?? container[probe]?.tcpSocket;
+    if (check && typeof check.port === 'string' && !portNames.has(check.port)) {
+      problems.push(`${at}: ${probe} uses port ${check.port}, which the container does not name`);
+    }
+    const path = container[probe]?.httpGet?.path;
+    if (workload.deployable && path !== undefined && !path.startsWith('/health/')) {
+      problems.push(`${at}: ${probe} checks ${path}, not a /health endpoint`);
+    }
+  }
+
+  for (const side of ['requests', 'limits'] as const) {
+    for (const resource of ['cpu', 'memory']) {
+      if (!container.resources?.[side]?.[resource]) problems.push(`${at}: no ${resource} ${side}`);
+    }
+  }
+
+  const security = container.securityContext ?? {};
+  if (!(security.runAsNonRoot ?? pod.securityContext?.runAsNonRoot)) problems.push(`${at}: not runAsNonRoot`);
+  if (security.allowPrivilegeEscalation !== false)
+    problems.push(`${at}: allowPrivilegeEscalation is not false`);
+  if (security.readOnlyRootFilesystem !== true) problems.push(`${at}: readOnlyRootFilesystem is not true`);
+  if (!security.capabilities?.drop?.includes('ALL')) problems.push(`${at}: capabilities do not drop ALL`);
+
+  const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = volumes.get(mount.name);
+    if (!volume) problems.push(`${at}: mounts volume ${mount.name}, which the pod does not define`);
+    // A subPath mount is a copy the kubelet never updates, so hot reload would silently stop.
+    else if (volume.configMap && mount.subPath) {
+      problems.push(`${at}: mounts ConfigMap volume ${mount.name} with subPath, so updates never arrive`);
+    }
+  }
+  return problems;
+}
+
+export function gracefulStopProblems(workload: Workload, container: Container): string[] {
+  const at = `${workload.where} container ${container.name}`;
+  const preStop = container.lifecycle?.preStop;
+  if (!preStop) return [`${at}: no preStop, so it can get traffic after SIGTERM`];
+  const command = preStop.exec?.command;
+  const pause = preStop.sleep?.seconds ?? (command?.[0] === 'sleep' ? Number(command[1]) : NaN);
+  if (!Number.isFinite(pause)) return [`${at}: preStop should pause (sleep N) before SIGTERM`];
+  const grace = workload.template.spec.terminationGracePeriodSeconds ?? 30;
+  if (grace < pause + drainBudgetSeconds) {
+    return [
+      `${at}: terminationGracePeriodSeconds ${grace} < preStop ${pause}s + drain ${drainBudgetSeconds}s`,
+    ];
+  }
+  return [];
+}
+
+export function scrapeProblems(workload: Workload): string[] {
+  const annotations = workload.template.metadata?.annotations ?? {};
+  if (annotations['prometheus.io/scrape'] !== 'true')
+    return [`${workload.where}: no prometheus.io/scrape annotation`];
+  const port = annotations['prometheus.io/port'];
+  const ports = workload.template.spec.containers.flatMap((c) => c.ports ?? []);
+  if (!ports.some((p) => String(p.containerPort) === port)) {
+    return [`${workload.where}: prometheus.io/port ${port} is not a container port`];
+  }
+  return [];
+}
