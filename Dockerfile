@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image per deployable, all from this file. docker-compose.yml builds each of them:
-#   docker build --build-arg WORKSPACE=services/checkout --build-arg PORT=5001 -t fig/checkout:dev .
+#   docker build --build-arg WORKSPACE=services/checkout --build-arg PORT=5001 -t fig/checkout:0.1.0 .
 # WORKSPACE is the deployable's directory (an npm workspace), PORT its DESIGN.md port and
 # ADMIN_PORT, for the gateway only, the port that answers /health/ready.
 
