@@ -111,6 +111,14 @@ describe('the migration dashboard in a browser', () => {
       await page.screenshot({ path: 'test-results/migration-dashboard-top.png' });
       // The token never stays in the address bar.
       expect(page.url()).toBe(`${gateway.adminUrl}/dashboard`);
+
+      // An operator starts a route's evidence afresh after a fix.
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.click('[data-route=orders] .reset');
+      const afterReset = await gateway.until((r) => routeOf(r, 'orders').comparisons.compared === 0);
+      expect(routeOf(afterReset, 'payments').comparisons.compared).toBe(
+        routeOf(report, 'payments').comparisons.compared,
+      );
       await page.close();
     },
   );

@@ -159,6 +159,20 @@ function sideRow(side) {
   );
 }
 
+/** Starts a route's evidence afresh, e.g. after a fix shipped. */
+function resetButton(name) {
+  const button = el(
+    'button',
+    { class: 'reset', type: 'button', title: 'forget this route’s comparisons' },
+    'reset',
+  );
+  button.addEventListener('click', async () => {
+    if (!confirm(`Forget all comparisons of ${name}? Use this after a fix shipped.`)) return;
+    await fetch(`/comparisons/${encodeURIComponent(name)}`, { method: 'DELETE', headers: authHeaders() });
+  });
+  return button;
+}
+
 function buildCard(route) {
   const card = el('article', { class: 'route panel', 'data-route': route.name });
   const target = route.service ? `→ ${route.service}` : route.upstream ? `→ ${route.upstream}` : '→ monolith';
@@ -172,7 +186,12 @@ function buildCard(route) {
         el('h2', {}, route.name),
         el('div', { class: 'path' }, `${route.path} `, el('span', { class: 'dim' }, target)),
       ),
-      el('div', { class: 'verdict', 'data-verdict': '' }, '–'),
+      el(
+        'div',
+        { class: 'head-side' },
+        el('div', { class: 'verdict', 'data-verdict': '' }, '–'),
+        resetButton(route.name),
+      ),
     ),
     el(
       'div',
@@ -520,11 +539,11 @@ function adminToken() {
   return sessionStorage.getItem(tokenKey);
 }
 const token = adminToken();
+const authHeaders = () => (token ? { authorization: `Bearer ${token}` } : {});
 
 async function refresh() {
   try {
-    const headers = token ? { authorization: `Bearer ${token}` } : {};
-    const response = await fetch('/comparisons', { cache: 'no-store', headers });
+    const response = await fetch('/comparisons', { cache: 'no-store', headers: authHeaders() });
     if (response.status === 401)
       throw new Error('the admin port needs its token: open /dashboard#token=<ADMIN_TOKEN>');
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
