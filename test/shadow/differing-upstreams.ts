@@ -55,6 +55,7 @@ export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstr
       marks.push(request.headers['x-fig-shadow'] as string | undefined);
       methods.push(request.method ?? '');
       const { status = 200, body } = answer(side, request);
+      if (request.headers['if-none-match'] === `"${side}"`) return void response.writeHead(304).end();
       const send = () =>
         response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       if (side === 'service' && request.url?.startsWith('/api/held')) waiting.push(send);
@@ -117,6 +118,10 @@ routes:
     shadow: 100
   - name: products
     path: /api/products
+  - name: cached
+    path: /api/cached
+    service: payment
+    shadow: 100
   - name: held
     path: /api/held
     service: payment

@@ -107,6 +107,16 @@ describe('shadow traffic through the gateway', () => {
     expect(await missing.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   });
 
+  it('does not compare a 304: there is no answer to compare', async () => {
+    const answer = await fetch(`${gateway.url}/api/cached`, { headers: { 'if-none-match': '"monolith"' } });
+    expect(answer.status).toBe(304);
+    const report = await gateway.until((r) => routeOf(r, 'cached').comparisons.dropped === 1);
+    expect(routeOf(report, 'cached').comparisons).toMatchObject({
+      compared: 0,
+      droppedBy: { not_modified: 1 },
+    });
+  });
+
   it('never makes the client wait for its shadow', async () => {
     // The monolith answers at once; the service holds every request until released.
     const answer = await fetch(`${gateway.url}/api/held`);

@@ -159,6 +159,8 @@ export class Shadowing {
     this.recorder.traffic(route.name, side, answer.statusCode, ms);
     if (!capture) return;
     if (!tapped.complete) return this.recorder.dropped(route.name, 'client_aborted');
+    // A 304 says only "your copy is current", against validators each side makes its own way.
+    if (answer.statusCode === 304) return this.recorder.dropped(route.name, 'not_modified');
     const target = otherSide(side);
     const targetUpstream = upstreamFor(route, target);
     const targetOrigin = originOf(rules, targetUpstream);
