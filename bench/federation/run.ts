@@ -1,0 +1,203 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import autocannon from 'autocannon';
+import { composeSupergraph } from '@fig/common/federation';
+import { sdl } from './subgraphs.ts';
+
+// bff-web against plain @apollo/gateway and Hive Gateway on the demo graph's deep query.
+// Each gateway gets core 0 to itself (taskset); the subgraphs and the load generator share
+// core 1. Answers are compared first; then subgraph fetches per query are counted; then load.
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const query = readFileSync(join(here, 'query.graphql'), 'utf8');
+const body = JSON.stringify({ query, operationName: 'TestQuery' });
+const hiveBin = join(here, 'hive/node_modules/.bin/hive-gateway');
+const pin = (core: number, command: string[]) =>
+  process.platform === 'linux' ? ['taskset', '-c', String(core), ...command] : command;
+
+async function freePort() {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function start(command: string[], env: Record<string, string>): ChildProcess {
+  const [bin, ...args] = command;
+  const child = spawn(bin, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr!.on('data', (chunk) => process.env.BENCH_VERBOSE && process.stderr.write(chunk));
+  return child;
+}
+
+async function stop(child: ChildProcess) {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await Promise.race([once(child, 'exit'), sleep(3000).then(() => child.kill('SIGKILL'))]);
+}
+
+async function post(url: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return (await response.json()) as { data?: unknown; errors?: unknown[] };
+}
+
+async function waitForAnswer(url: string, child: ChildProcess) {
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: gateway exited with ${child.exitCode}`);
+    try {
+      const answer = await post(url);
+      if (answer.data) return answer;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+interface Gateway {
+  name: string;
+  command: (port: number, supergraph: string) => string[];
+  env?: (supergraph: string, rules: string) => Record<string, string>;
+  path: string;
+}
+
+const gateways: Gateway[] = [
+  {
+    name: 'apollo-gateway',
+    command: () => ['node', join(here, 'apollo-gateway.ts')],
+    env: (supergraph) => ({ SUPERGRAPH_PATH: supergraph, APOLLO_TELEMETRY_DISABLED: '1' }),
+    path: '/',
+  },
+  {
+    name: 'hive-gateway',
+    command: (port, supergraph) => [
+      'node',
+      hiveBin,
+      'supergraph',
+      supergraph,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+    ],
+    path: '/graphql',
+  },
+  {
+    name: 'bff-web',
+    command: () => ['node', join(root, 'bff-web/src/main.ts')],
+    env: (supergraph, rules) => ({
+      SUPERGRAPH_PATH: supergraph,
+      ROUTING_RULES: rules,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+    }),
+    path: '/graphql',
+  },
+];
+
+// This process (load generator) and the subgraphs it starts share core 1.
+if (process.platform === 'linux')
+  spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
+const dir = mkdtempSync(join(tmpdir(), 'fig-bench-federation-'));
+const subgraphs = start(['node', join(here, 'subgraphs.ts')], {});
+try {
+  const [line] = (await once(subgraphs.stdout!, 'data')) as [Buffer];
+  const servers = JSON.parse(line.toString()) as { name: keyof typeof sdl; url: string }[];
+  const composed = composeSupergraph(servers.map(({ name, url }) => ({ name, url, sdl: sdl[name] })));
+  if (!composed.ok) throw new Error(composed.errors.join('\n'));
+  const supergraph = join(dir, 'supergraph.graphql');
+  writeFileSync(supergraph, composed.supergraphSdl);
+  const rules = join(dir, 'routes.yaml');
+  writeFileSync(rules, 'version: 1\nupstreams:\n  monolith: { url: http://127.0.0.1:1 }\nroutes: []\n');
+  const fetchCount = async () => {
+    const counts = await Promise.all(
+      servers.map(async ({ url }) => Number(await (await fetch(url.replace('/graphql', '/count'))).text())),
+    );
+    return counts.reduce((a, b) => a + b, 0);
+  };
+
+  let reference: unknown;
+  const results: { name: string; rps: number; p99: number; fetches: number; errors: number }[] = [];
+  for (const gateway of gateways) {
+    if (gateway.name === 'hive-gateway' && !existsSync(hiveBin)) {
+      process.stdout.write('hive-gateway: not installed (npm ci --prefix bench/federation/hive); skipped\n');
+      continue;
+    }
+    const port = await freePort();
+    const child = start(pin(0, gateway.command(port, supergraph)), {
+      PORT: String(port),
+      ...gateway.env?.(supergraph, rules),
+    });
+    try {
+      const url = `http://127.0.0.1:${port}${gateway.path}`;
+      const answer = await waitForAnswer(url, child);
+      if (answer.errors)
+        throw new Error(`${gateway.name} answered with errors: ${JSON.stringify(answer.errors)}`);
+      reference ??= answer.data;
+      if (!isDeepStrictEqual(answer.data, reference)) throw new Error(`${gateway.name} answered differently`);
+      await fetchCount();
+      await post(url);
+      const fetches = await fetchCount();
+      // Warm up (JIT, pools, plan caches) before measuring.
+      await autocannon({
+        url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        connections,
+        duration: 2,
+      });
+      const result = await autocannon({
+        url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        connections,
+        duration: seconds,
+      });
+      results.push({
+        name: gateway.name,
+        rps: result.requests.average,
+        p99: result.latency.p99,
+        fetches,
+        errors: result.errors + result.timeouts + result.non2xx,
+      });
+      process.stdout.write(
+        `${gateway.name}: ${result.requests.average.toFixed(0)} req/s, p99 ${result.latency.p99} ms, ${fetches} subgraph fetches per query\n`,
+      );
+    } finally {
+      await stop(child);
+    }
+  }
+
+  const apollo = results.find((r) => r.name === 'apollo-gateway')!;
+  process.stdout.write(
+    `\n${'gateway'.padEnd(16)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'fetches'.padStart(10)}${'errors'.padStart(8)}${'x apollo'.padStart(10)}${'p99 / apollo'.padStart(14)}\n`,
+  );
+  for (const r of results) {
+    process.stdout.write(
+      `${r.name.padEnd(16)}${r.rps.toFixed(0).padStart(10)}${String(r.p99).padStart(10)}${String(r.fetches).padStart(10)}${String(r.errors).padStart(8)}${(r.rps / apollo.rps).toFixed(2).padStart(10)}${(r.p99 / apollo.p99).toFixed(2).padStart(14)}\n`,
+    );
+  }
+} finally {
+  await stop(subgraphs);
+  rmSync(dir, { recursive: true, force: true });
+}
