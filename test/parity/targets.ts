@@ -39,11 +39,13 @@ export async function resolveTargets(env: NodeJS.ProcessEnv = process.env): Prom
     return running.url;
   };
   try {
-    const [monolith, inventory, payment] = await Promise.all([
+    const monolith =
       given('monolith') ??
-        start('monolith-stub', { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' }),
-      given('inventory') ?? start('services/inventory'),
-      given('payment') ?? start('services/payment'),
+      (await start('monolith-stub', { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' }));
+    // Started services answer for records they do not own from this monolith, as deployed ones do.
+    const [inventory, payment] = await Promise.all([
+      given('inventory') ?? start('services/inventory', { MONOLITH_URL: monolith }),
+      given('payment') ?? start('services/payment', { MONOLITH_URL: monolith }),
     ]);
     const checkout =
       given('checkout') ??

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { closedPort } from '@fig/common/testing/closed-port';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
 let inventory: RunningDeployable;
 
 beforeAll(async () => {
-  inventory = await spawnDeployable('services/inventory');
+  // No monolith behind it: every reservation id this service does not know is answered here.
+  inventory = await spawnDeployable('services/inventory', {
+    env: { MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
+  });
 });
 afterAll(async () => {
   await inventory?.stop();
@@ -116,5 +120,26 @@ describe('inventory service', () => {
       { id: 'prd_0003', stock: { sku: 'SKU-0003', available: (await stock('SKU-0003')).available } },
       { id: 'nope', stock: null },
     ]);
+  });
+
+  it('lets the monolith answer for reservations made there before the route moved', async () => {
+    const monolith = await spawnDeployable('monolith-stub', { env: { LEGACY_LATENCY_MS: '0' } });
+    const migrated = await spawnDeployable('services/inventory', { env: { MONOLITH_URL: monolith.url } });
+    try {
+      const made = await fetch(`${monolith.url}/api/inventory/reservations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ sku: 'SKU-0004', quantity: 2 }] }),
+      });
+      const legacy = (await made.json()) as any;
+      const path = `/api/inventory/reservations/${legacy.reservation_id}`;
+      expect(await (await fetch(`${migrated.url}${path}`)).json()).toEqual(legacy);
+      expect((await fetch(`${migrated.url}${path}`, { method: 'DELETE' })).status).toBe(204);
+      const released = (await (await fetch(`${monolith.url}${path}`)).json()) as any;
+      expect(released.status).toBe('released');
+      expect((await fetch(`${migrated.url}${path}/commit`, { method: 'POST' })).status).toBe(409);
+    } finally {
+      await Promise.all([migrated.stop(), monolith.stop()]);
+    }
   });
 });

@@ -2,12 +2,15 @@ import { createServer } from '@fig/common';
 import { openDatabase } from '@fig/common/domain/database';
 import { createPayments } from '@fig/common/domain/payments';
 import { paymentRoutes } from '@fig/common/domain/routes/payments';
+import { addLegacyFallthrough } from '@fig/common/legacy-fallthrough';
 import { openApi } from '@fig/common/openapi';
 import { paymentSubgraph } from './graphql/subgraph.ts';
 
 export interface PaymentAppOptions {
   /** Folder for payment.sqlite, or `:memory:`. */
   dataDir: string;
+  /** The monolith, which keeps answering for the payments made there before the route moved. */
+  monolithUrl?: string;
   logLevel?: string;
 }
 
@@ -19,7 +22,16 @@ export function buildApp(options: PaymentAppOptions) {
   app.observability.readiness.set('store', () => db.isOpen);
   app.addHook('onClose', async () => db.close());
   app.register(openApi, { title: 'Fig payment service' });
-  app.register(paymentRoutes, { payments });
+  const ownRecord = db.prepare('SELECT 1 FROM payments WHERE id = ?');
+  app.register(async (scope) => {
+    if (options.monolithUrl) {
+      addLegacyFallthrough(scope, {
+        legacyUrl: options.monolithUrl,
+        owns: (id) => ownRecord.get(id) !== undefined,
+      });
+    }
+    await scope.register(paymentRoutes, { payments });
+  });
   app.register(paymentSubgraph, { payments });
   return app;
 }

@@ -1,11 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import { closedPort } from '@fig/common/testing/closed-port';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
 let payment: RunningDeployable;
 
 beforeAll(async () => {
-  payment = await spawnDeployable('services/payment');
+  // No monolith behind it: every id this service does not know is answered here.
+  payment = await spawnDeployable('services/payment', {
+    env: { MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
+  });
 });
 afterAll(async () => {
   await payment?.stop();
@@ -120,5 +124,62 @@ describe('payment service', () => {
   it('drains and exits 0 on SIGTERM', async () => {
     const second = await spawnDeployable('services/payment');
     expect(await second.stop()).toBe(0);
+  });
+
+  it('lets the monolith answer for payments it took before the route moved', async () => {
+    const monolith = await spawnDeployable('monolith-stub', { env: { LEGACY_LATENCY_MS: '0' } });
+    const migrated = await spawnDeployable('services/payment', { env: { MONOLITH_URL: monolith.url } });
+    try {
+      const legacy = await fetch(`${monolith.url}/api/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          amount_cents: 900,
+          currency: 'EUR',
+          payment_method: 'pm_card_visa',
+          order_ref: 'ord_old',
+        }),
+      });
+      const old = (await legacy.json()) as any;
+      const seen = await fetch(`${migrated.url}/api/payments/${old.payment_id}`);
+      expect(seen.status).toBe(200);
+      expect(await seen.json()).toEqual(old);
+
+      const refund = (key: string, amount: number) =>
+        fetch(`${migrated.url}/api/payments/${old.payment_id}/refunds`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ amount_cents: amount }),
+        });
+      const refunded = await refund('refund-old-1', 400);
+      expect(refunded.status).toBe(201);
+      const replay = await refund('refund-old-1', 400);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(await replay.json()).toEqual(await refunded.json());
+      expect((await refund('refund-old-2', 501)).status).toBe(422);
+      const after = (await (await fetch(`${monolith.url}/api/payments/${old.payment_id}`)).json()) as any;
+      expect(after).toMatchObject({ status: 'partially_refunded', refunded_cents: 400 });
+
+      // Its own payments never leave it.
+      const own = (await (
+        await fetch(`${migrated.url}/api/payments`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            amount_cents: 100,
+            currency: 'EUR',
+            payment_method: 'pm_card_visa',
+            order_ref: 'ord_new',
+          }),
+        })
+      ).json()) as any;
+      expect((await fetch(`${monolith.url}/api/payments/${own.payment_id}`)).status).toBe(404);
+      expect((await fetch(`${migrated.url}/api/payments/${own.payment_id}`)).status).toBe(200);
+      const missing = await fetch(`${migrated.url}/api/payments/pay_nowhere`);
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as any).error.code).toBe('PAYMENT_NOT_FOUND');
+    } finally {
+      await Promise.all([migrated.stop(), monolith.stop()]);
+    }
   });
 });
