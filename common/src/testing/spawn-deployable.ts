@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface SpawnOptions {
-  /** Extra environment; PORT defaults to 0, DATA_DIR to :memory:, LOG_LEVEL to warn. */
+  /** Extra environment; PORT defaults to 0, DATA_DIR to :memory:, LOG_LEVEL to info. */
   env?: Record<string, string>;
   /** How long to wait for the listening line and a 200 from /health/ready. */
   timeoutMs?: number;
@@ -40,24 +40,33 @@ const listening = /Server listening at (http:\/\/[^"\s]+)/g;
  */
 export async function spawnDeployable(dir: string, options: SpawnOptions = {}): Promise<RunningDeployable> {
   const timeoutMs = options.timeoutMs ?? 20_000;
+  const env = {
+    ...process.env,
+    PORT: '0',
+    DATA_DIR: ':memory:',
+    LOG_LEVEL: 'info',
+    APOLLO_TELEMETRY_DISABLED: '1',
+    ...options.env,
+  };
+  if (env.PORT === '0' && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL)) {
+    throw new Error(
+      `spawnDeployable learns a port-0 address from the "Server listening" info line; ` +
+        `LOG_LEVEL=${env.LOG_LEVEL} hides it — give PORT, or keep LOG_LEVEL at info`,
+    );
+  }
   const child = spawn(process.execPath, [`${dir}/src/main.ts`], {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      PORT: '0',
-      DATA_DIR: ':memory:',
-      LOG_LEVEL: 'info',
-      APOLLO_TELEMETRY_DISABLED: '1',
-      ...options.env,
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
-  const addresses: string[] = [];
+  // A fixed PORT is known up front; whatever else the process binds shows up in its log.
+  const addresses: string[] = env.PORT === '0' ? [] : [`http://127.0.0.1:${env.PORT}`];
   const collect = (chunk: Buffer) => {
     text += chunk.toString();
     for (const match of chunk.toString().matchAll(listening)) {
-      addresses.push(match[1].replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:'));
+      const address = match[1].replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:');
+      if (!addresses.includes(address)) addresses.push(address);
     }
   };
   child.stdout!.on('data', collect);
