@@ -104,24 +104,26 @@ routes: []
       await waitFor(`http://127.0.0.1:${adminPort}/health/ready`);
       const url = `http://127.0.0.1:${port}/api/products`;
       await load({ url, durationSeconds: 2, requests: users }); // warm-up: JIT, pools, token cache
-      return { url, pid: gateway.pid! };
+      return { url, pids: [gateway.pid!] };
     };
     const gateways = {
       plain: await start(rules('none')),
       secured: await start(rules('required')),
       redis: await start(rules('required'), { REDIS_URL: redis.url }),
     };
+    // Redis works for the gateway: its CPU time counts too.
+    gateways.redis.pids.push(redis.pid!);
     // Interleaved rounds, best of each: on a shared machine, neighbours' load comes and goes,
     // and rotating keeps it from landing on one variant only. The gateway's own CPU time per
     // request is the steadier measure there: it is what bounds a CPU-bound gateway's throughput.
     const best: Partial<Record<keyof typeof gateways, Measured>> = {};
     for (let round = 0; round < rounds; round++) {
-      for (const [name, { url, pid }] of Object.entries(gateways) as Array<
-        [keyof typeof gateways, { url: string; pid: number }]
+      for (const [name, { url, pids }] of Object.entries(gateways) as Array<
+        [keyof typeof gateways, { url: string; pids: number[] }]
       >) {
-        const cpuBefore = cpuSeconds([pid]);
+        const cpuBefore = cpuSeconds(pids);
         const result = await load({ url, durationSeconds: seconds, requests: users });
-        const cpuMicros = ((cpuSeconds([pid]) - cpuBefore) * 1e6) / result.total;
+        const cpuMicros = ((cpuSeconds(pids) - cpuBefore) * 1e6) / result.total;
         const previous = best[name];
         best[name] = {
           ...(previous && previous.requestsPerSecond > result.requestsPerSecond ? previous : result),

@@ -7,6 +7,8 @@ import { closedPort } from './closed-port.ts';
 export interface RunningRedis {
   readonly port: number;
   readonly url: string;
+  /** The running redis-server's process id (e.g. to measure its CPU time). */
+  readonly pid: number | undefined;
   /** SIGKILL: Redis vanishes mid-conversation, as in a crash. */
   kill(): Promise<void>;
   /** Starts it again on the same port (after kill), e.g. to test recovery. */
@@ -82,6 +84,9 @@ export async function startRedisServer(): Promise<RunningRedis> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
     kill: () => end('SIGKILL'),
     restart: async () => {
       await end('SIGKILL');
