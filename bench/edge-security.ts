@@ -118,9 +118,15 @@ routes: []
     // request is the steadier measure there: it is what bounds a CPU-bound gateway's throughput.
     const best: Partial<Record<keyof typeof gateways, Measured>> = {};
     for (let round = 0; round < rounds; round++) {
-      for (const [name, { url, pids }] of Object.entries(gateways) as Array<
+      const variants = Object.entries(gateways) as Array<
         [keyof typeof gateways, { url: string; pids: number[] }]
-      >) {
+      >;
+      // Each round starts with the next variant, so none always follows the same one.
+      const order = [
+        ...variants.slice(round % variants.length),
+        ...variants.slice(0, round % variants.length),
+      ];
+      for (const [name, { url, pids }] of order) {
         const cpuBefore = cpuSeconds(pids);
         const result = await load({ url, durationSeconds: seconds, requests: users });
         const cpuMicros = ((cpuSeconds(pids) - cpuBefore) * 1e6) / result.total;
