@@ -1,6 +1,7 @@
 export { compileRules } from './compile.ts';
 export { parseDuration } from './duration.ts';
 export { formatProblem, loadRulesFile, parseRules } from './parse.ts';
+export { type OverrideLabels, overrideLabelOn, watchOverrideLabels } from './override-labels.ts';
 export { rulesSchema } from './schema.ts';
 export { chooseBackend, type Requester, stickyBucket, stickyKey, upstreamFor } from './sticky.ts';
 export type * from './types.ts';

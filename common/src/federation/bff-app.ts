@@ -1,7 +1,6 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import { type CompiledRules, watchRules } from '@fig/routing-rules';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { createServer } from '../server.ts';
@@ -10,6 +9,7 @@ import { FederatedGateway } from './federated-gateway.ts';
 import { createFederationMetrics } from './federation-metrics.ts';
 import { defaultOperationLimits, type OperationLimits, operationLimitRules } from './operation-limits.ts';
 import { operationMetricsPlugin } from './operation-metrics.ts';
+import type { OverrideDecisions, OverrideEvents } from './override-labels.ts';
 import type { SubgraphOptions } from './subgraph-data-source.ts';
 
 // @apollo/gateway reports anonymous usage to a third party unless this is set; a BFF never should.
@@ -25,7 +25,8 @@ export interface BffOptions {
   service: string;
   logLevel?: string;
   supergraphPath: string;
-  rulesPath: string;
+  /** Override-label decisions (from routes.yaml), given the events to report reloads to. */
+  overrides: (events: OverrideEvents) => OverrideDecisions;
   /** Production: no introspection, no field suggestions, no schema details in errors. */
   production: boolean;
   /** Where GraphQL is served; the gateway forwards its `/<client>/graphql` route unchanged. */
@@ -76,15 +77,14 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     metrics.rulesVersion.reset();
     metrics.rulesVersion.set({ version }, 1);
   };
-  const rules = watchRules(options.rulesPath, {
-    onReload: (next) => {
-      showRules(next.version);
-      app.log.info({ version: next.version }, 'routing rules reloaded');
+  const overrides = options.overrides({
+    onReload: (version) => {
+      showRules(version);
+      app.log.info({ version }, 'routing rules reloaded');
     },
     onError: (problems) => app.log.error({ problems }, 'routing rules rejected; keeping the current ones'),
   });
-  showRules(rules.current().version);
-  const currentRules = (): CompiledRules => rules.current();
+  showRules(overrides.version());
   // Called only while serving, after `apollo` below exists.
   const execute: ExecuteOnGraph = async (query, variables, context) => {
     const response = await apollo.executeOperation({ query, variables }, { contextValue: context });
@@ -93,7 +93,7 @@ export function createBffApp(options: BffOptions): FastifyInstance {
   };
   const gateway = new FederatedGateway({
     supergraphPath: options.supergraphPath,
-    rules: currentRules,
+    overrides,
     metrics,
     log: app.log,
     subgraph: options.subgraph,
@@ -136,7 +136,7 @@ export function createBffApp(options: BffOptions): FastifyInstance {
   // plugin would call fastify.close() from inside it and wait on itself).
   app.addHook('onClose', async () => {
     await apollo.stop();
-    rules.close();
+    overrides.close();
   });
   return app;
 }

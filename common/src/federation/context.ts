@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Requester } from '@fig/routing-rules';
+import type { Requester } from './override-labels.ts';
 
 /** What every resolver and subgraph fetch of one operation sees. */
 export interface BffContext {

@@ -13,14 +13,13 @@ import type {
   GatewayInterface,
   GatewaySchemaLoadOrUpdateCallback,
 } from '@apollo/server-gateway-interface';
-import type { CompiledRules } from '@fig/routing-rules';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { alignPlan } from './align-plan.ts';
 import type { BffContext } from './context.ts';
 import type { FederationMetrics } from './federation-metrics.ts';
-import { resolveLabels } from './override-labels.ts';
+import { type OverrideDecisions, resolveLabels } from './override-labels.ts';
 import { PlanCache } from './plan-cache.ts';
 import { defaultSubgraphOptions, SubgraphDataSource, type SubgraphOptions } from './subgraph-data-source.ts';
 import { type LoadedSupergraph, loadSupergraph } from './supergraph.ts';
@@ -28,8 +27,8 @@ import { watchFile, type WatchedFile } from './watched-file.ts';
 
 export interface FederatedGatewayOptions {
   supergraphPath: string;
-  /** The routing rules in force now; override labels follow them. */
-  rules: () => CompiledRules | undefined;
+  /** Decides each override label per request. */
+  overrides: OverrideDecisions;
   metrics: FederationMetrics;
   log: FastifyBaseLogger;
   subgraph?: Partial<SubgraphOptions>;
@@ -165,7 +164,7 @@ export class FederatedGateway implements GatewayInterface {
       if (errors) return { errors };
     }
     const context = requestContext.context as BffContext;
-    const labels = resolveLabels(loaded.overrideLabels, this.#options.rules(), context.requester);
+    const labels = resolveLabels(loaded.overrideLabels, this.#options.overrides, context.requester);
     const planKey = `${requestContext.queryHash}\u0000${operationName ?? ''}\u0000${labels.key}`;
     let plan = active.plans.get(planKey);
     if (!plan) {

@@ -3,7 +3,12 @@ export { type BffContext, contextFromRequest } from './context.ts';
 export { dedupeRepresentations } from './dedupe-representations.ts';
 export { FederatedGateway } from './federated-gateway.ts';
 export { defaultOperationLimits, type OperationLimits, operationLimitRules } from './operation-limits.ts';
-export { resolveLabel, resolveLabels } from './override-labels.ts';
+export {
+  type OverrideDecisions,
+  type OverrideEvents,
+  type Requester,
+  resolveLabels,
+} from './override-labels.ts';
 export { type LoadedSupergraph, loadSupergraph } from './supergraph.ts';
 export { watchFile } from './watched-file.ts';
 export { type BffEnv, bffEnvSchema } from './bff-config.ts';

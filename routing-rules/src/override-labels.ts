@@ -1,0 +1,42 @@
+import { chooseBackend, type Requester, stickyBucket } from './sticky.ts';
+import type { CompiledRules, RuleProblem } from './types.ts';
+import { watchRules } from './watch.ts';
+
+const percentLabel = /^percent\((\d{1,3}(?:\.\d+)?)\)$/;
+
+/**
+ * Whether a GraphQL field moved with `@override(label:)` is served by its new owner for this
+ * requester. A label naming a route follows that route exactly as the gateway routes REST
+ * (same sticky key, bucket and percentage), so a user sees one backend over REST and
+ * GraphQL. `percent(N)` labels use the same bucket function keyed by the label and the
+ * subject (or address). Any other label keeps the field with its original owner.
+ */
+export function overrideLabelOn(rules: CompiledRules, label: string, who: Requester): boolean {
+  const percent = percentLabel.exec(label);
+  if (percent) return stickyBucket(label, who.subject ?? who.ip) < Number(percent[1]) * 100;
+  const route = rules.byName.get(label);
+  return route !== undefined && chooseBackend(route, who) === 'service';
+}
+
+export interface OverrideLabels {
+  decide(label: string, who: Requester): boolean;
+  /** The rules version decisions follow now. */
+  version(): string;
+  close(): void;
+}
+
+/** Override-label decisions that follow a routes.yaml as it changes (see watchRules). */
+export function watchOverrideLabels(
+  path: string,
+  events: { onReload?(version: string): void; onError?(problems: RuleProblem[]): void } = {},
+): OverrideLabels {
+  const watcher = watchRules(path, {
+    onReload: (rules) => events.onReload?.(rules.version),
+    onError: (problems) => events.onError?.(problems),
+  });
+  return {
+    decide: (label, who) => overrideLabelOn(watcher.current(), label, who),
+    version: () => watcher.current().version,
+    close: () => watcher.close(),
+  };
+}
