@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { normalisePath } from './normalise-path.ts';
 import { pointer } from './positions.ts';
 import { rulesSchema } from './schema.ts';
 import type { RouteCompare } from './types.ts';
@@ -159,6 +160,16 @@ function semanticProblems(doc: RulesDocument): LocatedProblem[] {
     }
     if (route.scopes?.length && (route.auth ?? doc.defaults.auth) === 'none') {
       problems.push({ message: 'scopes need a token: use auth required or optional', path: at('scopes') });
+    }
+    // Requests are matched on their normalised path, so a route spelled otherwise never matches.
+    const normalised = normalisePath(route.path);
+    if (!normalised.ok || normalised.path !== route.path) {
+      problems.push({
+        message: normalised.ok
+          ? `path must be written as requests are matched: ${normalised.path}`
+          : `path cannot match any request: ${normalised.reason}`,
+        path: at('path'),
+      });
     }
     if (route.shadow !== undefined && route.service === undefined) {
       problems.push({ message: 'shadow needs a "service" to compare against', path: at('shadow') });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalisePath } from '../src/normalise-path.ts';
+import { parseRules } from '../src/parse.ts';
 
 function pathOf(target: string): string {
   const result = normalisePath(target);
@@ -127,5 +128,33 @@ describe('normalisePath rejects what has no single safe meaning', () => {
           expect(segments).not.toContain('..');
           expect(result.path).not.toMatch(/\\|%2e|%2f|%5c|\/\/|%25[0-9a-f]{2}/i);
         }
+  });
+});
+
+describe('route paths in routes.yaml', () => {
+  const rulesWith = (path: string) => `
+version: 1
+upstreams: { monolith: { url: 'http://127.0.0.1:3000' } }
+routes:
+  - { name: r, path: '${path}' }
+`;
+
+  it.each(['/api/inventory', '/', '/a/%3A', '/.well-known'])(
+    'accepts %s, already in normalised form',
+    (path) => {
+      expect(parseRules(rulesWith(path)).ok).toBe(true);
+    },
+  );
+
+  it.each([
+    ['/api/%69nventory', 'written as requests are matched: /api/inventory'],
+    ['/a/%3a', 'written as requests are matched: /a/%3A'],
+    ['/a/../b', 'cannot match any request: dot segment'],
+    ['/api;v1', 'cannot match any request: matrix'],
+    ['/a/%2fb', 'cannot match any request: encoded slash'],
+  ])('refuses %s, which no normalised request path could equal', (path, message) => {
+    const result = parseRules(rulesWith(path));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems.map((problem) => problem.message).join('\n')).toContain(message);
   });
 });
