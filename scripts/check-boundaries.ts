@@ -1,5 +1,7 @@
 // Module boundaries: a deployable may import its own files, the shared packages
 // (@fig/common, @fig/routing-rules) and npm dependencies — never another deployable.
+// The shared packages are layered: routing-rules is the innermost leaf (no @fig imports, so
+// the gateway and the BFFs decide alike from the same pure code); common may build on it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
 
@@ -14,7 +16,7 @@ const deployables = [
   'monolith-stub',
 ];
 const sharedPackages = new Set(['@fig/common', '@fig/routing-rules']);
-const leafPackages = ['common', 'routing-rules'];
+const sharedDirs = ['common', 'routing-rules'];
 const importPattern = /(?:import|export)[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function* sourceFiles(dir: string): Generator<string> {
@@ -27,7 +29,7 @@ function* sourceFiles(dir: string): Generator<string> {
 }
 
 const problems: string[] = [];
-const owners = [...deployables, ...leafPackages];
+const owners = [...deployables, ...sharedDirs];
 for (const owner of owners) {
   for (const file of sourceFiles(join(root, owner))) {
     const text = readFileSync(file, 'utf8');
@@ -40,10 +42,8 @@ for (const owner of owners) {
           problems.push(`${where}: imports ${specifier} outside ${owner}/`);
       } else if (specifier.startsWith('@fig/')) {
         const name = specifier.split('/').slice(0, 2).join('/');
-        const isLeaf = leafPackages.includes(owner);
         if (!sharedPackages.has(name)) problems.push(`${where}: imports deployable ${name}`);
-        else if (isLeaf && name === '@fig/routing-rules' && owner === 'common')
-          problems.push(`${where}: the shared leaf imports ${name}`);
+        else if (owner === 'routing-rules') problems.push(`${where}: routing-rules must not import ${name}`);
       }
     }
   }
