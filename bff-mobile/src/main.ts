@@ -1,5 +1,11 @@
 import { loadConfigOrExit, serve } from '@fig/common';
-import { type BffEnv, bffEnvSchema, parseSubgraphTimeouts, parseSubgraphUrls } from '@fig/common/federation';
+import {
+  type BffEnv,
+  bffEnvSchema,
+  parseSubgraphTimeouts,
+  parseSubgraphUrls,
+  trustProxyFrom,
+} from '@fig/common/federation';
 import { buildApp, defaultDocumentsPath, defaultSupergraphPath } from './app.ts';
 
 interface MobileEnv extends BffEnv {
@@ -20,7 +26,7 @@ await serve(
     documentsPath: config.TRUSTED_DOCUMENTS,
     production: config.NODE_ENV === 'production',
     subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
-    trustedHops: config.TRUSTED_HOPS,
+    trustProxy: trustProxyFrom(config.TRUST_PROXY),
     subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
     subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
   }),

@@ -1,5 +1,11 @@
 import { loadConfigOrExit, serve } from '@fig/common';
-import { type BffEnv, bffEnvSchema, parseSubgraphTimeouts, parseSubgraphUrls } from '@fig/common/federation';
+import {
+  type BffEnv,
+  bffEnvSchema,
+  parseSubgraphTimeouts,
+  parseSubgraphUrls,
+  trustProxyFrom,
+} from '@fig/common/federation';
 import { buildApp, defaultSupergraphPath } from './app.ts';
 
 const config = loadConfigOrExit<BffEnv>('bff-web', bffEnvSchema(4001, defaultSupergraphPath));
@@ -10,7 +16,7 @@ await serve(
     rulesPath: config.ROUTING_RULES,
     production: config.NODE_ENV === 'production',
     subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
-    trustedHops: config.TRUSTED_HOPS,
+    trustProxy: trustProxyFrom(config.TRUST_PROXY),
     subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
     subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
   }),

@@ -44,8 +44,12 @@ export interface BffOptions {
   /** Runs before Apollo sees the request: resolving trusted documents, refusing others. */
   preHandler?: preHandlerAsyncHookHandler;
   subgraphUrls?: Record<string, string>;
-  /** Proxy hops to trust for the client address (the gateway is one). */
-  trustedHops?: number;
+  /**
+   * Whose X-Forwarded-For to believe for the client address (sticky routing by IP): true (the
+   * default) believes it whole, since the gateway rewrites it from what it trusts and clients
+   * never reach a BFF directly; or addresses/CIDRs of the proxies to trust; or false.
+   */
+  trustProxy?: boolean | string;
   watch?: boolean;
 }
 
@@ -69,8 +73,7 @@ export function createBffApp(options: BffOptions): FastifyInstance {
   const app = createServer({
     service: options.service,
     logLevel: options.logLevel,
-    // The client address, for sticky routing by IP, is the one the gateway saw and forwarded.
-    fastify: { trustProxy: (_address: string, hop: number) => hop < (options.trustedHops ?? 1) },
+    fastify: { trustProxy: options.trustProxy ?? true },
   });
   const metrics = createFederationMetrics(app.observability.registry);
   const showRules = (version: string) => {

@@ -8,9 +8,14 @@ export interface BffEnv extends CommonEnv {
   SUPERGRAPH_PATH: string;
   ROUTING_RULES: string;
   SUBGRAPH_TIMEOUT_MS: number;
-  TRUSTED_HOPS: number;
+  TRUST_PROXY: string;
   SUBGRAPH_URLS?: string;
   SUBGRAPH_TIMEOUTS?: string;
+}
+
+/** TRUST_PROXY as Fastify takes it: true, false, or a list of proxy addresses/CIDRs. */
+export function trustProxyFrom(value: string): boolean | string {
+  return value === 'true' ? true : value === 'false' ? false : value;
 }
 
 /** The env both BFFs read; `supergraphPath` is the BFF's own checked-in supergraph. */
@@ -19,7 +24,7 @@ export function bffEnvSchema(port: number, supergraphPath: string, own: Record<s
     SUPERGRAPH_PATH: { type: 'string', minLength: 1, default: supergraphPath },
     ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRules },
     SUBGRAPH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 5000 },
-    TRUSTED_HOPS: { type: 'integer', minimum: 0, default: 1 },
+    TRUST_PROXY: { type: 'string', minLength: 1, default: 'true' },
     SUBGRAPH_URLS: {
       type: 'string',
       pattern: '^([a-z0-9_-]+=https?://[^,=]+)(,[a-z0-9_-]+=https?://[^,=]+)*$',
