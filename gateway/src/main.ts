@@ -13,5 +13,7 @@ try {
   process.exit(78); // EX_CONFIG
 }
 const { app, admin } = gateway;
-await serve(admin, { port: config.ADMIN_PORT, host: config.ADMIN_HOST });
+// Only the public server handles signals: it drains first, then the admin port closes
+// (a second `serve` would race it to process.exit).
+await admin.listen({ port: config.ADMIN_PORT, host: config.ADMIN_HOST });
 await serve(app, { port: config.PORT, host: config.HOST, onClose: () => admin.close() });

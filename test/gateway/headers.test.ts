@@ -176,3 +176,38 @@ describe('forced backend', () => {
     }
   });
 });
+
+describe('streaming', () => {
+  it('streams a large request body to the upstream', async () => {
+    const body = 'x'.repeat(300_000);
+    const response = await request(`${gateway.url}/api/inventory/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body,
+    });
+    const echoed = (await response.body.json()) as EchoedRequest;
+    expect(response.statusCode).toBe(200);
+    expect(echoed.body.length).toBe(body.length);
+    expect(echoed.headers['content-length']).toBe(String(body.length));
+  });
+
+  it('passes the answer on as it arrives, before the upstream has finished', async () => {
+    let finish: (() => void) | undefined;
+    monolith.behave((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.write('first part;');
+      finish = () => response.end('second part');
+      return true;
+    });
+    const response = await request(`${gateway.url}/api/inventory/stream`);
+    const chunks: string[] = [];
+    for await (const chunk of response.body) {
+      chunks.push(String(chunk));
+      // Only once the first part got through does the upstream send the rest.
+      if (chunks.length === 1) finish!();
+    }
+    monolith.behave(undefined);
+    expect(chunks[0]).toBe('first part;');
+    expect(chunks.join('')).toBe('first part;second part');
+  });
+});
