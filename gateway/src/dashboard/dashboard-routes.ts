@@ -33,7 +33,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ shadowing: Shadowing }> = asy
     '/comparisons/:route',
     { schema: { params: { type: 'object', properties: { route: { type: 'string', minLength: 1 } } } } },
     async (request, reply) => {
-      await shadowing.store.reset(request.params.route);
+      await shadowing.reset(request.params.route);
       return reply.code(204).send();
     },
   );

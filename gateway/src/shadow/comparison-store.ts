@@ -34,6 +34,8 @@ export interface ComparisonStore {
   /** Adds to a route's counters; those in `timeline` also to the current time bucket. */
   add(route: string, counters: Record<string, number>, timeline?: Record<string, number>): void;
   addExample(route: string, field: string, example: ExamplePair): void;
+  /** Adds states recorded elsewhere (another thread), keeping their time buckets. */
+  merge(states: Map<string, RouteState>): void;
   /** The counters this instance can decide with right now (shared ones as last seen, plus its own). */
   current(route: string): Counters;
   snapshot(): Promise<Map<string, RouteState>>;
@@ -101,6 +103,21 @@ export class MemoryComparisonStore implements ComparisonStore {
   addExample(route: string, field: string, example: ExamplePair): void {
     const examples = this.#route(route).examples;
     examples.set(field, [example, ...(examples.get(field) ?? [])].slice(0, this.#examplesPerField));
+  }
+
+  merge(states: Map<string, RouteState>): void {
+    for (const [route, incoming] of states) {
+      const state = this.#route(route);
+      increment(state.counters, Object.fromEntries(incoming.counters));
+      for (const [bucket, counters] of incoming.timeline) {
+        let slot = state.timeline.get(bucket);
+        if (!slot) state.timeline.set(bucket, (slot = new Map()));
+        increment(slot, Object.fromEntries(counters));
+      }
+      for (const [field, examples] of incoming.examples) {
+        for (const example of examples.toReversed()) this.addExample(route, field, example);
+      }
+    }
   }
 
   current(route: string): Counters {

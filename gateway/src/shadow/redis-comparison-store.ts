@@ -67,6 +67,10 @@ export class RedisComparisonStore implements ComparisonStore {
     this.#pending.addExample(route, field, example);
   }
 
+  merge(states: Map<string, RouteState>): void {
+    this.#pending.merge(states);
+  }
+
   current(route: string): Counters {
     const merged = new Map(this.#shared.get(route) ?? []);
     increment(merged, Object.fromEntries(this.#pending.current(route)));

@@ -1,19 +1,18 @@
-import { Transform, type Readable, pipeline } from 'node:stream';
+import { type Readable, Transform, pipeline } from 'node:stream';
 import { type CompiledRoute, type CompiledRules, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { EventLog } from '../dashboard/event-log.ts';
 import { forwardRequestHeaders } from '../proxy/forward-headers.ts';
-import { createRateLimitRedis } from '../rate-limit/redis-client.ts';
 import type { UpstreamAnswer } from '../proxy/taps.ts';
 import { BodyCapture } from './capture-body.ts';
 import { type CompareOptions, compareOptions } from './compare-options.ts';
 import { ComparisonRecorder, type Side } from './comparison-recorder.ts';
 import { type RouteDescription, type RouteReport, routeReport } from './comparison-report.ts';
-import { type ComparisonStore, MemoryComparisonStore, storeDefaults } from './comparison-store.ts';
-import { RedisComparisonStore } from './redis-comparison-store.ts';
-import { ShadowDispatcher, type ShadowLimits } from './shadow-dispatcher.ts';
+import { storeDefaults } from './comparison-store.ts';
+import type { ShadowLimits } from './shadow-dispatcher.ts';
 import { createShadowMetrics } from './shadow-metrics.ts';
+import { ShadowWorker } from './shadow-worker-client.ts';
 
 export interface ShadowingOptions {
   registry: Registry;
@@ -61,14 +60,14 @@ const originOf = (rules: CompiledRules, upstream: string) =>
  * two answers are compared. Also the source of the admin `/comparisons` report.
  */
 export class Shadowing {
-  readonly store: ComparisonStore;
-  readonly recorder: ComparisonRecorder;
-  readonly dispatcher: ShadowDispatcher;
   readonly events: EventLog;
   readonly bucketMs: number;
+  /** Sends shadows, compares and keeps the state, on its own thread. */
+  readonly #worker: ShadowWorker;
+  /** What this thread counts itself: traffic per side, shadows it did not send. */
+  readonly #local: ComparisonRecorder;
   readonly #rules: () => CompiledRules;
   readonly #available?: (upstream: string) => boolean;
-  readonly #disconnect: () => void = () => {};
   readonly #tapped = new WeakMap<FastifyRequest, Tapped>();
   readonly #started = new WeakMap<FastifyRequest, number>();
   readonly #options = new WeakMap<CompiledRoute, CompareOptions>();
@@ -76,23 +75,14 @@ export class Shadowing {
   constructor(options: ShadowingOptions) {
     const metrics = createShadowMetrics(options.registry);
     this.bucketMs = options.bucketMs ?? storeDefaults.bucketMs;
-    if (options.redisUrl) {
-      // Never makes a request wait: counts are flushed in the background and kept while Redis is away.
-      const redis = createRateLimitRedis(options.redisUrl, { commandTimeoutMs: 2000 });
-      this.store = new RedisComparisonStore({
-        redis,
-        bucketMs: this.bucketMs,
-        onError: options.onError,
-      });
-      this.#disconnect = () => redis.disconnect();
-    } else {
-      this.store = new MemoryComparisonStore({ bucketMs: this.bucketMs });
-    }
-    this.recorder = new ComparisonRecorder(this.store, metrics);
-    this.dispatcher = new ShadowDispatcher(this.recorder, options.limits, (inFlight, queued) => {
-      metrics.inFlight.set(inFlight);
-      metrics.queued.set(queued);
+    this.#worker = new ShadowWorker({
+      limits: options.limits,
+      bucketMs: this.bucketMs,
+      redisUrl: options.redisUrl,
+      metrics,
+      onError: options.onError ?? (() => {}),
     });
+    this.#local = new ComparisonRecorder(this.#worker.local, metrics);
     this.events = options.events;
     this.#rules = options.rules;
     this.#available = options.available;
@@ -135,7 +125,7 @@ export class Shadowing {
     };
     this.#tapped.set(request, tapped);
     if (!this.#sampled(request, route)) return answer.stream;
-    const capture = new BodyCapture(this.dispatcher.limits.maxBodyBytes);
+    const capture = new BodyCapture(this.#worker.limits.maxBodyBytes);
     tapped.capture = capture;
     const copy = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -156,56 +146,58 @@ export class Shadowing {
     if (!tapped) return;
     const { route, rules, side, answer, capture } = tapped;
     const ms = performance.now() - tapped.startedAt;
-    this.recorder.traffic(route.name, side, answer.statusCode, ms);
+    this.#local.traffic(route.name, side, answer.statusCode, ms);
     if (!capture) return;
-    if (!tapped.complete) return this.recorder.dropped(route.name, 'client_aborted');
+    if (!tapped.complete) return this.#local.dropped(route.name, 'client_aborted');
     // A 304 says only "your copy is current", against validators each side makes its own way.
-    if (answer.statusCode === 304) return this.recorder.dropped(route.name, 'not_modified');
+    if (answer.statusCode === 304) return this.#local.dropped(route.name, 'not_modified');
     const target = otherSide(side);
     const targetUpstream = upstreamFor(route, target);
     const targetOrigin = originOf(rules, targetUpstream);
     if (!targetOrigin) return;
     if (this.#available && !this.#available(targetUpstream)) {
-      return this.recorder.dropped(route.name, 'target_unavailable');
+      return this.#local.dropped(route.name, 'target_unavailable');
     }
     const body = request.body;
     const requestBody = Buffer.isBuffer(body) ? body : undefined;
     // A body too large to buffer streamed straight to the serving side: there is no copy to send.
     if (requestBody === undefined && body !== undefined && body !== null) {
-      return this.recorder.dropped(route.name, 'body_unavailable');
+      return this.#local.dropped(route.name, 'body_unavailable');
     }
     const headers = forwardRequestHeaders(request, { ...request.headers });
     // What the serving side was sent: the normalised path and the client's query string.
     const query = request.url.indexOf('?');
     const url = query === -1 ? request.fig.path : `${request.fig.path}${request.url.slice(query)}`;
-    // Off the response path: the client's socket is already done with.
-    setImmediate(() =>
-      this.dispatcher.submit({
-        route: route.name,
-        options: this.compareOptions(route),
-        method: request.method,
-        url,
-        headers: headers as Record<string, string | string[] | undefined>,
-        body: requestBody,
-        primary: {
-          side,
-          origin: tapped.origin.replace(/\/$/, ''),
-          ms,
-          response: {
-            status: answer.statusCode,
-            headers: answer.headers,
-            body: capture.body(),
-            truncated: capture.truncated,
-          },
+    this.#worker.submit({
+      route: route.name,
+      options: this.compareOptions(route),
+      method: request.method,
+      url,
+      headers: headers as Record<string, string | string[] | undefined>,
+      body: requestBody,
+      primary: {
+        side,
+        origin: tapped.origin.replace(/\/$/, ''),
+        ms,
+        response: {
+          status: answer.statusCode,
+          headers: answer.headers,
+          body: capture.body(),
+          truncated: capture.truncated,
         },
-        target: { side: target, origin: targetOrigin },
-      }),
-    );
+      },
+      target: { side: target, origin: targetOrigin },
+    });
+  }
+
+  /** Forgets a route's comparisons (the dashboard's reset, after a fix). */
+  reset(route: string): Promise<void> {
+    return this.#worker.reset(route);
   }
 
   async report(): Promise<ComparisonsReport> {
     const rules = this.#rules();
-    const states = await this.store.snapshot();
+    const states = await this.#worker.snapshot();
     const routes = rules.routes.map((route) => {
       const description: RouteDescription = {
         name: route.name,
@@ -220,13 +212,13 @@ export class Shadowing {
     });
     return {
       generatedAt: Date.now(),
-      store: this.store.kind,
+      store: this.#worker.kind,
       rulesVersion: rules.version,
       bucketMs: this.bucketMs,
       shadow: {
-        inFlight: this.dispatcher.inFlight,
-        queued: this.dispatcher.queued,
-        limits: this.dispatcher.limits,
+        inFlight: this.#worker.inFlight,
+        queued: this.#worker.queued,
+        limits: this.#worker.limits,
       },
       routes,
       events: this.events.recent(),
@@ -234,8 +226,6 @@ export class Shadowing {
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
-    await this.store.close();
-    this.#disconnect();
+    await this.#worker.close();
   }
 }

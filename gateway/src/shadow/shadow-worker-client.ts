@@ -1,0 +1,119 @@
+import { Worker } from 'node:worker_threads';
+import { type ComparisonStore, MemoryComparisonStore, type RouteState } from './comparison-store.ts';
+import { type ShadowJob, type ShadowLimits, shadowDefaults } from './shadow-dispatcher.ts';
+import { applyMetricOps, type createShadowMetrics } from './shadow-metrics.ts';
+import type { FromWorker, ToWorker, WorkerSettings } from './shadow-worker.ts';
+
+export interface ShadowWorkerOptions {
+  limits?: Partial<ShadowLimits>;
+  bucketMs: number;
+  redisUrl?: string;
+  metrics: ReturnType<typeof createShadowMetrics>;
+  onError: (error: unknown) => void;
+}
+
+type Request = Exclude<ToWorker, { type: 'job' | 'merge' }>;
+type Question = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+
+/**
+ * The main thread's side of the shadow worker. Shadow jobs are handed over as they come;
+ * what the main thread counts itself (traffic per side, shadows it did not send) goes over
+ * in batches; reads wait for the worker's answer.
+ */
+export class ShadowWorker {
+  readonly limits: ShadowLimits;
+  readonly kind: ComparisonStore['kind'];
+  /** Counts recorded on this thread, not yet handed to the worker. */
+  readonly local: MemoryComparisonStore;
+  inFlight = 0;
+  queued = 0;
+  readonly #worker: Worker;
+  readonly #waiting = new Map<
+    number,
+    { resolve: (reply: FromWorker) => void; reject: (error: Error) => void }
+  >();
+  readonly #handover: NodeJS.Timeout;
+  #nextId = 0;
+
+  constructor(options: ShadowWorkerOptions) {
+    this.limits = { ...shadowDefaults, ...options.limits };
+    this.kind = options.redisUrl ? 'redis' : 'memory';
+    this.local = new MemoryComparisonStore({ bucketMs: options.bucketMs });
+    const settings: WorkerSettings = {
+      limits: this.limits,
+      bucketMs: options.bucketMs,
+      redisUrl: options.redisUrl,
+    };
+    this.#worker = new Worker(new URL('./shadow-worker.ts', import.meta.url), { workerData: settings });
+    // The servers keep the process alive; a worker left running must not.
+    this.#worker.unref();
+    this.#worker.on('message', (message: FromWorker) => {
+      if (message.type === 'state') {
+        this.inFlight = message.inFlight;
+        this.queued = message.queued;
+        applyMetricOps(options.metrics, message.ops);
+      } else if (message.type === 'error') {
+        options.onError(new Error(message.message));
+      } else {
+        const waiting = this.#waiting.get(message.id);
+        this.#waiting.delete(message.id);
+        if (message.error) waiting?.reject(new Error(message.error));
+        else waiting?.resolve(message);
+      }
+    });
+    this.#worker.on('error', (error) => {
+      options.onError(error);
+      for (const waiting of this.#waiting.values()) waiting.reject(error);
+      this.#waiting.clear();
+    });
+    this.#handover = setInterval(() => this.#handOver(), 250);
+    this.#handover.unref();
+  }
+
+  submit(job: ShadowJob): void {
+    // Exact-size copies, handed over without a second copy: a pooled Buffer's view would
+    // otherwise carry its whole 8 KB slab across.
+    const primary = new Uint8Array(job.primary.response.body);
+    const body = job.body && new Uint8Array(job.body);
+    const message: ToWorker = {
+      type: 'job',
+      job: {
+        ...job,
+        body: body as Buffer | undefined,
+        primary: { ...job.primary, response: { ...job.primary.response, body: primary as Buffer } },
+      },
+    };
+    this.#worker.postMessage(message, body ? [primary.buffer, body.buffer] : [primary.buffer]);
+  }
+
+  #handOver(): void {
+    const states = this.local.drain();
+    if (states.size > 0) this.#worker.postMessage({ type: 'merge', states } satisfies ToWorker);
+  }
+
+  #ask(question: Question): Promise<FromWorker> {
+    // Messages arrive in order: everything counted here so far is in the worker's answer.
+    this.#handOver();
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...question, id } as ToWorker);
+    });
+  }
+
+  async snapshot(): Promise<Map<string, RouteState>> {
+    const reply = await this.#ask({ type: 'snapshot' });
+    return (reply.type === 'reply' && reply.snapshot) || new Map();
+  }
+
+  async reset(route: string): Promise<void> {
+    await this.#ask({ type: 'reset', route });
+  }
+
+  /** Lets shadows in flight finish (bounded by their timeout), then stops the worker. */
+  async close(): Promise<void> {
+    clearInterval(this.#handover);
+    await this.#ask({ type: 'close' });
+    await this.#worker.terminate();
+  }
+}

@@ -1,0 +1,94 @@
+// The shadow worker: sends shadow requests, compares answers and keeps the comparison state,
+// on a thread of its own so none of that work runs on the event loop that serves clients.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createRateLimitRedis } from '../rate-limit/redis-client.ts';
+import { ComparisonRecorder } from './comparison-recorder.ts';
+import { type ComparisonStore, MemoryComparisonStore, type RouteState } from './comparison-store.ts';
+import { RedisComparisonStore } from './redis-comparison-store.ts';
+import { ShadowDispatcher, type ShadowJob, type ShadowLimits } from './shadow-dispatcher.ts';
+import { type MetricOp, metricRelay } from './shadow-metrics.ts';
+
+export interface WorkerSettings {
+  limits: ShadowLimits;
+  bucketMs: number;
+  redisUrl?: string;
+}
+
+export type ToWorker =
+  | { type: 'job'; job: ShadowJob }
+  /** Counts the main thread recorded (traffic per side, shadows it did not send). */
+  | { type: 'merge'; states: Map<string, RouteState> }
+  | { type: 'snapshot'; id: number }
+  | { type: 'reset'; id: number; route: string }
+  | { type: 'close'; id: number };
+
+export type FromWorker =
+  | { type: 'reply'; id: number; snapshot?: Map<string, RouteState>; error?: string }
+  | { type: 'state'; inFlight: number; queued: number; ops: MetricOp[] }
+  | { type: 'error'; message: string };
+
+const port = parentPort!;
+const settings = workerData as WorkerSettings;
+const send = (message: FromWorker) => port.postMessage(message);
+
+const ops: MetricOp[] = [];
+const metrics = metricRelay(ops);
+const redis = settings.redisUrl
+  ? createRateLimitRedis(settings.redisUrl, { commandTimeoutMs: 2000 })
+  : undefined;
+const store: ComparisonStore = redis
+  ? new RedisComparisonStore({
+      redis,
+      bucketMs: settings.bucketMs,
+      onError: (error) => send({ type: 'error', message: String(error) }),
+    })
+  : new MemoryComparisonStore({ bucketMs: settings.bucketMs });
+const recorder = new ComparisonRecorder(store, metrics);
+let queue = { inFlight: 0, queued: 0 };
+const dispatcher = new ShadowDispatcher(recorder, settings.limits, (inFlight, queued) => {
+  metrics.inFlight.set(inFlight);
+  metrics.queued.set(queued);
+  queue = { inFlight, queued };
+});
+
+// Metric operations and the queue state travel in batches, not one message per comparison.
+const report = () => {
+  if (ops.length > 0) send({ type: 'state', ...queue, ops: ops.splice(0) });
+};
+const reporting = setInterval(report, 250);
+
+// Buffers arrive as plain byte arrays; comparison wants Buffers.
+const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+async function answer(message: Exclude<ToWorker, { type: 'job' | 'merge' }>) {
+  switch (message.type) {
+    case 'snapshot':
+      return { snapshot: await store.snapshot() };
+    case 'reset':
+      await store.reset(message.route);
+      return {};
+    case 'close':
+      clearInterval(reporting);
+      await dispatcher.close();
+      await store.close();
+      redis?.disconnect();
+      return {};
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'job') {
+    const { job } = message;
+    if (job.body) job.body = asBuffer(job.body);
+    job.primary.response.body = asBuffer(job.primary.response.body);
+    return dispatcher.submit(job);
+  }
+  if (message.type === 'merge') return store.merge(message.states);
+  answer(message).then(
+    (result) => {
+      report();
+      send({ type: 'reply', id: message.id, ...result });
+    },
+    (error: unknown) => send({ type: 'reply', id: message.id, error: String(error) }),
+  );
+});
