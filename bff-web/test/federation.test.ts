@@ -162,10 +162,13 @@ describe('bff-web federation', () => {
     const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me`).join(' ')} }`;
     const { status, body } = await query(aliases);
     expect(status).toBe(400);
-    expect(body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(body.errors[0].extensions.code).toBe('OPERATION_LIMIT_EXCEEDED');
     expect(body.errors.map((e: { message: string }) => e.message)).toContain(
       'the document uses 31 aliases; the limit is 30',
     );
+    const tokens = await query(`{ ${'me '.repeat(5001)}}`);
+    expect(tokens.status).toBe(400);
+    expect(tokens.body.errors[0].extensions.code).toBe('OPERATION_LIMIT_EXCEEDED');
     const roots = await query(
       `{ ${Array.from({ length: 21 }, (_, i) => `r${i}: products(first: 1) { id }`).join(' ')} }`,
     );

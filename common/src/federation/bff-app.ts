@@ -2,7 +2,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { createServer } from '../server.ts';
 import { type BffContext, contextFromRequest } from './context.ts';
 import { FederatedGateway } from './federated-gateway.ts';
@@ -53,9 +53,22 @@ export interface BffOptions {
   watch?: boolean;
 }
 
+// Apollo files limit refusals under its generic validation and parse codes; give them their
+// own so clients can tell "too big" from "wrong". (graphql-js spells its token message
+// "more that"; both spellings are matched.)
+function limitRefusal(formatted: GraphQLFormattedError, error: unknown): boolean {
+  const original = (error as GraphQLError | undefined)?.originalError as GraphQLError | undefined;
+  return (
+    original?.extensions?.code === 'OPERATION_LIMIT_EXCEEDED' ||
+    (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' &&
+      /Document contains more th[ae]n \d+ tokens/.test(formatted.message))
+  );
+}
+
 // Anything without a deliberate code is an internal failure: say so, and nothing more.
-function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const code = (formatted.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
+function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const given = (formatted.extensions?.code as string | undefined) ?? 'INTERNAL_SERVER_ERROR';
+  const code = limitRefusal(formatted, error) ? 'OPERATION_LIMIT_EXCEEDED' : given;
   const internal = code === 'INTERNAL_SERVER_ERROR';
   return {
     message: internal ? 'internal error' : formatted.message,
