@@ -1,12 +1,15 @@
 // The env each deployable reads, taken from its own env schema rather than a hand-kept list:
-// src/env-probe.ts loads each main.ts until @fig/common's config loader compiles the schema.
-// The same schema then validates the env a manifest gives the deployable, with the loader
+// src/env-probe.ts loads each deployable, from the files its image holds, until
+// @fig/common's config loader compiles the schema. So a file the image lacks fails here, and
+// the same schema then validates the env a manifest gives the deployable, with the loader
 // the deployable itself uses.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@fig/common/config';
+import type { Deployable } from '../../scripts/stack.ts';
+import { imageLayout } from './image-layout.ts';
 import { paths } from './paths.ts';
 
 export interface DeployableEnv {
@@ -37,13 +40,13 @@ function fromSchema(schema: { properties?: object; required?: string[] }): Deplo
 }
 
 /**
- * The env schema of every deployable, keyed by name; one that cannot be probed (it fails to
- * load for another reason) is in `errors` instead.
+ * The env schema of every deployable, keyed by name; one that cannot be loaded from its
+ * image's files is in `errors` instead.
  */
-export async function stackEnv(deployables: readonly { name: string; dir: string }[]) {
+export async function stackEnv(deployables: readonly Deployable[]) {
   const scratch = mkdtempSync(join(tmpdir(), 'fig-env-'));
   const output = join(scratch, 'schemas.json');
-  const mains = deployables.map((d) => join(paths.root, d.dir, 'src/main.ts'));
+  const mains = deployables.map((d) => imageLayout(d, join(scratch, d.name)));
   try {
     const probe = join(import.meta.dirname, 'env-probe.ts');
     const child = spawn(process.execPath, [probe, output, ...mains], {
