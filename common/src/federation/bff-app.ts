@@ -61,7 +61,7 @@ function limitRefusal(formatted: GraphQLFormattedError, error: unknown): boolean
   return (
     original?.extensions?.code === 'OPERATION_LIMIT_EXCEEDED' ||
     (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' &&
-      /Document contains more th[ae]n \d+ tokens/.test(formatted.message))
+      /Document contains more tha[nt] \d+ tokens/.test(formatted.message))
   );
 }
 
