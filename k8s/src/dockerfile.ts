@@ -70,6 +70,13 @@ const instruction = (lines: string[], name: string) =>
     .filter((line) => line.toUpperCase().startsWith(`${name} `))
     .map((line) => line.slice(name.length + 1).trim());
 
+/** The HEALTHCHECK's exec-form command, e.g. ["node", "-e", "..."]. */
+export function healthcheckCommand(path = paths.dockerfile): string[] | undefined {
+  const healthcheck = instruction(readDockerfile(path).runtime, 'HEALTHCHECK').at(-1);
+  const command = healthcheck && /\bCMD\s+(\[.*\])\s*$/.exec(healthcheck)?.[1];
+  return command ? (JSON.parse(command) as string[]) : undefined;
+}
+
 /** Everything wrong with the Dockerfile, as readable lines; empty when it is sound. */
 export function dockerfileProblems(path = paths.dockerfile): string[] {
   const facts = readDockerfile(path);

@@ -1,9 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { closedPort } from '@fig/common/testing/closed-port';
+import { spawnDeployable } from '@fig/common/testing/spawn-deployable';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '../../scripts/stack.ts';
-import { buildArgsFor, dockerfileProblems, readDockerfile } from '../src/dockerfile.ts';
+import { buildArgsFor, dockerfileProblems, healthcheckCommand, readDockerfile } from '../src/dockerfile.ts';
 import { paths } from '../src/paths.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'fig-dockerfile-'));
@@ -64,5 +67,19 @@ describe('Dockerfile', () => {
       'Dockerfile: FROM node is not pinned to a tag',
     ]);
     expect(problemsAfter(/^HEALTHCHECK[^\n]*\\\n[^\n]*\n/m, '')).toEqual(['Dockerfile: no HEALTHCHECK']);
+  });
+
+  it('has a HEALTHCHECK that passes on a ready deployable and fails on a port nobody answers', async () => {
+    const [command, ...args] = healthcheckCommand()!;
+    expect(command).toBe('node');
+    const healthcheck = (port: number) =>
+      spawnSync(process.execPath, args, { env: { HEALTH_PORT: String(port) }, timeout: 10_000 }).status;
+    const inventory = await spawnDeployable('services/inventory');
+    try {
+      expect(healthcheck(Number(new URL(inventory.url).port))).toBe(0);
+    } finally {
+      await inventory.stop();
+    }
+    expect(healthcheck(await closedPort())).toBe(1);
   });
 });
