@@ -27,33 +27,39 @@ export class ShadowWorker {
   readonly local: MemoryComparisonStore;
   inFlight = 0;
   queued = 0;
-  readonly #worker: Worker;
+  readonly #options: ShadowWorkerOptions;
+  readonly #settings: WorkerSettings;
   readonly #waiting = new Map<
     number,
     { resolve: (reply: FromWorker) => void; reject: (error: Error) => void }
   >();
   readonly #handover: NodeJS.Timeout;
+  #worker: Worker;
   #nextId = 0;
+  #closing = false;
 
   constructor(options: ShadowWorkerOptions) {
     this.limits = { ...shadowDefaults, ...options.limits };
     this.kind = options.redisUrl ? 'redis' : 'memory';
     this.local = new MemoryComparisonStore({ bucketMs: options.bucketMs });
-    const settings: WorkerSettings = {
-      limits: this.limits,
-      bucketMs: options.bucketMs,
-      redisUrl: options.redisUrl,
-    };
-    this.#worker = new Worker(new URL('./shadow-worker.ts', import.meta.url), { workerData: settings });
+    this.#options = options;
+    this.#settings = { limits: this.limits, bucketMs: options.bucketMs, redisUrl: options.redisUrl };
+    this.#worker = this.#start();
+    this.#handover = setInterval(() => this.#handOver(), 250);
+    this.#handover.unref();
+  }
+
+  #start(): Worker {
+    const worker = new Worker(new URL('./shadow-worker.ts', import.meta.url), { workerData: this.#settings });
     // The servers keep the process alive; a worker left running must not.
-    this.#worker.unref();
-    this.#worker.on('message', (message: FromWorker) => {
+    worker.unref();
+    worker.on('message', (message: FromWorker) => {
       if (message.type === 'state') {
         this.inFlight = message.inFlight;
         this.queued = message.queued;
-        applyMetricOps(options.metrics, message.ops);
+        applyMetricOps(this.#options.metrics, message.ops);
       } else if (message.type === 'error') {
-        options.onError(new Error(message.message));
+        this.#options.onError(new Error(message.message));
       } else {
         const waiting = this.#waiting.get(message.id);
         this.#waiting.delete(message.id);
@@ -61,16 +67,23 @@ export class ShadowWorker {
         else waiting?.resolve(message);
       }
     });
-    this.#worker.on('error', (error) => {
-      options.onError(error);
+    worker.on('error', (error) => this.#options.onError(error));
+    worker.on('exit', (code) => {
+      if (this.#closing) return;
+      // Never leave a reader waiting on a worker that is gone, and keep shadowing going.
+      const error = new Error(`shadow worker exited with code ${code}; starting a new one`);
+      this.#options.onError(error);
       for (const waiting of this.#waiting.values()) waiting.reject(error);
       this.#waiting.clear();
+      this.inFlight = 0;
+      this.queued = 0;
+      this.#worker = this.#start();
     });
-    this.#handover = setInterval(() => this.#handOver(), 250);
-    this.#handover.unref();
+    return worker;
   }
 
   submit(job: ShadowJob): void {
+    if (this.#closing) return;
     // Exact-size copies, handed over without a second copy: a pooled Buffer's view would
     // otherwise carry its whole 8 KB slab across.
     const primary = new Uint8Array(job.primary.response.body);
@@ -92,6 +105,7 @@ export class ShadowWorker {
   }
 
   #ask(question: Question): Promise<FromWorker> {
+    if (this.#closing) return Promise.reject(new Error('shadowing has stopped'));
     // Messages arrive in order: everything counted here so far is in the worker's answer.
     this.#handOver();
     const id = this.#nextId++;
@@ -113,7 +127,9 @@ export class ShadowWorker {
   /** Lets shadows in flight finish (bounded by their timeout), then stops the worker. */
   async close(): Promise<void> {
     clearInterval(this.#handover);
-    await this.#ask({ type: 'close' });
+    // A worker that died meanwhile has nothing left to finish.
+    await this.#ask({ type: 'close' }).catch(() => {});
+    this.#closing = true;
     await this.#worker.terminate();
   }
 }
