@@ -8,6 +8,8 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export interface SpawnOptions {
   /** Extra environment; PORT defaults to 0, DATA_DIR to :memory:, LOG_LEVEL to info. */
   env?: Record<string, string>;
+  /** The directory `dir` is relative to and the process runs in; default the repository. */
+  cwd?: string;
   /** How long to wait for the listening line and a 200 from /health/ready. */
   timeoutMs?: number;
   /** Which listening address answers /health/ready when a process opens several (gateway admin). */
@@ -35,8 +37,8 @@ export interface RunningDeployable {
 const listening = /Server listening at (http:\/\/[^"\s]+)/g;
 
 /**
- * Starts `node <dir>/src/main.ts` (dir relative to the repository root) as a real child
- * process on port 0 and resolves once it answers /health/ready with 200.
+ * Starts `node <dir>/src/main.ts` (dir relative to `cwd`, the repository root unless given) as
+ * a real child process on port 0 and resolves once it answers /health/ready with 200.
  */
 export async function spawnDeployable(dir: string, options: SpawnOptions = {}): Promise<RunningDeployable> {
   const timeoutMs = options.timeoutMs ?? 20_000;
@@ -55,7 +57,7 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
     );
   }
   const child = spawn(process.execPath, [`${dir}/src/main.ts`], {
-    cwd: repoRoot,
+    cwd: options.cwd ?? repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
