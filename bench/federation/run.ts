@@ -51,6 +51,17 @@ async function stop(child: ChildProcess) {
   await Promise.race([once(child, 'exit'), sleep(3000).then(() => child.kill('SIGKILL'))]);
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, fields 14 and 15, in clock ticks (100 per second).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function hammer(url: string, duration: number) {
@@ -148,7 +159,14 @@ try {
     return counts.reduce((a, b) => a + b, 0);
   };
 
-  const results: { name: string; rps: number; p99: number; fetches: number; errors: number }[] = [];
+  const results: {
+    name: string;
+    rps: number;
+    p99: number;
+    cpuPerRequest: number;
+    fetches: number;
+    errors: number;
+  }[] = [];
   // All gateways run at once, each pinned to core 0 but only one under load at a time; the
   // measurement rounds alternate between them so a noisy neighbour hurts none in particular.
   const running: { gateway: Gateway; url: string; child: ChildProcess; fetches: number }[] = [];
@@ -179,18 +197,20 @@ try {
       // Warm up (JIT, pools, plan caches) before measuring.
       await hammer(url, 2);
     }
-    const samples = new Map<string, { rps: number; p99: number; errors: number }[]>();
+    const samples = new Map<string, { rps: number; p99: number; cpuPerRequest: number; errors: number }[]>();
     for (let round = 0; round < rounds; round++) {
-      for (const { gateway, url } of running) {
+      for (const { gateway, url, child } of running) {
+        const cpuBefore = cpuMs(child.pid!);
         const result = await hammer(url, seconds);
         const sample = {
           rps: result.requests.average,
           p99: result.latency.p99,
+          cpuPerRequest: (cpuMs(child.pid!) - cpuBefore) / Math.max(1, result.requests.total),
           errors: result.errors + result.timeouts + result.non2xx,
         };
         samples.set(gateway.name, [...(samples.get(gateway.name) ?? []), sample]);
         process.stdout.write(
-          `round ${round + 1} ${gateway.name}: ${sample.rps.toFixed(0)} req/s, p99 ${sample.p99} ms\n`,
+          `round ${round + 1} ${gateway.name}: ${sample.rps.toFixed(0)} req/s, p99 ${sample.p99} ms, ${sample.cpuPerRequest.toFixed(2)} ms CPU per request\n`,
         );
       }
     }
@@ -200,6 +220,7 @@ try {
         name: gateway.name,
         rps: median(list.map((s) => s.rps)),
         p99: median(list.map((s) => s.p99)),
+        cpuPerRequest: median(list.map((s) => s.cpuPerRequest)),
         fetches,
         errors: list.reduce((sum, s) => sum + s.errors, 0),
       });
@@ -208,15 +229,41 @@ try {
     await Promise.all(running.map(({ child }) => stop(child)));
   }
 
+  // req/s and p99 are what the load generator saw; on a busy machine they also measure the
+  // neighbours. CPU per request (from /proc) is the gateway's own cost, so "per core" capacity
+  // (1000 / CPU ms) is the steadier comparison.
   const apollo = results.find((r) => r.name === 'apollo-gateway')!;
-  process.stdout.write(
-    `\n${'gateway'.padEnd(16)}${'req/s'.padStart(10)}${'p99 ms'.padStart(10)}${'fetches'.padStart(10)}${'errors'.padStart(8)}${'x apollo'.padStart(10)}${'p99 / apollo'.padStart(14)}\n`,
-  );
+  const columns = [
+    'gateway',
+    'req/s',
+    'p99 ms',
+    'CPU ms/req',
+    'fetches',
+    'errors',
+    'req/s ×',
+    'per-core ×',
+    'p99 ÷',
+  ];
+  const widths = [16, 9, 9, 12, 9, 8, 9, 12, 8];
+  const row = (cells: string[]) =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('') + '\n';
+  process.stdout.write(`\n${row(columns)}`);
   for (const r of results) {
     process.stdout.write(
-      `${r.name.padEnd(16)}${r.rps.toFixed(0).padStart(10)}${String(r.p99).padStart(10)}${String(r.fetches).padStart(10)}${String(r.errors).padStart(8)}${(r.rps / apollo.rps).toFixed(2).padStart(10)}${(r.p99 / apollo.p99).toFixed(2).padStart(14)}\n`,
+      row([
+        r.name,
+        r.rps.toFixed(0),
+        String(r.p99),
+        r.cpuPerRequest.toFixed(2),
+        String(r.fetches),
+        String(r.errors),
+        (r.rps / apollo.rps).toFixed(2),
+        (apollo.cpuPerRequest / r.cpuPerRequest).toFixed(2),
+        (r.p99 / apollo.p99).toFixed(2),
+      ]),
     );
   }
+  process.stdout.write('(×: against apollo-gateway, higher is better; p99 ÷: lower is better)\n');
 } finally {
   await stop(subgraphs);
   rmSync(dir, { recursive: true, force: true });
