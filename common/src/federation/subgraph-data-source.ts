@@ -74,7 +74,11 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
     );
   }
 
-  async #post(body: string, headers: Record<string, string>): Promise<GatewayGraphQLResponse> {
+  async #post(
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<GatewayGraphQLResponse> {
     const response = await this.#pool.request({
       path: this.url.pathname + this.url.search,
       method: 'POST',
@@ -84,7 +88,7 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
         ...headers,
       },
       body,
-      signal: AbortSignal.timeout(this.#timeoutMs),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.body.text();
     // A GraphQL answer may come with a 4xx (graphql-response+json); anything unparsable is a failure.
@@ -98,7 +102,8 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
   /** Whether the subgraph answers at all, for readiness; bypasses the breaker so it can close it. */
   async ping(): Promise<boolean> {
     try {
-      const result = await this.#post('{"query":"{ __typename }"}', {});
+      // Within a typical readiness probe's budget, whatever the fetch timeout is.
+      const result = await this.#post('{"query":"{ __typename }"}', {}, Math.min(this.#timeoutMs, 1000));
       return !result.errors?.length;
     } catch {
       return false;
