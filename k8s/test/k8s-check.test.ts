@@ -53,6 +53,17 @@ describe('a broken manifest fails the check', () => {
     expect(problems).toContain('Deployment gateway container gateway: no readinessProbe');
   });
 
+  it("a probe on the gateway's public port, which proxies /health/* to the monolith", async () => {
+    const problems = await problemsAfter(
+      'base/gateway.yaml',
+      'httpGet: { path: /health/ready, port: admin }',
+      'httpGet: { path: /health/ready, port: http }',
+    );
+    expect(problems).toContain(
+      'Deployment gateway container gateway: readinessProbe asks port http, but gateway answers health on 9901',
+    );
+  });
+
   it('a latest image tag', async () => {
     const problems = await problemsAfter('base/redis.yaml', 'redis:7.4-alpine', 'redis:latest');
     expect(problems).toContain('Deployment redis container redis: image redis:latest uses the latest tag');

@@ -35,6 +35,14 @@ export function containerProblems(workload: Workload, container: Container): str
     if (workload.deployable && path !== undefined && !path.startsWith('/health/')) {
       problems.push(`${at}: ${probe} checks ${path}, not a /health endpoint`);
     }
+    // The gateway's public port would proxy /health/* to the monolith: it must be asked on admin.
+    const port = container.ports?.find((p) => p.name === check?.port || p.containerPort === check?.port);
+    const expected = workload.deployable?.readyPort;
+    if (check && expected !== undefined && port?.containerPort !== expected) {
+      problems.push(
+        `${at}: ${probe} asks port ${check.port}, but ${workload.deployable!.name} answers health on ${expected}`,
+      );
+    }
   }
 
   for (const side of ['requests', 'limits'] as const) {
