@@ -84,6 +84,7 @@ const resolvers: Record<keyof typeof sdl, any> = {
 export interface SubgraphServer {
   name: string;
   url: string;
+  close(): Promise<void>;
 }
 
 /** Starts all four on port 0; `GET /count` on each answers (and resets) its request count. */
@@ -132,12 +133,20 @@ export async function startDemoSubgraphs(): Promise<SubgraphServer[]> {
       server.keepAliveTimeout = 60_000;
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
-      return { name, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
+      return {
+        name,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+        close: () =>
+          new Promise<void>((resolve) => {
+            server.closeAllConnections();
+            server.close(() => resolve());
+          }),
+      };
     }),
   );
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {
   const servers = await startDemoSubgraphs();
-  process.stdout.write(`${JSON.stringify(servers)}\n`);
+  process.stdout.write(`${JSON.stringify(servers.map(({ name, url }) => ({ name, url })))}\n`);
 }
