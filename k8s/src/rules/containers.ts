@@ -95,5 +95,14 @@ export function scrapeProblems(workload: Workload): string[] {
   if (!ports.some((p) => String(p.containerPort) === port)) {
     return [`${workload.where}: prometheus.io/port ${port} is not a container port`];
   }
+  // /metrics lives beside /health (the gateway's on its admin port).
+  const expected = String(workload.deployable?.readyPort);
+  if (workload.deployable && port !== expected) {
+    return [
+      `${workload.where}: prometheus.io/port ${port}, but ${workload.deployable.name} serves /metrics on ${expected}`,
+    ];
+  }
+  if (annotations['prometheus.io/path'] !== '/metrics')
+    return [`${workload.where}: prometheus.io/path is not /metrics`];
   return [];
 }
