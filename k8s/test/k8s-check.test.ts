@@ -64,9 +64,15 @@ describe('a broken manifest fails the check', () => {
     );
   });
 
-  it('a scrape annotation on the gateway's public port', async () => {
-    const problems = await problemsAfter('base/gateway.yaml', "prometheus.io/port: '9901'", "prometheus.io/port: '8080'");
-    expect(problems).toContain('Deployment gateway: prometheus.io/port 8080, but gateway serves /metrics on 9901');
+  it("a scrape annotation on the gateway's public port", async () => {
+    const problems = await problemsAfter(
+      'base/gateway.yaml',
+      "prometheus.io/port: '9901'",
+      "prometheus.io/port: '8080'",
+    );
+    expect(problems).toContain(
+      'Deployment gateway: prometheus.io/port 8080, but gateway serves /metrics on 9901',
+    );
   });
 
   it('a latest image tag', async () => {
