@@ -27,6 +27,7 @@ await serve(
     production: config.NODE_ENV === 'production',
     subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
     trustProxy: trustProxyFrom(config.TRUST_PROXY),
+    shareIdenticalOperations: config.SHARE_IDENTICAL_OPERATIONS,
     subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
     subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
   }),

@@ -44,6 +44,8 @@ export interface BffOptions {
   /** Runs before Apollo sees the request: resolving trusted documents, refusing others. */
   preHandler?: preHandlerAsyncHookHandler;
   subgraphUrls?: Record<string, string>;
+  /** Identical concurrent queries of one caller share an execution (see FederatedGateway). */
+  shareIdenticalOperations?: boolean;
   /**
    * Whose X-Forwarded-For to believe for the client address (sticky routing by IP): true (the
    * default) believes it whole, since the gateway rewrites it from what it trusts and clients
@@ -117,6 +119,7 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     localSubgraphs: options.localSubgraphs?.(execute),
     watch: options.watch,
     subgraphUrls: options.subgraphUrls,
+    shareIdenticalOperations: options.shareIdenticalOperations,
   });
   const limits = { ...defaultOperationLimits, ...options.limits };
   const apollo = new ApolloServer<BffContext>({

@@ -11,6 +11,7 @@ export interface BffEnv extends CommonEnv {
   TRUST_PROXY: string;
   SUBGRAPH_URLS?: string;
   SUBGRAPH_TIMEOUTS?: string;
+  SHARE_IDENTICAL_OPERATIONS: boolean;
 }
 
 /** TRUST_PROXY as Fastify takes it: true, false, or a list of proxy addresses/CIDRs. */
@@ -30,6 +31,7 @@ export function bffEnvSchema(port: number, supergraphPath: string, own: Record<s
       pattern: '^([a-z0-9_-]+=https?://[^,=]+)(,[a-z0-9_-]+=https?://[^,=]+)*$',
     },
     SUBGRAPH_TIMEOUTS: { type: 'string', pattern: '^([a-z0-9_-]+=[0-9]+)(,[a-z0-9_-]+=[0-9]+)*$' },
+    SHARE_IDENTICAL_OPERATIONS: { type: 'boolean', default: false },
     ...own,
   });
 }

@@ -38,6 +38,11 @@ export interface FederatedGatewayOptions {
   localSubgraphs?: Record<string, GraphQLSchema>;
   /** Re-read the supergraph file when it changes (off in tests that load once). */
   watch?: boolean;
+  /**
+   * Let identical queries in flight at the same moment — same operation, variables, override
+   * decisions and caller identity — share one execution. Off by default.
+   */
+  shareIdenticalOperations?: boolean;
   /** Subgraph URLs that replace the supergraph's (deployments where the services live elsewhere). */
   subgraphUrls?: Record<string, string>;
 }
@@ -60,6 +65,8 @@ export class FederatedGateway implements GatewayInterface {
   readonly #listeners = new Set<GatewaySchemaLoadOrUpdateCallback>();
   readonly #bySchema = new WeakMap<GraphQLSchema, Active>();
   readonly #remotes = new Map<string, SubgraphDataSource>();
+  // Executions in flight by everything their answer depends on (shareIdenticalOperations).
+  readonly #shared = new Map<string, Promise<GatewayExecutionResult>>();
   #current: Active | undefined;
   #watcher: WatchedFile | undefined;
 
@@ -172,14 +179,33 @@ export class FederatedGateway implements GatewayInterface {
       plan = alignPlan(loaded.planner.buildQueryPlan(operation, { overrideConditions: labels.conditions }));
       active.plans.set(planKey, plan);
     }
-    return executeQueryPlan(
-      plan,
-      active.services,
-      requestContext,
-      operationContext,
-      loaded.supergraphSchema,
-      loaded.apiSchema,
-    );
+    const run = () =>
+      executeQueryPlan(
+        plan,
+        active.services,
+        requestContext,
+        operationContext,
+        loaded.supergraphSchema,
+        loaded.apiSchema,
+      );
+    if (!this.#options.shareIdenticalOperations || operationContext.operation.operation !== 'query')
+      return run();
+    // Everything the answer depends on: the supergraph, the operation and its variables, the
+    // override decisions and what identifies the caller to the subgraphs. Two requests share
+    // an execution only when all of it is equal, so no one ever gets another user's data.
+    const { 'x-user-id': user = '', authorization = '' } = context.forwardHeaders;
+    const shareKey = [
+      loaded.id,
+      planKey,
+      JSON.stringify(requestContext.request.variables ?? {}),
+      user,
+      authorization,
+    ].join('\u0000');
+    const running = this.#shared.get(shareKey);
+    if (running) return running;
+    const execution = run().finally(() => this.#shared.delete(shareKey));
+    this.#shared.set(shareKey, execution);
+    return execution;
   };
 
   onSchemaLoadOrUpdate(callback: GatewaySchemaLoadOrUpdateCallback) {

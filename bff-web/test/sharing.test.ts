@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { composeSupergraph } from '@fig/common/federation';
+import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+
+const sdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+type Query { whoami(greeting: String!): String }
+type Mutation { touch: String }`;
+
+describe('sharing identical operations in flight', () => {
+  let dir: string;
+  let subgraph: RunningSubgraph;
+  let app: FastifyInstance;
+  let release: () => void = () => {};
+  let gate = new Promise<void>((resolve) => (release = resolve));
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bff-sharing-'));
+    subgraph = await startSubgraph('monolith', sdl, {
+      Query: {
+        whoami: async (
+          _: unknown,
+          { greeting }: { greeting: string },
+          { headers }: { headers: Record<string, string> },
+        ) => {
+          await gate;
+          return `${greeting} ${headers['x-user-id'] ?? 'anonymous'}`;
+        },
+      },
+      Mutation: { touch: () => 'touched' },
+    });
+    const composed = composeSupergraph([subgraph]);
+    if (!composed.ok) throw new Error(composed.errors.join('\n'));
+    writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
+    writeFileSync(
+      join(dir, 'routes.yaml'),
+      'version: 1\nupstreams:\n  monolith: { url: http://127.0.0.1:1 }\nroutes: []\n',
+    );
+    app = buildApp({
+      supergraphPath: join(dir, 'supergraph.graphql'),
+      rulesPath: join(dir, 'routes.yaml'),
+      shareIdenticalOperations: true,
+      logLevel: 'silent',
+    });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    release();
+    await app?.close();
+    await subgraph?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ask = (user: string, greeting = 'hello', query = 'query($g: String!) { whoami(greeting: $g) }') =>
+    app
+      .inject({
+        method: 'POST',
+        url: '/graphql',
+        headers: { 'content-type': 'application/json', 'x-user-id': user },
+        payload: { query, variables: { g: greeting } },
+      })
+      .then((response) => response.json());
+
+  it('runs identical queries of one caller once, and never shares across callers or variables', async () => {
+    subgraph.calls.length = 0;
+    const answers = Promise.all([ask('alice'), ask('alice'), ask('alice'), ask('bob'), ask('alice', 'hi')]);
+    await sleep(200);
+    release();
+    expect(await answers).toEqual([
+      { data: { whoami: 'hello alice' } },
+      { data: { whoami: 'hello alice' } },
+      { data: { whoami: 'hello alice' } },
+      { data: { whoami: 'hello bob' } },
+      { data: { whoami: 'hi alice' } },
+    ]);
+    expect(subgraph.calls).toHaveLength(3);
+  });
+
+  it('never shares mutations', async () => {
+    subgraph.calls.length = 0;
+    await Promise.all([ask('alice', '', 'mutation { touch }'), ask('alice', '', 'mutation { touch }')]);
+    expect(subgraph.calls).toHaveLength(2);
+  });
+
+  it('runs again once the shared execution has finished', async () => {
+    gate = Promise.resolve();
+    subgraph.calls.length = 0;
+    await ask('carol');
+    await ask('carol');
+    expect(subgraph.calls).toHaveLength(2);
+  });
+});
