@@ -135,6 +135,24 @@ const gateways: Gateway[] = [
     }),
     path: '/graphql',
   },
+  // BENCH_SHARING=1 adds bff-web sharing identical in-flight queries (every request here is
+  // the same anonymous query, so this measures the best case of sharing, not the gateway).
+  ...(process.env.BENCH_SHARING
+    ? [
+        {
+          name: 'bff-web+sharing',
+          command: () => ['node', join(root, 'bff-web/src/main.ts')],
+          env: (supergraph: string, rules: string) => ({
+            SUPERGRAPH_PATH: supergraph,
+            ROUTING_RULES: rules,
+            NODE_ENV: 'production',
+            LOG_LEVEL: 'warn',
+            SHARE_IDENTICAL_OPERATIONS: 'true',
+          }),
+          path: '/graphql',
+        },
+      ]
+    : []),
 ];
 
 // This process (load generator) and the subgraphs it starts share core 1.
