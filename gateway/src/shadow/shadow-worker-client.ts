@@ -12,7 +12,9 @@ export interface ShadowWorkerOptions {
   onError: (error: unknown) => void;
 }
 
-type Request = Exclude<ToWorker, { type: 'job' | 'merge' }>;
+type Request = Exclude<ToWorker, { type: 'jobs' | 'merge' }>;
+
+const jobBatchMs = 5;
 type Question = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 /**
@@ -37,6 +39,9 @@ export class ShadowWorker {
   #worker: Worker;
   #nextId = 0;
   #closing = false;
+  #jobs: ShadowJob[] = [];
+  #transfer: ArrayBuffer[] = [];
+  #batch?: NodeJS.Timeout;
 
   constructor(options: ShadowWorkerOptions) {
     this.limits = { ...shadowDefaults, ...options.limits };
@@ -88,15 +93,21 @@ export class ShadowWorker {
     // otherwise carry its whole 8 KB slab across.
     const primary = new Uint8Array(job.primary.response.body);
     const body = job.body && new Uint8Array(job.body);
-    const message: ToWorker = {
-      type: 'job',
-      job: {
-        ...job,
-        body: body as Buffer | undefined,
-        primary: { ...job.primary, response: { ...job.primary.response, body: primary as Buffer } },
-      },
-    };
-    this.#worker.postMessage(message, body ? [primary.buffer, body.buffer] : [primary.buffer]);
+    this.#jobs.push({
+      ...job,
+      body: body as Buffer | undefined,
+      primary: { ...job.primary, response: { ...job.primary.response, body: primary as Buffer } },
+    });
+    this.#transfer.push(primary.buffer, ...(body ? [body.buffer] : []));
+    // A few milliseconds' worth of jobs per message: one hand-over instead of one per request.
+    this.#batch ??= setTimeout(() => this.#sendJobs(), jobBatchMs);
+  }
+
+  #sendJobs(): void {
+    this.#batch = undefined;
+    if (this.#jobs.length === 0) return;
+    const message: ToWorker = { type: 'jobs', jobs: this.#jobs.splice(0) };
+    this.#worker.postMessage(message, this.#transfer.splice(0));
   }
 
   #handOver(): void {
@@ -106,7 +117,9 @@ export class ShadowWorker {
 
   #ask(question: Question): Promise<FromWorker> {
     if (this.#closing) return Promise.reject(new Error('shadowing has stopped'));
-    // Messages arrive in order: everything counted here so far is in the worker's answer.
+    // Messages arrive in order: everything counted or submitted so far is in the worker's answer.
+    clearTimeout(this.#batch);
+    this.#sendJobs();
     this.#handOver();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {

@@ -15,7 +15,7 @@ export interface WorkerSettings {
 }
 
 export type ToWorker =
-  | { type: 'job'; job: ShadowJob }
+  | { type: 'jobs'; jobs: ShadowJob[] }
   /** Counts the main thread recorded (traffic per side, shadows it did not send). */
   | { type: 'merge'; states: Map<string, RouteState> }
   | { type: 'snapshot'; id: number }
@@ -60,7 +60,7 @@ const reporting = setInterval(report, 250);
 // Buffers arrive as plain byte arrays; comparison wants Buffers.
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-async function answer(message: Exclude<ToWorker, { type: 'job' | 'merge' }>) {
+async function answer(message: Exclude<ToWorker, { type: 'jobs' | 'merge' }>) {
   switch (message.type) {
     case 'snapshot':
       return { snapshot: await store.snapshot() };
@@ -77,11 +77,13 @@ async function answer(message: Exclude<ToWorker, { type: 'job' | 'merge' }>) {
 }
 
 port.on('message', (message: ToWorker) => {
-  if (message.type === 'job') {
-    const { job } = message;
-    if (job.body) job.body = asBuffer(job.body);
-    job.primary.response.body = asBuffer(job.primary.response.body);
-    return dispatcher.submit(job);
+  if (message.type === 'jobs') {
+    for (const job of message.jobs) {
+      if (job.body) job.body = asBuffer(job.body);
+      job.primary.response.body = asBuffer(job.primary.response.body);
+      dispatcher.submit(job);
+    }
+    return;
   }
   if (message.type === 'merge') return store.merge(message.states);
   answer(message).then(
