@@ -80,6 +80,17 @@ describe('a broken manifest fails the check', () => {
     expect(problems).toContain('Deployment redis container redis: image redis:latest uses the latest tag');
   });
 
+  it('a local image other than the one docker compose builds', async () => {
+    const problems = await problemsAfter(
+      'base/payment.yaml',
+      'image: fig/payment:0.1.0',
+      'image: fig/payment:0.0.9',
+    );
+    expect(problems).toContain(
+      'Deployment payment container payment: image fig/payment:0.0.9, but docker compose build makes fig/payment:0.1.0',
+    );
+  });
+
   it('an image without a tag', async () => {
     const problems = await problemsAfter('base/redis.yaml', 'redis:7.4-alpine', 'redis');
     expect(problems).toContain(

@@ -1,6 +1,9 @@
 // Rules for each container of a workload: image, probes, resources, security context,
 // volume mounts, a graceful stop, and the scrape annotations of the pod.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Container } from '../manifest.ts';
+import { paths } from '../paths.ts';
 import type { Workload } from './context.ts';
 
 /** How long `serve` (common/src/shutdown.ts) lets in-flight requests finish after SIGTERM. */
@@ -15,6 +18,19 @@ function imageTagProblem(image: string | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * `fig/<name>` is the image `docker compose build` makes from this tree, tagged with the
+ * workspace's version; a manifest that runs it (dev) must ask for that tag. Registry images
+ * (prod) name a release and are not tied to the tree.
+ */
+function localImageProblem(workload: Workload, image: string | undefined): string | undefined {
+  const deployable = workload.deployable;
+  if (!deployable || !image?.startsWith(`fig/${deployable.name}:`)) return undefined;
+  const { version } = JSON.parse(readFileSync(join(paths.root, deployable.dir, 'package.json'), 'utf8'));
+  const expected = `fig/${deployable.name}:${version}`;
+  return image === expected ? undefined : `image ${image}, but docker compose build makes ${expected}`;
+}
+
 export function containerProblems(workload: Workload, container: Container): string[] {
   const problems: string[] = [];
   const at = `${workload.where} container ${container.name}`;
@@ -22,6 +38,8 @@ export function containerProblems(workload: Workload, container: Container): str
   const portNames = new Set((container.ports ?? []).map((p) => p.name).filter(Boolean));
   const tag = imageTagProblem(container.image);
   if (tag) problems.push(`${at}: ${tag}`);
+  const local = localImageProblem(workload, container.image);
+  if (local) problems.push(`${at}: ${local}`);
 
   for (const probe of ['readinessProbe', 'livenessProbe'] as const) {
     if (!container[probe]) problems.push(`${at}: no ${probe}`);
