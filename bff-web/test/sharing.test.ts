@@ -23,12 +23,9 @@ describe('sharing identical operations in flight', () => {
     dir = mkdtempSync(join(tmpdir(), 'bff-sharing-'));
     subgraph = await startSubgraph('monolith', sdl, {
       Query: {
-        whoami: async (
-          _: unknown,
-          { greeting }: { greeting: string },
-          { headers }: { headers: Record<string, string> },
-        ) => {
+        whoami: async (_: unknown, { greeting }: { greeting: string }, context: unknown) => {
           await gate;
+          const { headers } = context as { headers: Record<string, string | undefined> };
           return `${greeting} ${headers['x-user-id'] ?? 'anonymous'}`;
         },
       },
