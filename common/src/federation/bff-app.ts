@@ -128,6 +128,9 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     hideSchemaDetailsFromClientErrors: options.production,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
+    // serve() drains on SIGTERM; Apollo's own handler would re-raise the signal and kill the
+    // process before the drain finishes.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     persistedQueries: options.automaticPersistedQueries ? {} : false,
     parseOptions: { maxTokens: limits.maxTokens },
