@@ -49,8 +49,7 @@ describe('bff-web as a process', () => {
       release();
       const response = await inFlight;
       expect(await response.json()).toEqual({ data: { slow: 'done' } });
-      const code = await exited;
-      expect(code).toBe(0);
+      expect(await exited).toBe(0);
     } finally {
       await bff.kill();
     }
