@@ -47,6 +47,8 @@ export interface FederatedGatewayOptions {
   subgraphUrls?: Record<string, string>;
 }
 
+const retireAfterMs = 60_000;
+
 interface Active {
   loaded: LoadedSupergraph;
   services: ServiceMap;
@@ -120,6 +122,19 @@ export class FederatedGateway implements GatewayInterface {
     );
     for (const listener of this.#listeners)
       listener({ apiSchema: loaded.schema, coreSupergraphSdl: loaded.sdl });
+    this.#retireUnused(new Set(Object.values(services)));
+  }
+
+  /**
+   * Closes the pools of subgraphs the new supergraph no longer uses, after a grace period
+   * for operations still running on the old one.
+   */
+  #retireUnused(inUse: Set<GraphQLDataSource>) {
+    for (const [key, remote] of this.#remotes) {
+      if (inUse.has(remote)) continue;
+      this.#remotes.delete(key);
+      setTimeout(() => void remote.close(), retireAfterMs).unref();
+    }
   }
 
   #dataSource(name: string, url: string): GraphQLDataSource {
