@@ -59,15 +59,6 @@ export function verdict(input: VerdictInput): Verdict {
       text: `hold: service errors ${percent(serviceErrors)} vs monolith ${percent(monolithErrors)}`,
     };
   }
-  const { monolith, service } = input.p99;
-  if (
-    monolith !== undefined &&
-    service !== undefined &&
-    service > monolith * latencyTolerance &&
-    service > monolith + latencySlackMs
-  ) {
-    return { state: 'hold', text: `hold: service slower, ${latency}` };
-  }
   if (input.compared === 0 && input.shadow === 0) {
     return { state: 'collecting', text: 'no evidence: shadowing is off for this route (set shadow: N)' };
   }
@@ -76,6 +67,16 @@ export function verdict(input: VerdictInput): Verdict {
       state: 'collecting',
       text: `collecting: ${count.format(input.compared)} of ${minComparisons} comparisons`,
     };
+  }
+  // Only judged on enough comparisons: a p99 of a few dozen answers is one slow answer.
+  const { monolith, service } = input.p99;
+  if (
+    monolith !== undefined &&
+    service !== undefined &&
+    service > monolith * latencyTolerance &&
+    service > monolith + latencySlackMs
+  ) {
+    return { state: 'hold', text: `hold: service slower, ${latency}` };
   }
   const evidence = `${percent(input.matchRate)} match over ${count.format(input.compared)} comparisons, ${latency}`;
   const next = ladder.find((step) => step > input.percent);

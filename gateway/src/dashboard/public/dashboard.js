@@ -441,7 +441,7 @@ function updateCard(card, route, report) {
     fields.dataset.signature = signature;
     renderFields(fields, route);
   }
-  if (route.service) {
+  if (!card.classList.contains('compact')) {
     const { rates, traffic } = ensureCharts(card, route);
     const series = timelineSeries(route, report.bucketMs, report.generatedAt);
     rates.setData(series.rates);
@@ -504,15 +504,20 @@ function render(report) {
   );
   renderSummary(report);
   const container = document.getElementById('routes');
-  // Migrating routes first: they are what this page is for.
-  const ordered = [...report.routes].sort((a, b) => Number(Boolean(b.service)) - Number(Boolean(a.service)));
+  // Migrating routes with evidence first, then those still waiting for it, then the rest.
+  const idle = (route) =>
+    route.comparisons.compared === 0 &&
+    route.traffic.monolith.requests + route.traffic.service.requests === 0;
+  const rank = (route) => (!route.service ? 2 : idle(route) ? 1 : 0);
+  const ordered = [...report.routes].sort((a, b) => rank(a) - rank(b));
   const seen = new Set();
   ordered.forEach((route, index) => {
     seen.add(route.name);
     let card = container.querySelector(`[data-route="${CSS.escape(route.name)}"]`);
     if (!card) card = buildCard(route);
     if (container.children[index] !== card) container.insertBefore(card, container.children[index] ?? null);
-    card.classList.toggle('compact', !route.service);
+    card.classList.toggle('compact', rank(route) > 0);
+    card.classList.toggle('idle', rank(route) === 1);
     updateCard(card, route, report);
   });
   for (const card of [...container.children]) {
