@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { composeSupergraph } from '@fig/common/federation';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
-import { stickyBucket } from '@fig/routing-rules';
+import { parseRules, stickyBucket } from '@fig/routing-rules';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -99,16 +99,35 @@ describe('bff-web federation', () => {
     throw new Error(`rules at ${percent}% never took effect`);
   }
 
-  it('answers a federated query and propagates identity and request ids to subgraphs', async () => {
+  it('answers a federated query and propagates identity and tracing headers to subgraphs', async () => {
     monolith.calls.length = 0;
-    const { status, body } = await query('{ products(first: 2) { id name stock { available } } }', 'alice');
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const response = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: {
+        'content-type': 'application/json',
+        'x-user-id': 'alice',
+        'x-request-id': 'req-42',
+        authorization: 'Bearer token-of-alice',
+        traceparent,
+        cookie: 'session=secret',
+      },
+      payload: { query: '{ products(first: 2) { id name stock { available } } }' },
+    });
+    const { status, body } = { status: response.statusCode, body: response.json() };
     expect(status).toBe(200);
     expect(body.data.products).toEqual([
       { id: 'p0', name: 'Product 0', stock: { available: 1 } },
       { id: 'p1', name: 'Product 1', stock: { available: 1 } },
     ]);
-    expect(monolith.calls[0].headers['x-user-id']).toBe('alice');
-    expect(monolith.calls[0].headers['x-request-id']).toBeTruthy();
+    expect(monolith.calls[0].headers).toMatchObject({
+      'x-user-id': 'alice',
+      'x-request-id': 'req-42',
+      authorization: 'Bearer token-of-alice',
+      traceparent,
+    });
+    expect(monolith.calls[0].headers.cookie).toBeUndefined();
   });
 
   it('fetches stock for fifty products in one call with each SKU once', async () => {
@@ -127,7 +146,7 @@ describe('bff-web federation', () => {
     expect(inventory.calls[0].variables.representations).toHaveLength(10);
   });
 
-  it('moves exactly the users whose bucket falls under the new percentage', async () => {
+  it('moves exactly the users whose bucket falls under the new percentage, and only forward', async () => {
     const users = Array.from({ length: 40 }, (_, i) => `user-${i}`);
     const sides = async () => {
       const result: Record<string, number> = {};
@@ -137,19 +156,33 @@ describe('bff-web federation', () => {
       }
       return result;
     };
-    await rampTo(0, 'nobody');
+    const rampAndWait = async (percent: number) => {
+      const text = rulesYaml(percent);
+      const parsed = parseRules(text);
+      if (!parsed.ok) throw new Error('bad test rules');
+      writeFileSync(rulesPath(), text);
+      // The BFF shows the rules version its decisions follow.
+      for (let i = 0; i < 200; i++) {
+        if ((await app.inject('/metrics')).body.includes(`version="${parsed.rules.version}"`)) return;
+        await sleep(25);
+      }
+      throw new Error(`rules at ${percent}% never took effect`);
+    };
+    await rampAndWait(0);
     expect(Object.values(await sides()).every((owner) => owner === 1)).toBe(true);
-    writeFileSync(rulesPath(), rulesYaml(35));
-    // Wait for the reload by watching one user who must move.
-    const mover = users.find((user) => stickyBucket('inventory', user) < 3500)!;
-    for (let i = 0; i < 100; i++) {
-      const { body } = await query('{ products(first: 1) { stock { available } } }', mover);
-      if (body.data.products[0].stock.available === 2) break;
-      await sleep(50);
+    await rampAndWait(35);
+    const at35 = await sides();
+    for (const user of users) expect(at35[user], user).toBe(stickyBucket('inventory', user) < 3500 ? 2 : 1);
+    expect(new Set(Object.values(at35))).toEqual(new Set([1, 2]));
+    await rampAndWait(60);
+    const at60 = await sides();
+    for (const user of users) {
+      expect(at60[user], user).toBe(stickyBucket('inventory', user) < 6000 ? 2 : 1);
+      if (at35[user] === 2) expect(at60[user], `${user} moved back`).toBe(2);
     }
-    const after = await sides();
-    for (const user of users) expect(after[user], user).toBe(stickyBucket('inventory', user) < 3500 ? 2 : 1);
-    expect(new Set(Object.values(after))).toEqual(new Set([1, 2]));
+    expect(Object.values(at60).filter((owner) => owner === 2).length).toBeGreaterThan(
+      Object.values(at35).filter((owner) => owner === 2).length,
+    );
   });
 
   it('refuses operations over the limits with a clear error', async () => {
