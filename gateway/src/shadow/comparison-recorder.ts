@@ -5,7 +5,7 @@ import type { Difference } from './json-diff.ts';
 import { latencyBucket } from './latency-histogram.ts';
 import { classifyField, type FieldVerdict } from './noise-filter.ts';
 import { redactUrl, redactValue } from './redact.ts';
-import type { ShadowMetrics } from './shadow-metrics.ts';
+import type { ShadowMetrics } from './metric-relay.ts';
 
 export type Side = 'monolith' | 'service';
 export type Outcome = 'matched' | 'mismatched' | 'noise';

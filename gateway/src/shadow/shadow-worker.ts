@@ -1,12 +1,11 @@
 // The shadow worker: sends shadow requests, compares answers and keeps the comparison state,
 // on a thread of its own so none of that work runs on the event loop that serves clients.
 import { parentPort, workerData } from 'node:worker_threads';
-import { createRateLimitRedis } from '../rate-limit/redis-client.ts';
 import { ComparisonRecorder } from './comparison-recorder.ts';
 import { type ComparisonStore, MemoryComparisonStore, type RouteState } from './comparison-store.ts';
 import { RedisComparisonStore } from './redis-comparison-store.ts';
 import { ShadowDispatcher, type ShadowJob, type ShadowLimits } from './shadow-dispatcher.ts';
-import { type MetricOp, metricRelay } from './shadow-metrics.ts';
+import { type MetricOp, metricRelay } from './metric-relay.ts';
 
 export interface WorkerSettings {
   limits: ShadowLimits;
@@ -33,8 +32,11 @@ const send = (message: FromWorker) => port.postMessage(message);
 
 const ops: MetricOp[] = [];
 const metrics = metricRelay(ops);
+// Loaded only when needed: every gateway starts a worker, few of them share through Redis.
 const redis = settings.redisUrl
-  ? createRateLimitRedis(settings.redisUrl, { commandTimeoutMs: 2000 })
+  ? (await import('../rate-limit/redis-client.ts')).createRateLimitRedis(settings.redisUrl, {
+      commandTimeoutMs: 2000,
+    })
   : undefined;
 const store: ComparisonStore = redis
   ? new RedisComparisonStore({
