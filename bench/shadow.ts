@@ -64,18 +64,19 @@ export async function runShadowBench(
   const children: ChildProcess[] = [];
   try {
     const [monolithPort, servicePort] = await Promise.all([freePort(), freePort()]);
-    const upstream = spawn(
-      process.execPath,
-      [
-        join(root, 'bench/shadow-upstream.ts'),
-        String(upstreamDelayMs),
-        String(monolithPort),
-        String(servicePort),
-      ],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+    // One process per side, as in a real deployment: shadows to the service never queue
+    // behind the monolith's own traffic in one event loop.
+    const upstreams = [monolithPort, servicePort].map((port) =>
+      spawn(
+        process.execPath,
+        [join(root, 'bench/shadow-upstream.ts'), String(upstreamDelayMs), String(port)],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      ),
     );
-    children.push(upstream);
-    await once(upstream.stdout!, 'data');
+    children.push(...upstreams);
+    await Promise.all(upstreams.map((upstream) => once(upstream.stdout!, 'data')));
 
     const start = async (shadow: number) => {
       const rules = join(dir, `shadow-${shadow}.yaml`);
