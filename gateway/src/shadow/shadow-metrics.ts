@@ -5,7 +5,7 @@ export function applyMetricOps(metrics: ReturnType<typeof createShadowMetrics>, 
   for (const [metric, labels, value] of ops) {
     if (metric === 'latency') metrics.latency.observe(labels!, value);
     else if (metric === 'inFlight' || metric === 'queued') metrics[metric].set(value);
-    else (metrics[metric] as Counter<string>).inc(labels!);
+    else (metrics[metric] as Counter<string>).inc(labels!, value);
   }
 }
 

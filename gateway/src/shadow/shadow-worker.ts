@@ -30,8 +30,8 @@ const port = parentPort!;
 const settings = workerData as WorkerSettings;
 const send = (message: FromWorker) => port.postMessage(message);
 
-const ops: MetricOp[] = [];
-const metrics = metricRelay(ops);
+const relay = metricRelay();
+const { metrics } = relay;
 // Loaded only when needed: every gateway starts a worker, few of them share through Redis.
 const redis = settings.redisUrl
   ? (await import('../rate-limit/redis-client.ts')).createRateLimitRedis(settings.redisUrl, {
@@ -55,7 +55,8 @@ const dispatcher = new ShadowDispatcher(recorder, settings.limits, (inFlight, qu
 
 // Metric operations and the queue state travel in batches, not one message per comparison.
 const report = () => {
-  if (ops.length > 0) send({ type: 'state', ...queue, ops: ops.splice(0) });
+  const ops = relay.take();
+  if (ops.length > 0) send({ type: 'state', ...queue, ops });
 };
 const reporting = setInterval(report, 250);
 
