@@ -27,6 +27,8 @@ function node(script: string, args: string[], env: Record<string, string> = {}) 
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Drained: a full pipe would block the child's logger and grow its memory.
+  child.stdout!.on('data', () => undefined);
   children.push(child);
   return child;
 }
