@@ -81,10 +81,12 @@ export function describeChanges(active: CompiledRules, next: CompiledRules): str
       );
     } else if (before.percent !== route.percent) {
       const delta = route.percent - before.percent;
+      const part = share(Math.abs(delta));
+      const movers = part === 'all' ? `all ${who}` : `${part} of ${who}`;
       const moves =
         delta > 0
-          ? `${share(delta)} of ${who} move to the service, none move back`
-          : `${share(-delta)} of ${who} move back to the monolith, none move to the service`;
+          ? `${movers} move to the service, none move back`
+          : `${movers} move back to the monolith, none move to the service`;
       changes.push(`${route.name}: ${pct(before.percent)} -> ${pct(route.percent)}: ${moves}`);
     }
     if (before.auth !== route.auth) changes.push(`${route.name}: auth ${before.auth} -> ${route.auth}`);

@@ -36,7 +36,13 @@ describe('describeChanges', () => {
       'inventory: 50% -> 43%: about 7% of users move back to the monolith, none move to the service',
     ]);
     expect(describeChanges(rules(at(0, 'none')), rules(at(100, 'none')))).toEqual([
-      'inventory: 0% -> 100%: all of requests move to the service, none move back',
+      'inventory: 0% -> 100%: all requests move to the service, none move back',
+    ]);
+    expect(describeChanges(rules(at(100)), rules(at(0)))).toEqual([
+      'inventory: 100% -> 0%: all users move back to the monolith, none move to the service',
+    ]);
+    expect(describeChanges(rules(at(0)), rules(at(50)))).toEqual([
+      'inventory: 0% -> 50%: about half of users move to the service, none move back',
     ]);
   });
 
