@@ -12,6 +12,7 @@ export const UpstreamTimeout = createError(
   504,
 );
 export const BadGateway = createError('GW_ERR_BAD_GATEWAY', 'upstream %s failed while answering', 502);
+export const NotFound = createError('GW_ERR_NOT_FOUND', 'no route for %s', 404);
 export const BadPath = createError('GW_ERR_BAD_PATH', 'request path rejected: %s', 400);
 export const BadForcedBackend = createError(
   'GW_ERR_FORCED_BACKEND_INVALID',

@@ -1,6 +1,7 @@
 import { normalisePath } from '@fig/routing-rules';
 import fp from 'fastify-plugin';
-import { BadPath } from '../errors.ts';
+import { BadPath, NotFound } from '../errors.ts';
+import { isPrivatePath } from '../private-paths.ts';
 import type { RulesSource } from '../rules-source.ts';
 
 /**
@@ -14,6 +15,7 @@ export const edgeContextPlugin = fp<{ rules: RulesSource }>(
     app.addHook('onRequest', (request, _reply, done) => {
       const normalised = normalisePath(request.url);
       if (!normalised.ok) return done(new BadPath(normalised.reason));
+      if (isPrivatePath(normalised.path)) return done(new NotFound(normalised.path));
       const snapshot = rules.current();
       request.fig = {
         path: normalised.path,
