@@ -160,6 +160,24 @@ describe('payment service', () => {
       const after = (await (await fetch(`${monolith.url}/api/payments/${old.payment_id}`)).json()) as any;
       expect(after).toMatchObject({ status: 'partially_refunded', refunded_cents: 400 });
 
+      // GraphQL agrees with REST: the old payment is still there after `payments` moved.
+      const paymentQuery = (url: string, id: string) =>
+        fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            query: 'query($id: ID!) { payment(id: $id) { id status amountCents currency } }',
+            variables: { id },
+          }),
+        }).then((answer) => answer.json() as Promise<any>);
+      const viaService = await paymentQuery(migrated.url, old.payment_id);
+      expect(viaService).toEqual({
+        data: {
+          payment: { id: old.payment_id, status: 'partially_refunded', amountCents: 900, currency: 'EUR' },
+        },
+      });
+      expect(viaService).toEqual(await paymentQuery(monolith.url, old.payment_id));
+
       // Its own payments never leave it.
       const own = (await (
         await fetch(`${migrated.url}/api/payments`, {
@@ -178,6 +196,10 @@ describe('payment service', () => {
       const missing = await fetch(`${migrated.url}/api/payments/pay_nowhere`);
       expect(missing.status).toBe(404);
       expect(((await missing.json()) as any).error.code).toBe('PAYMENT_NOT_FOUND');
+      expect(await paymentQuery(migrated.url, own.payment_id)).toMatchObject({
+        data: { payment: { id: own.payment_id, amountCents: 100 } },
+      });
+      expect(await paymentQuery(migrated.url, 'pay_nowhere')).toEqual({ data: { payment: null } });
     } finally {
       await Promise.all([migrated.stop(), monolith.stop()]);
     }

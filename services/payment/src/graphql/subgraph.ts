@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import DataLoader from 'dataloader';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
 import type { Payment, Payments } from '@fig/common/domain/payments';
+import type { LegacyRecords } from '@fig/common/legacy-record';
 import { mountSubgraph } from '@fig/common/subgraph-server';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -19,8 +20,15 @@ const toGraphql = (payment: Payment | null) =>
     currency: payment.currency,
   };
 
-/** The `payment` subgraph: payment(id) and the Payment entity. */
-export const paymentSubgraph: FastifyPluginAsync<{ payments: Payments }> = async (app, { payments }) => {
+/**
+ * The `payment` subgraph: payment(id) and the Payment entity. A payment the monolith took
+ * before the route moved is read from the monolith, as REST forwards it there, so it does not
+ * vanish from the graph when `payments` moves here.
+ */
+export const paymentSubgraph: FastifyPluginAsync<{ payments: Payments; legacy?: LegacyRecords }> = async (
+  app,
+  { payments, legacy },
+) => {
   const find = (id: string) => {
     try {
       return payments.get(id);
@@ -29,9 +37,16 @@ export const paymentSubgraph: FastifyPluginAsync<{ payments: Payments }> = async
       throw error;
     }
   };
+  const findAnywhere = async (id: string, request: FastifyRequest) => {
+    const own = find(id);
+    if (own || !legacy) return own;
+    return (await legacy.get(`/api/payments/${encodeURIComponent(id)}`, request)) as Payment | null;
+  };
   await mountSubgraph<Context>(app, {
     typeDefs,
-    context: () => ({ payments: new DataLoader(async (ids) => ids.map(find)) }),
+    context: (request) => ({
+      payments: new DataLoader(async (ids) => Promise.all(ids.map((id) => findAnywhere(id, request)))),
+    }),
     resolvers: {
       Query: {
         payment: async (_: unknown, args: { id: string }, context: Context) =>
