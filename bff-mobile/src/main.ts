@@ -1,11 +1,5 @@
 import { loadConfigOrExit, serve } from '@fig/common';
-import {
-  type BffEnv,
-  bffEnvSchema,
-  parseSubgraphTimeouts,
-  parseSubgraphUrls,
-  trustProxyFrom,
-} from '@fig/common/federation';
+import { type BffEnv, bffEnvSchema, bffOptionsFrom } from '@fig/common/federation';
 import { buildApp, defaultDocumentsPath, defaultSupergraphPath } from './app.ts';
 
 interface MobileEnv extends BffEnv {
@@ -18,18 +12,7 @@ const config = loadConfigOrExit<MobileEnv>(
     TRUSTED_DOCUMENTS: { type: 'string', minLength: 1, default: defaultDocumentsPath },
   }),
 );
-await serve(
-  buildApp({
-    logLevel: config.LOG_LEVEL,
-    supergraphPath: config.SUPERGRAPH_PATH,
-    rulesPath: config.ROUTING_RULES,
-    documentsPath: config.TRUSTED_DOCUMENTS,
-    production: config.NODE_ENV === 'production',
-    subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
-    trustProxy: trustProxyFrom(config.TRUST_PROXY),
-    shareIdenticalOperations: config.SHARE_IDENTICAL_OPERATIONS,
-    subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
-    subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
-  }),
-  { port: config.PORT, host: config.HOST },
-);
+await serve(buildApp({ ...bffOptionsFrom(config), documentsPath: config.TRUSTED_DOCUMENTS }), {
+  port: config.PORT,
+  host: config.HOST,
+});

@@ -1,8 +1,7 @@
-import { fileURLToPath } from 'node:url';
+import { defaultRulesPath } from '@fig/routing-rules/paths';
 import type { CommonEnv } from '../config.ts';
 import { envSchema } from '../config.ts';
-
-const defaultRules = fileURLToPath(new URL('../../../routing-rules/routes.yaml', import.meta.url));
+import { parseSubgraphTimeouts, parseSubgraphUrls } from './stack-subgraphs.ts';
 
 export interface BffEnv extends CommonEnv {
   SUPERGRAPH_PATH: string;
@@ -23,7 +22,7 @@ export function trustProxyFrom(value: string): boolean | string {
 export function bffEnvSchema(port: number, supergraphPath: string, own: Record<string, object> = {}) {
   return envSchema(port, {
     SUPERGRAPH_PATH: { type: 'string', minLength: 1, default: supergraphPath },
-    ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRules },
+    ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRulesPath },
     SUBGRAPH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 5000 },
     TRUST_PROXY: { type: 'string', minLength: 1, default: 'true' },
     SUBGRAPH_URLS: {
@@ -34,4 +33,19 @@ export function bffEnvSchema(port: number, supergraphPath: string, own: Record<s
     SHARE_IDENTICAL_OPERATIONS: { type: 'boolean', default: false },
     ...own,
   });
+}
+
+/** The BFF options every BFF takes from its env. */
+export function bffOptionsFrom(config: BffEnv) {
+  return {
+    logLevel: config.LOG_LEVEL,
+    supergraphPath: config.SUPERGRAPH_PATH,
+    rulesPath: config.ROUTING_RULES,
+    production: config.NODE_ENV === 'production',
+    subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
+    trustProxy: trustProxyFrom(config.TRUST_PROXY),
+    shareIdenticalOperations: config.SHARE_IDENTICAL_OPERATIONS,
+    subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
+    subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
+  };
 }

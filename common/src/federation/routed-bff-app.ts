@@ -1,0 +1,19 @@
+import { watchOverrideLabels } from '@fig/routing-rules';
+import { defaultRulesPath } from '@fig/routing-rules/paths';
+import { type BffOptions, createBffApp } from './bff-app.ts';
+
+/** What a client BFF's caller may set: everything but what makes that BFF itself. */
+export type ClientBffOptions = Partial<
+  Omit<BffOptions, 'service' | 'localSubgraphs' | 'preHandler' | 'overrides'>
+> & {
+  /** routes.yaml: override labels follow its routes, as the gateway's REST routing does. */
+  rulesPath?: string;
+};
+
+/** A BFF whose `@override` labels follow routes.yaml, so a user sees one side over REST and GraphQL. */
+export function createRoutedBffApp({
+  rulesPath = defaultRulesPath,
+  ...options
+}: Omit<BffOptions, 'overrides'> & { rulesPath?: string }) {
+  return createBffApp({ ...options, overrides: (events) => watchOverrideLabels(rulesPath, events) });
+}
