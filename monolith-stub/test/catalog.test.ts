@@ -1,13 +1,9 @@
 import { catalogSize, seedProducts } from '@fig/common/domain/index';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Monolith, startMonolith } from './support/start-monolith.ts';
+import { describe, expect, it } from 'vitest';
+import { monolithPerSuite, startMonolith } from './support/start-monolith.ts';
 
 describe('catalog', () => {
-  let monolith: Monolith;
-  beforeAll(async () => {
-    monolith = await startMonolith();
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite();
 
   it('pages through the whole seeded catalog with limit and cursor, each product once', async () => {
     const seen: string[] = [];

@@ -1,18 +1,12 @@
 import { seedProducts } from '@fig/common/domain/index';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { address, type Monolith, startMonolith } from './support/start-monolith.ts';
+import { describe, expect, it } from 'vitest';
+import { address, monolithPerSuite } from './support/start-monolith.ts';
 
 const plenty = seedProducts.filter((p) => p.stock >= 100);
 const scarce = seedProducts.filter((p) => p.stock >= 2 && p.stock <= 5);
 
 describe('carts', () => {
-  let monolith: Monolith;
-  let alice: string;
-  beforeAll(async () => {
-    monolith = await startMonolith();
-    alice = await monolith.login('alice');
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite({ signedIn: 'alice' });
 
   it('creates a cart, adds to a line, removes a line, and keeps the total right', async () => {
     const [a, b] = plenty;
@@ -52,10 +46,10 @@ describe('carts', () => {
   });
 
   it("keeps a signed-in user's cart from other users", async () => {
-    const cartId = await monolith.cartWith(alice, [{ sku: plenty[0].sku, quantity: 1 }]);
+    const cartId = await monolith.cartWith(monolith.token, [{ sku: plenty[0].sku, quantity: 1 }]);
     const bob = await monolith.login('bob');
     expect((await monolith.call(`/api/carts/${cartId}`, { token: bob })).status).toBe(404);
-    expect((await monolith.call(`/api/carts/${cartId}`, { token: alice })).status).toBe(200);
+    expect((await monolith.call(`/api/carts/${cartId}`, { token: monolith.token })).status).toBe(200);
   });
 
   it.each([
@@ -77,22 +71,17 @@ describe('carts', () => {
 });
 
 describe('checkout', () => {
-  let monolith: Monolith;
-  let alice: string;
-  beforeAll(async () => {
-    monolith = await startMonolith();
-    alice = await monolith.login('alice');
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite({ signedIn: 'alice' });
 
-  const checkout = (cart_id: string, payment_method = 'pm_card_visa', token = alice) =>
+  const checkout = (cart_id: string, payment_method = 'pm_card_visa', token = monolith.token) =>
     monolith.call('/api/checkout', { body: { cart_id, payment_method, shipping_address: address }, token });
   const available = async (sku: string) => (await monolith.call(`/api/inventory/${sku}`)).body.available;
-  const orderCount = async () => (await monolith.call('/api/orders', { token: alice })).body.items.length;
+  const orderCount = async () =>
+    (await monolith.call('/api/orders', { token: monolith.token })).body.items.length;
 
   it('takes the stock, charges, records the order and closes the cart', async () => {
     const product = plenty[1];
-    const cartId = await monolith.cartWith(alice, [{ sku: product.sku, quantity: 2 }]);
+    const cartId = await monolith.cartWith(monolith.token, [{ sku: product.sku, quantity: 2 }]);
     const placed = await checkout(cartId);
     expect(placed.status).toBe(201);
     expect(placed.body).toEqual({
@@ -103,7 +92,7 @@ describe('checkout', () => {
     });
     expect(await available(product.sku)).toBe(product.stock - 2);
 
-    const order = await monolith.call(`/api/orders/${placed.body.order_id}`, { token: alice });
+    const order = await monolith.call(`/api/orders/${placed.body.order_id}`, { token: monolith.token });
     expect(order.body).toMatchObject({
       user_id: 'usr_alice',
       status: 'confirmed',
@@ -116,31 +105,33 @@ describe('checkout', () => {
       order_ref: placed.body.order_id,
     });
 
-    expect((await monolith.call(`/api/carts/${cartId}`, { token: alice })).body.status).toBe('checked_out');
+    expect((await monolith.call(`/api/carts/${cartId}`, { token: monolith.token })).body.status).toBe(
+      'checked_out',
+    );
     const again = await checkout(cartId);
     expect([again.status, again.body.error.code]).toEqual([409, 'CART_CLOSED']);
     const add = await monolith.call(`/api/carts/${cartId}/items`, {
       body: { sku: product.sku, quantity: 1 },
-      token: alice,
+      token: monolith.token,
     });
     expect(add.status).toBe(409);
   });
 
   it('changes nothing when the card is declined (402)', async () => {
     const product = plenty[2];
-    const cartId = await monolith.cartWith(alice, [{ sku: product.sku, quantity: 1 }]);
+    const cartId = await monolith.cartWith(monolith.token, [{ sku: product.sku, quantity: 1 }]);
     const ordersBefore = await orderCount();
     const declined = await checkout(cartId, 'pm_card_chargeDeclined');
     expect([declined.status, declined.body.error.code]).toEqual([402, 'PAYMENT_DECLINED']);
     expect(await available(product.sku)).toBe(product.stock);
     expect(await orderCount()).toBe(ordersBefore);
-    expect((await monolith.call(`/api/carts/${cartId}`, { token: alice })).body.status).toBe('open');
+    expect((await monolith.call(`/api/carts/${cartId}`, { token: monolith.token })).body.status).toBe('open');
     expect((await checkout(cartId)).status).toBe(201);
   });
 
   it('changes nothing when stock is short (409), even for lines that were available', async () => {
     const [enough, short] = [plenty[3], scarce[0]];
-    const cartId = await monolith.cartWith(alice, [
+    const cartId = await monolith.cartWith(monolith.token, [
       { sku: enough.sku, quantity: 1 },
       { sku: short.sku, quantity: short.stock + 1 },
     ]);
@@ -151,12 +142,12 @@ describe('checkout', () => {
   });
 
   it('needs a signed-in user, a non-empty cart and a valid body', async () => {
-    const cartId = await monolith.cartWith(alice, [{ sku: plenty[4].sku, quantity: 1 }]);
+    const cartId = await monolith.cartWith(monolith.token, [{ sku: plenty[4].sku, quantity: 1 }]);
     const anonymous = await monolith.call('/api/checkout', {
       body: { cart_id: cartId, payment_method: 'pm_card_visa', shipping_address: address },
     });
     expect([anonymous.status, anonymous.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
-    const empty = await monolith.cartWith(alice, []);
+    const empty = await monolith.cartWith(monolith.token, []);
     expect((await checkout(empty)).body.error.code).toBe('CART_EMPTY');
     expect((await checkout('cart_missing')).status).toBe(404);
     for (const body of [
@@ -169,14 +160,14 @@ describe('checkout', () => {
       { cart_id: cartId, payment_method: 'pm_card_visa', shipping_address: address, coupon: 'FREE' },
       { cart_id: 42, payment_method: 'pm_card_visa', shipping_address: address },
     ]) {
-      expect((await monolith.call('/api/checkout', { body, token: alice })).status).toBe(400);
+      expect((await monolith.call('/api/checkout', { body, token: monolith.token })).status).toBe(400);
     }
   });
 
   it('never oversells when many users check out the last units at once', async () => {
     const product = scarce[1];
     const bob = await monolith.login('bob');
-    const tokens = Array.from({ length: 10 }, (_, i) => (i % 2 ? alice : bob));
+    const tokens = Array.from({ length: 10 }, (_, i) => (i % 2 ? monolith.token : bob));
     const carts = await Promise.all(
       tokens.map((token) => monolith.cartWith(token, [{ sku: product.sku, quantity: 1 }])),
     );

@@ -1,8 +1,8 @@
 import { composeServices } from '@apollo/composition';
 import { seedProducts } from '@fig/common/domain/index';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { typeDefs } from '../src/graphql/plugin.ts';
-import { type Monolith, startMonolith } from './support/start-monolith.ts';
+import { monolithPerSuite } from './support/start-monolith.ts';
 
 const address = {
   name: 'Alice Archer',
@@ -13,13 +13,7 @@ const address = {
 };
 
 describe('legacy subgraph', () => {
-  let monolith: Monolith;
-  let alice: string;
-  beforeAll(async () => {
-    monolith = await startMonolith();
-    alice = await monolith.login('alice');
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite({ signedIn: 'alice' });
 
   const graphql = async (query: string, variables: Record<string, unknown> = {}, token?: string) =>
     (await monolith.call('/graphql', { body: { query, variables }, token })).body;
@@ -92,14 +86,18 @@ describe('legacy subgraph', () => {
 
   it('runs the cart and checkout mutations and shows the order under me', async () => {
     const product = seedProducts.find((p) => p.stock >= 100)!;
-    const created = await graphql('mutation { createCart { id items { sku } totalCents } }', {}, alice);
+    const created = await graphql(
+      'mutation { createCart { id items { sku } totalCents } }',
+      {},
+      monolith.token,
+    );
     const cartId = created.data.createCart.id;
     expect(created.data.createCart).toEqual({ id: cartId, items: [], totalCents: 0 });
 
     const added = await graphql(
       'mutation ($id: ID!, $sku: ID!) { addToCart(cartId: $id, sku: $sku, quantity: 3) { totalCents items { sku quantity product { name } } } }',
       { id: cartId, sku: product.sku },
-      alice,
+      monolith.token,
     );
     expect(added.data.addToCart).toEqual({
       totalCents: 3 * product.price_cents,
@@ -109,7 +107,7 @@ describe('legacy subgraph', () => {
     const placed = await graphql(
       'mutation ($id: ID!, $address: AddressInput!) { checkout(cartId: $id, paymentMethod: "pm_card_visa", shippingAddress: $address) { orderId status totalCents order { id status } } }',
       { id: cartId, address },
-      alice,
+      monolith.token,
     );
     const orderId = placed.data.checkout.orderId;
     expect(placed.data.checkout).toEqual({
@@ -122,7 +120,7 @@ describe('legacy subgraph', () => {
     const me = await graphql(
       '{ me { id username orders { id totalCents items { sku quantity unitPriceCents product { id } } } } }',
       {},
-      alice,
+      monolith.token,
     );
     expect(me.data.me).toEqual({
       id: 'usr_alice',
@@ -142,13 +140,13 @@ describe('legacy subgraph', () => {
         },
       ],
     });
-    expect((await graphql(`{ order(id: "${orderId}") { id } }`, {}, alice)).data.order).toEqual({
+    expect((await graphql(`{ order(id: "${orderId}") { id } }`, {}, monolith.token)).data.order).toEqual({
       id: orderId,
     });
   });
 
   it('reports domain refusals with extensions.code', async () => {
-    const cart = await graphql('mutation { createCart { id } }', {}, alice);
+    const cart = await graphql('mutation { createCart { id } }', {}, monolith.token);
     const cartId = cart.data.createCart.id;
     const negative = await graphql(
       `mutation { addToCart(cartId: "${cartId}", sku: "SKU-0001", quantity: -1) { id } }`,

@@ -1,18 +1,14 @@
 import { seedProducts } from '@fig/common/domain/index';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Monolith, startMonolith } from './support/start-monolith.ts';
+import { describe, expect, it } from 'vitest';
+import { monolithPerSuite } from './support/start-monolith.ts';
 
 const plenty = seedProducts.find((p) => p.stock >= 100)!;
 const scarce = seedProducts.find((p) => p.stock >= 2 && p.stock <= 5)!;
 const none = seedProducts.find((p) => p.stock === 0)!;
 
 describe('inventory', () => {
-  let monolith: Monolith;
   let now = Date.now();
-  beforeAll(async () => {
-    monolith = await startMonolith({ clock: () => now });
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite({ clock: () => now });
 
   const stockOf = async (sku: string) => (await monolith.call(`/api/inventory/${sku}`)).body;
   const reserve = (items: { sku: string; quantity: number }[], ttl_seconds = 60) =>

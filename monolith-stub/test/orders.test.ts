@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { address, type Monolith, startMonolith } from './support/start-monolith.ts';
+import { describe, expect, it } from 'vitest';
+import { address, monolithPerSuite } from './support/start-monolith.ts';
 
 const placedElsewhere = {
   user_id: 'usr_bob',
@@ -13,13 +13,7 @@ const placedElsewhere = {
 };
 
 describe('orders', () => {
-  let monolith: Monolith;
-  let bob: string;
-  beforeAll(async () => {
-    monolith = await startMonolith();
-    bob = await monolith.login('bob');
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite({ signedIn: 'bob' });
 
   it('records orders placed by the checkout service so the user sees them here', async () => {
     const recorded = await monolith.call('/internal/orders/ord_svc_1', {
@@ -35,9 +29,11 @@ describe('orders', () => {
     });
     expect(again.status).toBe(200);
 
-    const list = await monolith.call('/api/orders', { token: bob });
+    const list = await monolith.call('/api/orders', { token: monolith.token });
     expect(list.body.items).toEqual([{ order_id: 'ord_svc_1', ...placedElsewhere, status: 'refunded' }]);
-    expect((await monolith.call('/api/orders/ord_svc_1', { token: bob })).body.status).toBe('refunded');
+    expect((await monolith.call('/api/orders/ord_svc_1', { token: monolith.token })).body.status).toBe(
+      'refunded',
+    );
   });
 
   it("hides other users' orders and unknown ones behind 404, and needs a user", async () => {
@@ -45,7 +41,7 @@ describe('orders', () => {
     const alice = await monolith.login('alice');
     expect((await monolith.call('/api/orders/ord_svc_2', { token: alice })).status).toBe(404);
     expect((await monolith.call('/api/orders', { token: alice })).body.items).toEqual([]);
-    expect((await monolith.call('/api/orders/ord_nope', { token: bob })).body.error.code).toBe(
+    expect((await monolith.call('/api/orders/ord_nope', { token: monolith.token })).body.error.code).toBe(
       'ORDER_NOT_FOUND',
     );
     expect((await monolith.call('/api/orders')).status).toBe(401);
@@ -74,7 +70,7 @@ describe('orders', () => {
       expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
       expect((await monolith.call('/internal/keys/rotate', { method: 'POST', headers })).status).toBe(403);
     }
-    expect((await monolith.call('/api/orders/ord_edge', { token: bob })).status).toBe(404);
+    expect((await monolith.call('/api/orders/ord_edge', { token: monolith.token })).status).toBe(404);
   });
 
   it.each([
@@ -93,12 +89,8 @@ describe('orders', () => {
 });
 
 describe('internal endpoints with INTERNAL_TOKEN', () => {
-  let monolith: Monolith;
   const internalToken = 'a-long-internal-secret';
-  beforeAll(async () => {
-    monolith = await startMonolith({ internalToken });
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite({ internalToken });
 
   it('need the token in x-internal-token', async () => {
     const put = (headers: Record<string, string>) =>

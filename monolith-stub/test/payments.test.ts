@@ -1,14 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Monolith, startMonolith } from './support/start-monolith.ts';
+import { describe, expect, it } from 'vitest';
+import { monolithPerSuite } from './support/start-monolith.ts';
 
 const charge = { amount_cents: 2500, currency: 'EUR', payment_method: 'pm_card_visa', order_ref: 'ord_test' };
 
 describe('payments', () => {
-  let monolith: Monolith;
-  beforeAll(async () => {
-    monolith = await startMonolith();
-  });
-  afterAll(() => monolith.close());
+  const monolith = monolithPerSuite();
 
   const pay = (body: unknown, key?: string) =>
     monolith.call('/api/payments', { body, headers: key ? { 'idempotency-key': key } : {} });

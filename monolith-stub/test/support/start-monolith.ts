@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { jsonRequest, type JsonRequestOptions } from '@fig/common/testing/json-request';
 import { buildApp, type MonolithOptions } from '../../src/app.ts';
 
@@ -40,3 +41,35 @@ export async function startMonolith(options: Partial<MonolithOptions> = {}) {
 }
 
 export type Monolith = Awaited<ReturnType<typeof startMonolith>>;
+
+/**
+ * One monolith for the enclosing `describe`: started before its tests, closed after them.
+ * `signedIn` logs that user in first; its access token is `token`.
+ */
+export function monolithPerSuite({
+  signedIn,
+  ...options
+}: Partial<MonolithOptions> & { signedIn?: string } = {}) {
+  let started: Monolith | undefined;
+  let token = '';
+  beforeAll(async () => {
+    started = await startMonolith(options);
+    if (signedIn) token = await started.login(signedIn);
+  });
+  afterAll(() => started?.close());
+  const current = () => {
+    if (!started) throw new Error('the monolith starts in beforeAll');
+    return started;
+  };
+  return {
+    call: ((path, init) => current().call(path, init)) as Monolith['call'],
+    login: (username?: string, password?: string) => current().login(username, password),
+    cartWith: (token: string, items: { sku: string; quantity: number }[]) => current().cartWith(token, items),
+    get url() {
+      return current().url;
+    },
+    get token() {
+      return token;
+    },
+  };
+}
