@@ -98,6 +98,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
           const kind = classifyFailure(error);
           if (kind === 'status')
             return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);
+          if (kind === 'client_abandoned') return abandoned(reply);
           metrics.errors.inc({ upstream: upstream.name, kind });
           const repeatable =
             kind !== 'breaker_open' &&
@@ -110,6 +111,9 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         }
       }
     };
+
+    // Nobody is left to answer; nginx's 499 ("client closed request") marks it in the metrics.
+    const abandoned = (reply: FastifyReply) => (reply.sent ? reply : reply.code(499).send());
 
     const failed = (
       request: FastifyRequest,
@@ -161,6 +165,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         const kind = classifyFailure(error);
         if (kind === 'status')
           return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);
+        if (kind === 'client_abandoned') return abandoned(reply);
         metrics.errors.inc({ upstream: service.name, kind });
         const canFallBack =
           !reply.sent &&

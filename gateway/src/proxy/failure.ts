@@ -1,3 +1,5 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
 /** How an upstream attempt failed, which decides whether it may be repeated or redirected. */
 export type FailureKind =
   | 'breaker_open' // refused locally, nothing sent
@@ -5,6 +7,7 @@ export type FailureKind =
   | 'reset' // the connection broke mid-exchange; the upstream may have acted
   | 'timeout' // no response headers in time; the upstream may have acted
   | 'status' // the upstream answered 5xx
+  | 'client_abandoned' // the client hung up or was too slow sending its body: not the upstream's fault
   | 'other';
 
 const connectCodes = new Set([
@@ -30,6 +33,7 @@ const timeoutCodes = new Set([
 
 export function classifyFailure(error: unknown): FailureKind {
   if (error instanceof UpstreamStatusError) return 'status';
+  if (error instanceof ClientAbandoned) return 'client_abandoned';
   // reply-from wraps the undici error; the cause carries the precise code.
   const { code, cause } = error as { code?: string; cause?: { code?: string } };
   const precise = cause?.code ?? code;
@@ -66,4 +70,20 @@ export class UpstreamStatusError extends Error {
     this.statusCode = statusCode;
     this.response = response;
   }
+}
+
+/**
+ * The attempt broke because the client went away (hung up, or timed out sending its body) —
+ * whatever the upstream did. Breakers ignore it, so clients cannot open one by abandoning
+ * requests.
+ */
+export class ClientAbandoned extends Error {
+  constructor(cause: unknown) {
+    super('the client abandoned the request', { cause });
+  }
+}
+
+/** Whether the client left before its request was answered: it hung up, or its body never finished. */
+export function clientAbandoned(request: FastifyRequest, reply: FastifyReply): boolean {
+  return request.raw.readableAborted || (reply.raw.destroyed && !reply.raw.writableFinished);
 }

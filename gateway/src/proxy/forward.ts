@@ -1,6 +1,6 @@
 import type { CompiledUpstream } from '@fig/routing-rules';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { UpstreamStatusError } from './failure.ts';
+import { ClientAbandoned, clientAbandoned, UpstreamStatusError } from './failure.ts';
 import { forwardRequestHeaders, forwardResponseHeaders } from './forward-headers.ts';
 import type { UpstreamAnswer } from './taps.ts';
 
@@ -9,7 +9,8 @@ const upstreamOf = (request: FastifyRequest) => request.fig.backend!.url;
 /**
  * One attempt to get an answer from `upstream` through reply-from (and so the pools).
  * Resolves with the answer once its headers arrive (they are already on the reply); rejects
- * with the transport error, or with UpstreamStatusError for a 5xx, whose answer is still
+ * with the transport error (ClientAbandoned when the client's leaving caused it), or with
+ * UpstreamStatusError for a 5xx, whose answer is still
  * the one to send. The caller sends the body, so it can decide after a failure.
  */
 export function forwardOnce(
@@ -33,7 +34,8 @@ export function forwardOnce(
         if (res.statusCode >= 500) reject(new UpstreamStatusError(res.statusCode, res));
         else resolve(res);
       },
-      onError: (_reply, { error }) => reject(error),
+      onError: (_reply, { error }) =>
+        reject(clientAbandoned(request, reply) ? new ClientAbandoned(error) : error),
     });
   });
 }

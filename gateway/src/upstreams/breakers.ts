@@ -1,6 +1,7 @@
 import type { CompiledRules, CompiledUpstream } from '@fig/routing-rules';
 import CircuitBreaker from 'opossum';
 import type { GatewayMetrics } from '../metrics.ts';
+import { ClientAbandoned } from '../proxy/failure.ts';
 
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
@@ -80,6 +81,8 @@ export class UpstreamBreakers {
       rollingCountTimeout: upstream.breaker.rollingWindowMs,
       rollingCountBuckets: 10,
       rollingPercentilesEnabled: false,
+      // A client that walks away says nothing about the upstream (opossum counts it as a success).
+      errorFilter: (error: unknown) => error instanceof ClientAbandoned,
       name: upstream.name,
     });
     const publish = () =>
