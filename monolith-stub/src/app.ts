@@ -4,12 +4,6 @@ import {
   cartRoutes,
   checkoutRoutes,
   type Clock,
-  createCarts,
-  createCatalog,
-  createInventory,
-  createOrders,
-  createPayments,
-  createUsers,
   inventoryRoutes,
   openDatabase,
   paymentRoutes,
@@ -17,7 +11,7 @@ import {
 import { openKeystore } from './auth/keystore.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createTokens } from './auth/tokens.ts';
-import { createCheckout } from './checkout.ts';
+import { createDomainModules } from './domain-modules.ts';
 import { legacyGraphql } from './graphql/plugin.ts';
 import { identity } from './plugins/identity.ts';
 import { legacyLatency } from './plugins/latency.ts';
@@ -52,13 +46,8 @@ export async function buildApp(options: MonolithOptions) {
     audience: options.audience ?? 'fig',
     ttlSeconds: tokenTtlSeconds,
   });
-  const catalog = createCatalog(db);
-  const inventory = createInventory(db, { clock });
-  const carts = createCarts(db, { clock });
-  const payments = createPayments(db, { clock });
-  const orders = createOrders(db);
-  const users = createUsers(db);
-  const placeOrder = createCheckout(db, { carts, inventory, payments, orders, clock });
+  const domain = createDomainModules(db, { clock });
+  const { catalog, inventory, carts, payments, orders, users, placeOrder } = domain;
 
   const app = createServer({ service: 'monolith', logLevel: options.logLevel });
   app.observability.readiness.set('database', () => db.prepare('SELECT 1 AS ok').get()?.ok === 1);
@@ -79,6 +68,6 @@ export async function buildApp(options: MonolithOptions) {
   await app.register(checkoutRoutes, { placeOrder });
   await app.register(paymentRoutes, { payments });
   await app.register(internalRoutes, { orders, keystore, internalToken: options.internalToken });
-  await app.register(legacyGraphql, { catalog, inventory, users, orders, carts, payments, placeOrder });
+  await app.register(legacyGraphql, domain);
   return app;
 }

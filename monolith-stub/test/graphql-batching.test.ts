@@ -1,31 +1,19 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import {
-  createCarts,
-  createCatalog,
-  createInventory,
-  createOrders,
-  createPayments,
-  createUsers,
-  openDatabase,
-  seedProducts,
-} from '@fig/common/domain/index';
+import { openDatabase, seedProducts } from '@fig/common/domain/index';
 import { graphql } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createCheckout } from '../src/checkout.ts';
+import { createDomainModules } from '../src/domain-modules.ts';
 import { createLoaders } from '../src/graphql/loaders.ts';
 import { typeDefs } from '../src/graphql/plugin.ts';
 import { createResolvers } from '../src/graphql/resolvers.ts';
 
 // The real domain modules on a real database, with the batch reads recorded on the way through.
 function recordedSources() {
-  const db = openDatabase(':memory:', { name: 'batching' });
+  const domain = createDomainModules(openDatabase(':memory:', { name: 'batching' }));
   const calls: { stock: string[][]; products: string[][] } = { stock: [], products: [] };
-  const inventory = createInventory(db);
-  const catalog = createCatalog(db);
-  const carts = createCarts(db);
-  const payments = createPayments(db);
-  const orders = createOrders(db);
+  const { inventory, catalog } = domain;
   const sources = {
+    ...domain,
     inventory: {
       ...inventory,
       stockOfMany: (skus: readonly string[]) => (calls.stock.push([...skus]), inventory.stockOfMany(skus)),
@@ -34,11 +22,6 @@ function recordedSources() {
       ...catalog,
       getMany: (ids: readonly string[]) => (calls.products.push([...ids]), catalog.getMany(ids)),
     },
-    users: createUsers(db),
-    carts,
-    payments,
-    orders,
-    placeOrder: createCheckout(db, { carts, inventory, payments, orders }),
   };
   return { sources, calls };
 }

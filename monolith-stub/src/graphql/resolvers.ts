@@ -11,6 +11,7 @@ import {
   productIdForSku,
   type User,
 } from '@fig/common/domain/index';
+import { type CheckoutArgs, checkoutInputFromGraphql } from '@fig/common/domain/graphql-checkout';
 import type { LoaderSources, Loaders } from './loaders.ts';
 
 export interface GraphqlContext {
@@ -20,14 +21,6 @@ export interface GraphqlContext {
 
 export interface ResolverSources extends LoaderSources {
   placeOrder: (input: CheckoutInput) => CheckoutResult | Promise<CheckoutResult>;
-}
-
-interface AddressInput {
-  name: string;
-  line1: string;
-  city: string;
-  postalCode: string;
-  country: string;
 }
 
 function caller(context: GraphqlContext): string {
@@ -73,19 +66,8 @@ export function createResolvers(sources: ResolverSources) {
       },
       removeFromCart: (_: unknown, args: { cartId: string; sku: string }, { callerId }: GraphqlContext) =>
         sources.carts.removeItem(args.cartId, args.sku, callerId),
-      checkout: async (
-        _: unknown,
-        args: { cartId: string; paymentMethod: string; shippingAddress: AddressInput },
-        context: GraphqlContext,
-      ) => {
-        const { postalCode, ...address } = args.shippingAddress;
-        return sources.placeOrder({
-          user_id: caller(context),
-          cart_id: args.cartId,
-          payment_method: args.paymentMethod,
-          shipping_address: { ...address, postal_code: postalCode },
-        });
-      },
+      checkout: async (_: unknown, args: CheckoutArgs, context: GraphqlContext) =>
+        sources.placeOrder(checkoutInputFromGraphql(args, caller(context))),
     },
     ProductConnection: {
       nextCursor: (page: { next_cursor: string | null }) => page.next_cursor,

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
 import type { Cart, Carts } from '@fig/common/domain/carts';
 import { DomainError } from '@fig/common/domain/errors';
+import { type CheckoutArgs, checkoutInputFromGraphql } from '@fig/common/domain/graphql-checkout';
 import { callerOf, requireCaller } from '@fig/common/domain/identity';
 import type { CheckoutInput, CheckoutResult } from '@fig/common/domain/routes/checkout';
 import type { CartAdoption } from '../carts/adopt-carts.ts';
@@ -14,14 +15,6 @@ export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.me
 interface Context {
   request: FastifyRequest;
   carts: DataLoader<string, Cart | null>;
-}
-
-interface AddressInput {
-  name: string;
-  line1: string;
-  city: string;
-  postalCode: string;
-  country: string;
 }
 
 const toGraphql = (cart: Cart) => ({
@@ -81,19 +74,9 @@ export const checkoutSubgraph: FastifyPluginAsync<{
           await adopt(args.cartId, callerOf(context.request));
           return toGraphql(carts.removeItem(args.cartId, args.sku, callerOf(context.request)));
         },
-        checkout: async (
-          _: unknown,
-          args: { cartId: string; paymentMethod: string; shippingAddress: AddressInput },
-          context: Context,
-        ) => {
-          const { postalCode, ...address } = args.shippingAddress;
+        checkout: async (_: unknown, args: CheckoutArgs, context: Context) => {
           await adopt(args.cartId, callerOf(context.request));
-          const result = await placeOrder({
-            user_id: requireCaller(context.request),
-            cart_id: args.cartId,
-            payment_method: args.paymentMethod,
-            shipping_address: { ...address, postal_code: postalCode },
-          });
+          const result = await placeOrder(checkoutInputFromGraphql(args, requireCaller(context.request)));
           return {
             orderId: result.order_id,
             status: result.status,
