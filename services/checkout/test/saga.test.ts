@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/common/testing/closed-port';
-import { type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
+import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
@@ -79,6 +79,40 @@ async function cartWith(user: string, items: { sku: string; quantity: number }[]
   return created.body.cart_id as string;
 }
 
+const isCharge = (method: string, url: string) => method === 'POST' && url === '/api/payments';
+
+const checkoutCart = (user: string, cartId: string, paymentMethod = 'pm_card_visa', base = checkout.url) =>
+  call(base, 'POST', '/api/checkout', user, {
+    cart_id: cartId,
+    payment_method: paymentMethod,
+    shipping_address: address,
+  });
+
+/** Checks the cart out, holds the upstream call `matches` picks, and kill -9s the checkout service meanwhile. */
+async function killCheckoutDuring(
+  user: string,
+  cartId: string,
+  proxy: HoldingProxy,
+  matches: (method: string, url: string) => boolean,
+): Promise<HeldRequest> {
+  const held = proxy.holdNext(matches);
+  const answer = checkoutCart(user, cartId).catch((error: Error) => error);
+  const inFlight = await held;
+  await checkout.kill();
+  // Its client sees the connection drop; what happens next is recovery's business.
+  expect(await answer).toBeInstanceOf(Error);
+  return inFlight;
+}
+
+const cartStatus = async (user: string, cartId: string, base = checkout.url) =>
+  (await call(base, 'GET', `/api/carts/${cartId}`, user)).body.status;
+
+/** Stops the shared checkout service gracefully and starts it again with `env`. */
+async function restartCheckout(env: Record<string, string> = {}) {
+  await checkout.stop();
+  checkout = await startCheckout(env);
+}
+
 const stock = async (sku: string) => (await call(inventory.url, 'GET', `/api/inventory/${sku}`, 'any')).body;
 const ordersOf = async (user: string) => (await call(monolith.url, 'GET', '/api/orders', user)).body.items;
 
@@ -94,6 +128,18 @@ async function eventually<T>(
   }
   return value;
 }
+
+const recordedOrders = (user: string, attempts?: number) =>
+  eventually(
+    () => ordersOf(user),
+    (list) => list.length > 0,
+    attempts,
+  );
+const stockOnceReleased = (sku: string) =>
+  eventually(
+    () => stock(sku),
+    (level) => level.reserved === 0,
+  );
 
 /** Every order in the monolith has a succeeded charge of its total, and nothing is still reserved. */
 async function expectBooksBalanced(
@@ -112,10 +158,7 @@ async function expectBooksBalanced(
       order_ref: order.order_id,
     });
   }
-  const after = await eventually(
-    () => stock(sku),
-    (level) => level.reserved === 0,
-  );
+  const after = await stockOnceReleased(sku);
   expect(after).toEqual({ sku, available: before.available - quantity * orders.length, reserved: 0 });
 }
 
@@ -125,24 +168,16 @@ describe('checkout saga', () => {
     const sku = 'SKU-0011';
     const before = await stock(sku);
     const cartId = await cartWith(user, [{ sku, quantity: 2 }]);
-    const placed = await call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    });
+    const placed = await checkoutCart(user, cartId);
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ status: 'confirmed', currency: 'EUR' });
     const recorded = await call(monolith.url, 'GET', `/api/orders/${placed.body.order_id}`, user);
     expect(recorded.status).toBe(200);
     expect(recorded.body).toMatchObject({ total_cents: placed.body.total_cents, shipping_address: address });
-    expect((await call(checkout.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('checked_out');
+    expect(await cartStatus(user, cartId)).toBe('checked_out');
     await expectBooksBalanced(user, sku, before, 2);
     // The same charge is never taken twice: a second checkout of the cart is refused.
-    const again = await call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    });
+    const again = await checkoutCart(user, cartId);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('CART_CLOSED');
   });
@@ -152,11 +187,7 @@ describe('checkout saga', () => {
     const sku = 'SKU-0012';
     const before = await stock(sku);
     const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
-    const declined = await call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_chargeDeclined',
-      shipping_address: address,
-    });
+    const declined = await checkoutCart(user, cartId, 'pm_card_chargeDeclined');
     expect(declined).toEqual({
       status: 402,
       body: {
@@ -168,11 +199,7 @@ describe('checkout saga', () => {
     });
     expect(await stock(sku)).toEqual(before);
     expect(await ordersOf(user)).toEqual([]);
-    const retried = await call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    });
+    const retried = await checkoutCart(user, cartId);
     expect(retried.status).toBe(201);
     await expectBooksBalanced(user, sku, before, 1);
   });
@@ -182,11 +209,7 @@ describe('checkout saga', () => {
     const sku = 'SKU-0025'; // seeded with no units
     const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
     const charges = paymentProxy.seen.length;
-    const refused = await call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    });
+    const refused = await checkoutCart(user, cartId);
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('OUT_OF_STOCK');
     expect(paymentProxy.seen.length).toBe(charges);
@@ -197,55 +220,32 @@ describe('checkout saga', () => {
     const sku = 'SKU-0013';
     const before = await stock(sku);
     const cartId = await cartWith(user, [{ sku, quantity: 3 }]);
-    const held = paymentProxy.holdNext((method, url) => method === 'POST' && url === '/api/payments');
-    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    }).catch((error: Error) => error);
-    const charge = await held;
-    await checkout.kill();
-    expect(await pending).toBeInstanceOf(Error);
+    const charge = await killCheckoutDuring(user, cartId, paymentProxy, isCharge);
     // The charge the dead process asked for does happen.
     expect((await charge.release()).status).toBe(201);
 
     checkout = await startCheckout();
-    const orders = await eventually(
-      () => ordersOf(user),
-      (list) => list.length > 0,
-    );
+    const orders = await recordedOrders(user);
     expect(orders).toHaveLength(1);
     expect(orders[0].order_id).toBe(JSON.parse(charge.body).order_ref);
     // Recovery replayed the charge under the same Idempotency-Key: still one charge.
     const replays = paymentProxy.seen.filter((seen) => seen.body === charge.body);
     expect(replays.length).toBeGreaterThan(1);
     await expectBooksBalanced(user, sku, before, 3);
-    expect((await call(checkout.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('checked_out');
+    expect(await cartStatus(user, cartId)).toBe('checked_out');
   });
 
   it('refunds a charge whose stock hold expired while the process was down', async () => {
     const user = 'usr_saga_crash_expired';
     const sku = 'SKU-0023';
     const before = await stock(sku);
-    await checkout.stop();
-    checkout = await startCheckout({ RESERVATION_TTL_SECONDS: '1' });
+    await restartCheckout({ RESERVATION_TTL_SECONDS: '1' });
     const cartId = await cartWith(user, [{ sku, quantity: 2 }]);
-    const held = paymentProxy.holdNext((method, url) => method === 'POST' && url === '/api/payments');
-    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    }).catch((error: Error) => error);
-    const charge = await held;
-    await checkout.kill();
-    await pending;
+    const charge = await killCheckoutDuring(user, cartId, paymentProxy, isCharge);
     const charged = await charge.release();
     expect(charged.status).toBe(201);
     // Down long enough for the hold to lapse: the units may now be sold to someone else.
-    await eventually(
-      () => stock(sku),
-      (level) => level.reserved === 0,
-    );
+    await stockOnceReleased(sku);
 
     checkout = await startCheckout();
     const paid = await eventually(
@@ -256,7 +256,7 @@ describe('checkout saga', () => {
     expect(paid).toMatchObject({ status: 'refunded', refunded_cents: paid.amount_cents });
     expect(await ordersOf(user)).toEqual([]);
     expect(await stock(sku)).toEqual(before);
-    expect((await call(checkout.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('open');
+    expect(await cartStatus(user, cartId)).toBe('open');
   });
 
   it('finishes a checkout killed while committing the stock', async () => {
@@ -264,22 +264,16 @@ describe('checkout saga', () => {
     const sku = 'SKU-0014';
     const before = await stock(sku);
     const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
-    const held = inventoryProxy.holdNext((method, url) => method === 'POST' && url.endsWith('/commit'));
-    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    }).catch((error: Error) => error);
-    const commit = await held;
-    await checkout.kill();
-    await pending;
+    const commit = await killCheckoutDuring(
+      user,
+      cartId,
+      inventoryProxy,
+      (method, url) => method === 'POST' && url.endsWith('/commit'),
+    );
     expect((await commit.release()).status).toBe(200);
 
     checkout = await startCheckout();
-    const orders = await eventually(
-      () => ordersOf(user),
-      (list) => list.length > 0,
-    );
+    const orders = await recordedOrders(user);
     expect(orders).toHaveLength(1);
     await expectBooksBalanced(user, sku, before, 1);
   });
@@ -289,40 +283,27 @@ describe('checkout saga', () => {
     const sku = 'SKU-0015';
     const before = await stock(sku);
     // The reservation the crashed process makes is unknown to it; its short TTL is the safety net.
-    await checkout.stop();
-    checkout = await startCheckout({ RESERVATION_TTL_SECONDS: '1' });
+    await restartCheckout({ RESERVATION_TTL_SECONDS: '1' });
     const cartId = await cartWith(user, [{ sku, quantity: 4 }]);
     const charges = paymentProxy.seen.length;
-    const held = inventoryProxy.holdNext(
+    const reserve = await killCheckoutDuring(
+      user,
+      cartId,
+      inventoryProxy,
       (method, url) => method === 'POST' && url === '/api/inventory/reservations',
     );
-    const pending = call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    }).catch((error: Error) => error);
-    const reserve = await held;
-    await checkout.kill();
-    await pending;
     expect((await reserve.release()).status).toBe(201);
     expect((await stock(sku)).reserved).toBe(4);
 
     checkout = await startCheckout();
     const cart = await call(checkout.url, 'GET', `/api/carts/${cartId}`, user);
     expect(cart.body.status).toBe('open');
-    const after = await eventually(
-      () => stock(sku),
-      (level) => level.reserved === 0,
-    );
+    const after = await stockOnceReleased(sku);
     expect(after).toEqual(before);
     expect(paymentProxy.seen.length).toBe(charges);
     expect(await ordersOf(user)).toEqual([]);
     // The interrupted attempt no longer blocks the cart.
-    const retried = await call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    });
+    const retried = await checkoutCart(user, cartId);
     expect(retried.status).toBe(201);
     await expectBooksBalanced(user, sku, before, 4);
   });
@@ -332,15 +313,7 @@ describe('checkout saga', () => {
     const sku = 'SKU-0016';
     const before = await stock(sku);
     const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
-    const answers = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        call(checkout.url, 'POST', '/api/checkout', user, {
-          cart_id: cartId,
-          payment_method: 'pm_card_visa',
-          shipping_address: address,
-        }),
-      ),
-    );
+    const answers = await Promise.all(Array.from({ length: 6 }, () => checkoutCart(user, cartId)));
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
     for (const answer of answers.filter((answer) => answer.status !== 201)) {
       expect(answer).toMatchObject({ status: 409, body: { error: { code: 'CART_CLOSED' } } });
@@ -358,22 +331,14 @@ describe('checkout saga', () => {
     let revived: RunningDeployable | undefined;
     try {
       const cartId = await cartWith(user, [{ sku, quantity: 2 }], isolated.url);
-      const pending = await call(isolated.url, 'POST', '/api/checkout', user, {
-        cart_id: cartId,
-        payment_method: 'pm_card_visa',
-        shipping_address: address,
-      });
+      const pending = await checkoutCart(user, cartId, 'pm_card_visa', isolated.url);
       expect(pending.status).toBe(503);
       expect(pending.body.error.code).toBe('CHECKOUT_PENDING');
       expect((await stock(sku)).reserved).toBe(2);
 
       revived = await spawnDeployable('services/payment', { env: { PORT: String(port) } });
       // Recovery retries on its interval; the breaker may first have to half-open.
-      const orders = await eventually(
-        () => ordersOf(user),
-        (list) => list.length > 0,
-        400,
-      );
+      const orders = await recordedOrders(user, 400);
       expect(orders).toHaveLength(1);
       await expectBooksBalanced(user, sku, before, 2, revived.url);
     } finally {
@@ -388,11 +353,7 @@ describe('checkout saga', () => {
     let revived: RunningDeployable | undefined;
     try {
       const cartId = await cartWith(user, [{ sku: 'SKU-0020', quantity: 1 }], isolated.url);
-      const placed = await call(isolated.url, 'POST', '/api/checkout', user, {
-        cart_id: cartId,
-        payment_method: 'pm_card_visa',
-        shipping_address: address,
-      });
+      const placed = await checkoutCart(user, cartId, 'pm_card_visa', isolated.url);
       expect(placed.status).toBe(201);
       revived = await spawnDeployable('monolith-stub', {
         env: { PORT: String(port), LEGACY_LATENCY_MS: '0' },
@@ -412,31 +373,22 @@ describe('checkout saga', () => {
     const user = 'usr_saga_slow_payment';
     const sku = 'SKU-0024';
     const before = await stock(sku);
-    await checkout.stop();
-    checkout = await startCheckout({ UPSTREAM_TIMEOUT_MS: '300' });
+    await restartCheckout({ UPSTREAM_TIMEOUT_MS: '300' });
     const cartId = await cartWith(user, [{ sku, quantity: 1 }]);
-    const held = paymentProxy.holdNext((method, url) => method === 'POST' && url === '/api/payments');
-    const answer = call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    });
+    const held = paymentProxy.holdNext(isCharge);
+    const answer = checkoutCart(user, cartId);
     const charge = await held;
     // The client is not kept waiting on a payment service that does not answer.
     const pending = await answer;
     expect(pending.status).toBe(503);
     expect(pending.body.error.code).toBe('CHECKOUT_PENDING');
     expect((await charge.release()).status).toBe(201);
-    const orders = await eventually(
-      () => ordersOf(user),
-      (list) => list.length > 0,
-    );
+    const orders = await recordedOrders(user);
     expect(orders.map((order: { order_id: string }) => order.order_id)).toEqual([
       JSON.parse(charge.body).order_ref,
     ]);
     await expectBooksBalanced(user, sku, before, 1);
-    await checkout.stop();
-    checkout = await startCheckout();
+    await restartCheckout();
   });
 
   it('answers 503 without charging while inventory is down, and the cart stays usable', async () => {
@@ -448,15 +400,11 @@ describe('checkout saga', () => {
     try {
       const cartId = await cartWith(user, [{ sku: 'SKU-0018', quantity: 1 }], isolated.url);
       const charges = paymentProxy.seen.length;
-      const refused = await call(isolated.url, 'POST', '/api/checkout', user, {
-        cart_id: cartId,
-        payment_method: 'pm_card_visa',
-        shipping_address: address,
-      });
+      const refused = await checkoutCart(user, cartId, 'pm_card_visa', isolated.url);
       expect(refused.status).toBe(503);
       expect(refused.body.error.code).toBe('CHECKOUT_UNAVAILABLE');
       expect(paymentProxy.seen.length).toBe(charges);
-      expect((await call(isolated.url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('open');
+      expect(await cartStatus(user, cartId, isolated.url)).toBe('open');
     } finally {
       await isolated.stop();
     }
@@ -532,11 +480,7 @@ describe('checkout saga', () => {
   it('reports sagas by step on /metrics', async () => {
     const user = 'usr_saga_metrics';
     const cartId = await cartWith(user, [{ sku: 'SKU-0026', quantity: 1 }]);
-    const placed = await call(checkout.url, 'POST', '/api/checkout', user, {
-      cart_id: cartId,
-      payment_method: 'pm_card_visa',
-      shipping_address: address,
-    });
+    const placed = await checkoutCart(user, cartId);
     expect(placed.status).toBe(201);
     const metrics = await (await fetch(`${checkout.url}/metrics`)).text();
     const done = /^checkout_sagas\{step="done"[^}]*\} (\d+)$/m.exec(metrics);
