@@ -65,6 +65,39 @@ function graphql(
   return r.request(route, 'POST', '/graphql', { body: { query, variables }, as, volatile });
 }
 
+/** An `_entities` lookup of `ids` as `type`: how the router reaches a subgraph's entities. */
+function entities(
+  r: Recorder,
+  route: RouteName,
+  type: string,
+  fields: string,
+  ids: string[],
+  volatile?: string[],
+) {
+  return graphql(
+    r,
+    route,
+    `query ($r: [_Any!]!) { _entities(representations: $r) { ... on ${type} { ${fields} } } }`,
+    { r: ids.map((id) => ({ __typename: type, id })) },
+    undefined,
+    volatile,
+  );
+}
+
+/** A charge request for `amount_cents`, with `fields` over the usual card and order. */
+const chargeBody = (amount_cents: number, fields: Record<string, unknown> = {}) => ({
+  amount_cents,
+  currency: 'EUR',
+  payment_method: 'pm_card_visa',
+  order_ref: 'ord_parity',
+  ...fields,
+});
+
+async function paidPayment(r: Recorder, amount_cents: number, fields: Record<string, unknown> = {}) {
+  return (await r.request('payments', 'POST', '/api/payments', { body: chargeBody(amount_cents, fields) }))
+    .body;
+}
+
 const cartFields = 'id totalCents items { sku quantity product { id } }';
 const gqlAddress = {
   name: 'Parity Tester',
@@ -159,12 +192,7 @@ export const scenarios: Scenario[] = [
     route: 'payments',
     async run(r) {
       const key = `parity-${crypto.randomUUID()}`;
-      const charge = {
-        amount_cents: 2500,
-        currency: 'EUR',
-        payment_method: 'pm_card_visa',
-        order_ref: 'ord_parity',
-      };
+      const charge = chargeBody(2500);
       const paid = (
         await r.request('payments', 'POST', '/api/payments', {
           body: charge,
@@ -191,16 +219,7 @@ export const scenarios: Scenario[] = [
     route: 'payments',
     async run(r) {
       const charge = (body: Record<string, unknown>, headers?: Record<string, string>) =>
-        r.request('payments', 'POST', '/api/payments', {
-          body: {
-            amount_cents: 1200,
-            currency: 'EUR',
-            payment_method: 'pm_card_visa',
-            order_ref: 'ord_parity',
-            ...body,
-          },
-          headers,
-        });
+        r.request('payments', 'POST', '/api/payments', { body: chargeBody(1200, body), headers });
       const key = `parity-${crypto.randomUUID()}`;
       await charge({ payment_method: 'pm_card_chargeDeclined' }, { 'idempotency-key': key });
       await charge({ payment_method: 'pm_card_chargeDeclined' }, { 'idempotency-key': key });
@@ -217,16 +236,7 @@ export const scenarios: Scenario[] = [
     name: 'refunds up to the charge and not a cent more',
     route: 'payments',
     async run(r) {
-      const paid = (
-        await r.request('payments', 'POST', '/api/payments', {
-          body: {
-            amount_cents: 1000,
-            currency: 'EUR',
-            payment_method: 'pm_card_mastercard',
-            order_ref: 'ord_parity',
-          },
-        })
-      ).body;
+      const paid = await paidPayment(r, 1000, { payment_method: 'pm_card_mastercard' });
       const refunds = `/api/payments/${paid.payment_id}/refunds`;
       await r.request('payments', 'POST', refunds, { body: { amount_cents: 300 } });
       await r.request('payments', 'POST', refunds, { body: { amount_cents: 701 } });
@@ -382,30 +392,12 @@ export const scenarios: Scenario[] = [
     name: 'GraphQL: Product.stock through entity resolution',
     route: 'inventory',
     async run(r) {
-      const answer = await graphql(
+      const answer = await entities(
         r,
         'inventory',
-        `
-          query ($r: [_Any!]!) {
-            _entities(representations: $r) {
-              ... on Product {
-                id
-                stock {
-                  sku
-                  available
-                  reserved
-                }
-              }
-            }
-          }
-        `,
-        {
-          r: [
-            { __typename: 'Product', id: 'prd_0003' },
-            { __typename: 'Product', id: 'prd_0025' },
-          ],
-        },
-        undefined,
+        'Product',
+        'id stock { sku available reserved }',
+        ['prd_0003', 'prd_0025'],
         stockFields,
       );
       r.note(
@@ -422,16 +414,7 @@ export const scenarios: Scenario[] = [
     name: 'GraphQL: payment(id) and the Payment entity',
     route: 'payments',
     async run(r) {
-      const paid = (
-        await r.request('payments', 'POST', '/api/payments', {
-          body: {
-            amount_cents: 777,
-            currency: 'EUR',
-            payment_method: 'pm_card_visa',
-            order_ref: 'ord_parity',
-          },
-        })
-      ).body;
+      const paid = await paidPayment(r, 777);
       await graphql(
         r,
         'payments',
@@ -441,22 +424,7 @@ export const scenarios: Scenario[] = [
         },
       );
       await graphql(r, 'payments', '{ payment(id: "pay_missing") { id } }');
-      await graphql(
-        r,
-        'payments',
-        `
-          query ($r: [_Any!]!) {
-            _entities(representations: $r) {
-              ... on Payment {
-                id
-                status
-                amountCents
-              }
-            }
-          }
-        `,
-        { r: [{ __typename: 'Payment', id: paid.payment_id }] },
-      );
+      await entities(r, 'payments', 'Payment', 'id status amountCents', [paid.payment_id]);
     },
   },
   {
@@ -476,22 +444,15 @@ export const scenarios: Scenario[] = [
       await add(plentiful[1], 1);
       await add(plentiful[0], 0);
       await add(unknownSku, 1);
-      await graphql(
-        r,
-        'carts',
-        `mutation($id: ID!) { removeFromCart(cartId: $id, sku: "${plentiful[1]}") { ${cartFields} } }`,
-        {
-          id: cartId,
-        },
-      );
-      await graphql(
-        r,
-        'carts',
-        `mutation($id: ID!) { removeFromCart(cartId: $id, sku: "${plentiful[1]}") { id } }`,
-        {
-          id: cartId,
-        },
-      );
+      const remove = (fields: string) =>
+        graphql(
+          r,
+          'carts',
+          `mutation($id: ID!) { removeFromCart(cartId: $id, sku: "${plentiful[1]}") { ${fields} } }`,
+          { id: cartId },
+        );
+      await remove(cartFields);
+      await remove('id');
       await graphql(r, 'carts', `query($id: ID!) { cart(id: $id) { ${cartFields} } }`, { id: cartId });
       await graphql(
         r,
