@@ -428,6 +428,23 @@ export const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'GraphQL and REST: a payment the monolith took before the route moved',
+    route: 'payments',
+    async run(r) {
+      const old = (await r.request('legacy', 'POST', '/api/payments', { body: chargeBody(640) })).body;
+      await r.request('payments', 'GET', `/api/payments/${old.payment_id}`);
+      await graphql(
+        r,
+        'payments',
+        'query($id: ID!) { payment(id: $id) { id status amountCents currency } }',
+        {
+          id: old.payment_id,
+        },
+      );
+      await entities(r, 'payments', 'Payment', 'id status amountCents', [old.payment_id]);
+    },
+  },
+  {
     name: 'GraphQL: cart mutations and their errors',
     route: 'carts',
     async run(r) {
