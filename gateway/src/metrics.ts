@@ -57,3 +57,36 @@ export function createGatewayMetrics(registry: Registry) {
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+type RequestChildren = { observe(seconds: number): void };
+
+/**
+ * The per-request counter and histogram children, looked up once per route, backend and
+ * status: prom-client otherwise hashes the label object on every request. Bounded by the
+ * routes, upstreams and status codes in use; removed routes keep their series, as before.
+ */
+export class RequestMetrics {
+  readonly #metrics: GatewayMetrics;
+  readonly #children = new Map<string, RequestChildren>();
+
+  constructor(metrics: GatewayMetrics) {
+    this.#metrics = metrics;
+  }
+
+  get(route: string, backend: string, status: number): RequestChildren {
+    const key = `${route}\n${backend}\n${status}`;
+    let children = this.#children.get(key);
+    if (!children) {
+      const requests = this.#metrics.requests.labels({ route, backend, status });
+      const duration = this.#metrics.duration.labels({ route, backend });
+      children = {
+        observe(seconds) {
+          requests.inc();
+          duration.observe(seconds);
+        },
+      };
+      this.#children.set(key, children);
+    }
+    return children;
+  }
+}

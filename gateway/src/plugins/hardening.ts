@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
 import { securityHeaders } from '../hardening/security-headers.ts';
 
+const securityHeaderEntries = Object.entries(securityHeaders);
 const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger than %s bytes', 413);
 
 /**
@@ -16,14 +17,14 @@ const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger t
  */
 export const hardeningPlugin = fp(
   async (app) => {
-    app.addHook('onRequest', async (request, reply) => {
+    // Callback hooks: they run on every request, and a promise each is measurable.
+    app.addHook('onRequest', (request, reply, done) => {
       let hosts = 0;
       const raw = request.raw.rawHeaders;
       for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') hosts += 1;
       if (hosts !== 1) {
-        return reply
-          .code(400)
-          .send(errorBody('GW_ERR_BAD_HOST', 'exactly one Host header is required', request.id));
+        reply.code(400).send(errorBody('GW_ERR_BAD_HOST', 'exactly one Host header is required', request.id));
+        return;
       }
       // `X_User_Id` would reach a CGI-style upstream as X-User-Id: such names never pass the edge.
       for (const name of Object.keys(request.headers)) {
@@ -32,11 +33,13 @@ export const hardeningPlugin = fp(
       const limit = request.fig.route.bodyLimit;
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > limit) {
-        return reply
+        reply
           .code(413)
           .header('connection', 'close')
           .send(errorBody('GW_ERR_BODY_TOO_LARGE', `request body larger than ${limit} bytes`, request.id));
+        return;
       }
+      done();
     });
 
     // A chunked body has no declared length. It is read (never past the limit) before anything
@@ -44,7 +47,9 @@ export const hardeningPlugin = fp(
     // the breaker an upstream failure — a way for any client to open it. Read, it goes on
     // with its length declared, like any other body.
     app.addHook('preParsing', async (request, _reply, payload) => {
+      // Without either header there is no body at all (most GETs): nothing to read.
       if (request.headers['content-length'] !== undefined) return payload;
+      if (request.headers['transfer-encoding'] === undefined) return payload;
       const limit = request.fig.route.bodyLimit;
       const chunks: Buffer[] = [];
       let seen = 0;
@@ -59,14 +64,15 @@ export const hardeningPlugin = fp(
       return Readable.from([body]);
     });
 
-    app.addHook('onSend', async (_request, reply, payload) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       // Proxied answers name their upstream; the gateway's own ones are unmarked or `gateway`.
       const servedBy = reply.getHeader('x-served-by');
-      if (servedBy !== undefined && servedBy !== 'gateway') return payload;
-      for (const [name, value] of Object.entries(securityHeaders)) {
-        if (!reply.hasHeader(name)) reply.header(name, value);
+      if (servedBy === undefined || servedBy === 'gateway') {
+        for (const [name, value] of securityHeaderEntries) {
+          if (!reply.hasHeader(name)) reply.header(name, value);
+        }
       }
-      return payload;
+      done(null, payload);
     });
   },
   { name: 'fig-hardening' },

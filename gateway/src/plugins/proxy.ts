@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { FailureReason } from '../context.ts';
 import { BadForcedBackend, BadGateway, UpstreamTimeout, UpstreamUnavailable } from '../errors.ts';
-import type { GatewayMetrics } from '../metrics.ts';
+import { type GatewayMetrics, RequestMetrics } from '../metrics.ts';
 import { acceptAnyBody } from '../proxy/body.ts';
 import {
   classifyFailure,
@@ -56,6 +56,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
       retryMethods: [],
     });
     acceptAnyBody(app);
+    const requestMetrics = new RequestMetrics(metrics);
     app.decorate('responseTaps', [] as ResponseTap[]);
 
     const send = (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAnswer) => {
@@ -181,8 +182,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.fig?.route.name ?? 'unmatched';
       const backend = request.fig?.backend?.upstream ?? 'gateway';
-      metrics.requests.inc({ route, backend, status: reply.statusCode });
-      metrics.duration.observe({ route, backend }, reply.elapsedTime / 1000);
+      requestMetrics.get(route, backend, reply.statusCode).observe(reply.elapsedTime / 1000);
       done();
     });
   },

@@ -16,8 +16,15 @@ export const shadowPlugin = fp<{ shadowing: Shadowing }>(
   async (app, { shadowing }) => {
     app.decorate('shadowing', shadowing);
     app.responseTaps.push((request, answer) => shadowing.tap(request, answer));
-    app.addHook('preHandler', async (request) => shadowing.started(request));
-    app.addHook('onResponse', async (request) => shadowing.responded(request));
+    // Callback hooks: they run on every request, and a promise each is measurable.
+    app.addHook('preHandler', (request, _reply, done) => {
+      shadowing.started(request);
+      done();
+    });
+    app.addHook('onResponse', (request, _reply, done) => {
+      shadowing.responded(request);
+      done();
+    });
     app.addHook('onClose', async () => shadowing.close());
   },
   { name: 'fig-shadow', dependencies: ['fig-proxy'] },
