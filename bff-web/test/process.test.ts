@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { composeSupergraph } from '@fig/common/federation';
+import { writeSupergraph } from '@fig/common/testing/bff-files';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
 import { spawnDeployable } from '@fig/common/testing/spawn-deployable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,9 +20,7 @@ describe('bff-web as a process', () => {
     subgraph = await startSubgraph('monolith', sdl, {
       Query: { slow: () => new Promise((resolve) => (release = () => resolve('done'))) },
     });
-    const composed = composeSupergraph([subgraph]);
-    if (!composed.ok) throw new Error(composed.errors.join('\n'));
-    writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
+    writeSupergraph(join(dir, 'supergraph.graphql'), [subgraph]);
   });
 
   afterAll(async () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { composeSupergraph } from '@fig/common/federation';
+import { writeNoRoutes, writeSupergraph } from '@fig/common/testing/bff-files';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
 import type { FastifyInstance } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -26,12 +26,8 @@ describe('bff-web serving', () => {
   let releaseSlow: () => void = () => {};
   const supergraphFile = () => join(dir, 'supergraph.graphql');
 
-  function writeSupergraph(sdl: string) {
-    const composed = composeSupergraph([{ ...subgraph, sdl }, hung]);
-    if (!composed.ok) throw new Error(composed.errors.join('\n'));
-    // As a deploy does: write aside, rename over.
-    writeFileSync(`${supergraphFile()}.tmp`, composed.supergraphSdl);
-    renameSync(`${supergraphFile()}.tmp`, supergraphFile());
+  function deploySupergraph(sdl: string) {
+    writeSupergraph(supergraphFile(), [{ ...subgraph, sdl }, hung]);
   }
 
   beforeAll(async () => {
@@ -50,14 +46,10 @@ describe('bff-web serving', () => {
       },
     });
     hung = await startSubgraph('hung', hungSdl, { Query: { hang: () => new Promise(() => {}) } });
-    writeSupergraph(sdlV1);
-    writeFileSync(
-      join(dir, 'routes.yaml'),
-      'version: 1\nupstreams:\n  monolith: { url: http://127.0.0.1:1 }\nroutes: []\n',
-    );
+    deploySupergraph(sdlV1);
     app = buildApp({
       supergraphPath: supergraphFile(),
-      rulesPath: join(dir, 'routes.yaml'),
+      rulesPath: writeNoRoutes(join(dir, 'routes.yaml')),
       production: true,
       subgraphTimeouts: { hung: 300 },
       logLevel: 'silent',
@@ -87,7 +79,7 @@ describe('bff-web serving', () => {
     const inFlight = post({ query: '{ slow }' });
     await sleep(100);
     expect((await post({ query: '{ added }' })).status).toBe(400);
-    writeSupergraph(sdlV2);
+    deploySupergraph(sdlV2);
     let added: Awaited<ReturnType<typeof post>> | undefined;
     for (let i = 0; i < 100; i++) {
       added = await post({ query: '{ added }' });

@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { composeSupergraph } from '@fig/common/federation';
+import { writeBffFiles } from '@fig/common/testing/bff-files';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,16 +31,10 @@ describe('sharing identical operations in flight', () => {
       },
       Mutation: { touch: () => 'touched' },
     });
-    const composed = composeSupergraph([subgraph]);
-    if (!composed.ok) throw new Error(composed.errors.join('\n'));
-    writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
-    writeFileSync(
-      join(dir, 'routes.yaml'),
-      'version: 1\nupstreams:\n  monolith: { url: http://127.0.0.1:1 }\nroutes: []\n',
-    );
+    const { supergraphPath, rulesPath } = writeBffFiles(dir, [subgraph]);
     app = buildApp({
-      supergraphPath: join(dir, 'supergraph.graphql'),
-      rulesPath: join(dir, 'routes.yaml'),
+      supergraphPath,
+      rulesPath,
       shareIdenticalOperations: true,
       logLevel: 'silent',
     });

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { composeSupergraph } from '@fig/common/federation';
+import { writeBffFiles } from '@fig/common/testing/bff-files';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdl, startDemoSubgraphs, type SubgraphServer } from '../../bench/federation/subgraphs.ts';
@@ -30,22 +30,17 @@ describe('the demo graph deep query', () => {
     process.env.APOLLO_TELEMETRY_DISABLED = '1';
     dir = mkdtempSync(join(tmpdir(), 'demo-graph-'));
     subgraphs = await startDemoSubgraphs();
-    const composed = composeSupergraph(
+    const { supergraphPath, supergraphSdl, rulesPath } = writeBffFiles(
+      dir,
       subgraphs.map(({ name, url }) => ({ name, url, sdl: sdl[name as keyof typeof sdl] })),
     );
-    if (!composed.ok) throw new Error(composed.errors.join('\n'));
-    writeFileSync(join(dir, 'supergraph.graphql'), composed.supergraphSdl);
-    writeFileSync(
-      join(dir, 'routes.yaml'),
-      'version: 1\nupstreams:\n  monolith: { url: http://127.0.0.1:1 }\nroutes: []\n',
-    );
     bff = buildApp({
-      supergraphPath: join(dir, 'supergraph.graphql'),
-      rulesPath: join(dir, 'routes.yaml'),
+      supergraphPath,
+      rulesPath,
       logLevel: 'silent',
     });
     await bff.ready();
-    apollo = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: composed.supergraphSdl }) });
+    apollo = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl }) });
     await apollo.start();
   });
 

@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeNoRoutes } from '@fig/common/testing/bff-files';
 import type { FastifyInstance } from 'fastify';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,8 +10,6 @@ import { buildApp as buildWeb } from '../../bff-web/src/app.ts';
 
 // The GraphQL-over-HTTP conformance audit; `{ __typename }` needs no subgraph, so the BFFs
 // serve their checked-in supergraphs with nothing behind them.
-const rules = 'version: 1\nupstreams:\n  monolith: { url: http://127.0.0.1:1 }\nroutes: []\n';
-
 describe.each([
   ['bff-web', () => buildWeb({ rulesPath: rulesFile, logLevel: 'silent' })],
   ['bff-mobile', () => buildMobile({ rulesPath: rulesFile, registeredOnly: false, logLevel: 'silent' })],
@@ -43,7 +42,6 @@ let dir: string;
 let rulesFile: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'graphql-audit-'));
-  rulesFile = join(dir, 'routes.yaml');
-  writeFileSync(rulesFile, rules);
+  rulesFile = writeNoRoutes(join(dir, 'routes.yaml'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -46,6 +46,9 @@ async function stockChange(
   r.note(step, { available: after.available - before.available, reserved: after.reserved - before.reserved });
 }
 
+const reserve = (r: Recorder, body: unknown) =>
+  r.request('inventory', 'POST', '/api/inventory/reservations', { body });
+
 async function cartWith(r: Recorder, items: { sku: string; quantity: number }[]) {
   const cart = (await r.request('carts', 'POST', '/api/carts', { body: {} })).body;
   for (const item of items)
@@ -123,11 +126,7 @@ export const scenarios: Scenario[] = [
     async run(r) {
       const sku = plentiful[1];
       const before = await stockOf(r, sku);
-      const reservation = (
-        await r.request('inventory', 'POST', '/api/inventory/reservations', {
-          body: { items: [{ sku, quantity: 2 }], ttl_seconds: 60 },
-        })
-      ).body;
+      const reservation = (await reserve(r, { items: [{ sku, quantity: 2 }], ttl_seconds: 60 })).body;
       await stockChange(r, sku, before, 'stock while reserved');
       const path = `/api/inventory/reservations/${reservation.reservation_id}`;
       await r.request('inventory', 'GET', path);
@@ -145,13 +144,11 @@ export const scenarios: Scenario[] = [
       const sku = plentiful[2];
       const before = await stockOf(r, sku);
       const reservation = (
-        await r.request('inventory', 'POST', '/api/inventory/reservations', {
-          body: {
-            items: [
-              { sku, quantity: 1 },
-              { sku, quantity: 2 },
-            ],
-          },
+        await reserve(r, {
+          items: [
+            { sku, quantity: 1 },
+            { sku, quantity: 2 },
+          ],
         })
       ).body;
       const path = `/api/inventory/reservations/${reservation.reservation_id}`;
@@ -165,22 +162,20 @@ export const scenarios: Scenario[] = [
     name: 'reservation refusals and validation errors',
     route: 'inventory',
     async run(r) {
-      const reserve = (body: unknown) =>
-        r.request('inventory', 'POST', '/api/inventory/reservations', { body });
-      await reserve({ items: [{ sku: plentiful[0], quantity: 1000 }] });
-      await reserve({
+      await reserve(r, { items: [{ sku: plentiful[0], quantity: 1000 }] });
+      await reserve(r, {
         items: [
           { sku: plentiful[0], quantity: 1 },
           { sku: 'SKU-0025', quantity: 1 },
         ],
       });
-      await reserve({ items: [{ sku: unknownSku, quantity: 1 }] });
-      await reserve({ items: [] });
-      await reserve({ items: [{ sku: plentiful[0], quantity: 0 }] });
-      await reserve({ items: [{ sku: plentiful[0], quantity: '1' }] });
-      await reserve({ items: [{ sku: plentiful[0], quantity: 1 }], ttl_seconds: 0 });
-      await reserve({ items: [{ sku: plentiful[0], quantity: 1 }], colour: 'red' });
-      await reserve({});
+      await reserve(r, { items: [{ sku: unknownSku, quantity: 1 }] });
+      await reserve(r, { items: [] });
+      await reserve(r, { items: [{ sku: plentiful[0], quantity: 0 }] });
+      await reserve(r, { items: [{ sku: plentiful[0], quantity: '1' }] });
+      await reserve(r, { items: [{ sku: plentiful[0], quantity: 1 }], ttl_seconds: 0 });
+      await reserve(r, { items: [{ sku: plentiful[0], quantity: 1 }], colour: 'red' });
+      await reserve(r, {});
       await r.request('inventory', 'POST', '/api/inventory/reservations', { rawBody: '{"items": [' });
       await r.request('inventory', 'GET', '/api/inventory/reservations/res_missing');
       await r.request('inventory', 'DELETE', '/api/inventory/reservations/res_missing');
