@@ -48,75 +48,134 @@ describe('a broken manifest fails the check', () => {
     expect((await checkOverlay(copy.overlay('prod'), { env })).problems).toEqual([]);
   });
 
-  it('a missing readiness probe', async () => {
-    const problems = await problemsAfter('base/gateway.yaml', /readinessProbe:/, 'unusedProbe:');
-    expect(problems).toContain('Deployment gateway container gateway: no readinessProbe');
-  });
+  // One edit each, and the problem the check must report for it.
+  const breakages: { name: string; edit: [string, string | RegExp, string, string?]; problem: string }[] = [
+    {
+      name: 'a missing readiness probe',
+      edit: ['base/gateway.yaml', /readinessProbe:/, 'unusedProbe:'],
+      problem: 'Deployment gateway container gateway: no readinessProbe',
+    },
+    {
+      name: "a probe on the gateway's public port, which proxies /health/* to the monolith",
+      edit: [
+        'base/gateway.yaml',
+        'httpGet: { path: /health/ready, port: admin }',
+        'httpGet: { path: /health/ready, port: http }',
+      ],
+      problem:
+        'Deployment gateway container gateway: readinessProbe asks port http, but gateway answers health on 9901',
+    },
+    {
+      name: "a scrape annotation on the gateway's public port",
+      edit: ['base/gateway.yaml', "prometheus.io/port: '9901'", "prometheus.io/port: '8080'"],
+      problem: 'Deployment gateway: prometheus.io/port 8080, but gateway serves /metrics on 9901',
+    },
+    {
+      name: 'a latest image tag',
+      edit: ['base/redis.yaml', 'redis:7.4-alpine', 'redis:latest'],
+      problem: 'Deployment redis container redis: image redis:latest uses the latest tag',
+    },
+    {
+      name: 'a local image other than the one docker compose builds',
+      edit: ['base/payment.yaml', 'image: fig/payment:0.1.0', 'image: fig/payment:0.0.9'],
+      problem:
+        'Deployment payment container payment: image fig/payment:0.0.9, but docker compose build makes fig/payment:0.1.0',
+    },
+    {
+      name: 'an image without a tag',
+      edit: ['base/redis.yaml', 'redis:7.4-alpine', 'redis'],
+      problem: 'Deployment redis container redis: image redis has no tag (that means latest)',
+    },
+    {
+      name: 'a dangling ConfigMap reference',
+      edit: ['base/gateway.yaml', 'configMap: { name: fig-routing }', 'configMap: { name: fig-routes }'],
+      problem: 'Deployment gateway volume routing: ConfigMap fig-routes does not exist',
+    },
+    {
+      name: 'a claim nobody defines',
+      edit: ['overlays/prod/data-volumes.yaml', 'name: payment-data', 'name: payments-data', 'prod'],
+      problem: 'Deployment payment volume data: PersistentVolumeClaim payment-data does not exist',
+    },
+    {
+      name: 'a subPath mount of the routing rules, which would never hot-reload',
+      edit: [
+        'base/bff-web.yaml',
+        '{ name: routing, mountPath: /etc/fig/routing, readOnly: true }',
+        '{ name: routing, mountPath: /etc/fig/routing/routes.yaml, subPath: routes.yaml }',
+      ],
+      problem:
+        'Deployment bff-web container bff-web: mounts ConfigMap volume routing with subPath, so updates never arrive',
+    },
+    {
+      name: 'a grace period too short for the preStop pause and the drain',
+      edit: ['base/gateway.yaml', 'terminationGracePeriodSeconds: 45', 'terminationGracePeriodSeconds: 15'],
+      problem:
+        'Deployment gateway container gateway: terminationGracePeriodSeconds 15 < preStop 10s + drain 10s',
+    },
+    {
+      name: 'an env var the deployable does not read',
+      edit: ['base/checkout.yaml', '{ name: DATA_DIR, value: /data }', '{ name: DATA_PATH, value: /data }'],
+      problem:
+        'Deployment checkout container checkout: sets DATA_PATH, which services/checkout does not read',
+    },
+    {
+      name: 'an env value the deployable would refuse to start with',
+      edit: [
+        'overlays/dev/kustomization.yaml',
+        'ADMIN_TOKEN=dev-admin-token-not-secret',
+        'ADMIN_TOKEN=short',
+      ],
+      problem:
+        'Deployment gateway container gateway: gateway would refuse its env: ADMIN_TOKEN must NOT have fewer than 16 characters',
+    },
+    {
+      name: 'routing rules read from the image instead of the ConfigMap',
+      edit: ['base/gateway.yaml', /^.*name: ROUTING_RULES.*\n/m, ''],
+      problem:
+        "Deployment gateway container gateway: ROUTING_RULES must name routes.yaml in a mounted ConfigMap, not the image's local copy",
+    },
+    {
+      name: 'a subgraph the BFF would still look for on 127.0.0.1',
+      edit: ['base/bff-web.yaml', ',inventory=http://inventory:5003/graphql', ''],
+      problem:
+        'Deployment bff-web container bff-web: SUBGRAPH_URLS sends subgraph inventory to http://127.0.0.1:5003/graphql, expected http://inventory:5003/graphql',
+    },
+    {
+      name: 'an address left at its local default, which no pod answers',
+      edit: ['base/checkout.yaml', /^.*name: INVENTORY_URL.*\n/m, ''],
+      problem:
+        'Deployment checkout container checkout: INVENTORY_URL is http://127.0.0.1:5003, which nothing in the cluster answers',
+    },
+    {
+      name: 'an upstream the cluster has no Service for',
+      edit: ['base/routes.yaml', 'http://inventory:5003', 'http://stock:5003'],
+      problem:
+        'ConfigMap fig-routing: upstream inventory points at stock:5003, but there is no Service stock',
+    },
+    {
+      name: 'a BFF opened to the world',
+      edit: [
+        'base/network-policies.yaml',
+        /- from:\n\s+- podSelector:\n\s+matchLabels: \{ app.kubernetes.io\/name: gateway \}\n\s+ports:/,
+        '- ports:',
+      ],
+      problem: 'NetworkPolicy bff: admits traffic from anywhere to pods other than the gateway',
+    },
+    {
+      name: 'a misspelt field, which strict field validation rejects',
+      edit: ['base/gateway.yaml', 'terminationGracePeriodSeconds: 45', 'terminationGracePeriodSecond: 45'],
+      problem:
+        'Deployment gateway: /spec/template/spec/terminationGracePeriodSecond is not a field of Deployment',
+    },
+    {
+      name: 'a value the Kubernetes schema rejects',
+      edit: ['base/redis.yaml', 'replicas: 1', "replicas: 'one'"],
+      problem: 'Deployment redis: /spec/replicas must be integer',
+    },
+  ];
 
-  it("a probe on the gateway's public port, which proxies /health/* to the monolith", async () => {
-    const problems = await problemsAfter(
-      'base/gateway.yaml',
-      'httpGet: { path: /health/ready, port: admin }',
-      'httpGet: { path: /health/ready, port: http }',
-    );
-    expect(problems).toContain(
-      'Deployment gateway container gateway: readinessProbe asks port http, but gateway answers health on 9901',
-    );
-  });
-
-  it("a scrape annotation on the gateway's public port", async () => {
-    const problems = await problemsAfter(
-      'base/gateway.yaml',
-      "prometheus.io/port: '9901'",
-      "prometheus.io/port: '8080'",
-    );
-    expect(problems).toContain(
-      'Deployment gateway: prometheus.io/port 8080, but gateway serves /metrics on 9901',
-    );
-  });
-
-  it('a latest image tag', async () => {
-    const problems = await problemsAfter('base/redis.yaml', 'redis:7.4-alpine', 'redis:latest');
-    expect(problems).toContain('Deployment redis container redis: image redis:latest uses the latest tag');
-  });
-
-  it('a local image other than the one docker compose builds', async () => {
-    const problems = await problemsAfter(
-      'base/payment.yaml',
-      'image: fig/payment:0.1.0',
-      'image: fig/payment:0.0.9',
-    );
-    expect(problems).toContain(
-      'Deployment payment container payment: image fig/payment:0.0.9, but docker compose build makes fig/payment:0.1.0',
-    );
-  });
-
-  it('an image without a tag', async () => {
-    const problems = await problemsAfter('base/redis.yaml', 'redis:7.4-alpine', 'redis');
-    expect(problems).toContain(
-      'Deployment redis container redis: image redis has no tag (that means latest)',
-    );
-  });
-
-  it('a dangling ConfigMap reference', async () => {
-    const problems = await problemsAfter(
-      'base/gateway.yaml',
-      'configMap: { name: fig-routing }',
-      'configMap: { name: fig-routes }',
-    );
-    expect(problems).toContain('Deployment gateway volume routing: ConfigMap fig-routes does not exist');
-  });
-
-  it('a claim nobody defines', async () => {
-    const problems = await problemsAfter(
-      'overlays/prod/data-volumes.yaml',
-      'name: payment-data',
-      'name: payments-data',
-      'prod',
-    );
-    expect(problems).toContain(
-      'Deployment payment volume data: PersistentVolumeClaim payment-data does not exist',
-    );
+  it.each(breakages)('$name', async ({ edit, problem }) => {
+    expect(await problemsAfter(...edit)).toContain(problem);
   });
 
   it('a Secret key nobody generates', async () => {
@@ -143,104 +202,5 @@ describe('a broken manifest fails the check', () => {
         'Deployment payment container payment: allowPrivilegeEscalation is not false',
       ]),
     );
-  });
-
-  it('a subPath mount of the routing rules, which would never hot-reload', async () => {
-    const problems = await problemsAfter(
-      'base/bff-web.yaml',
-      '{ name: routing, mountPath: /etc/fig/routing, readOnly: true }',
-      '{ name: routing, mountPath: /etc/fig/routing/routes.yaml, subPath: routes.yaml }',
-    );
-    expect(problems).toContain(
-      'Deployment bff-web container bff-web: mounts ConfigMap volume routing with subPath, so updates never arrive',
-    );
-  });
-
-  it('a grace period too short for the preStop pause and the drain', async () => {
-    const problems = await problemsAfter(
-      'base/gateway.yaml',
-      'terminationGracePeriodSeconds: 45',
-      'terminationGracePeriodSeconds: 15',
-    );
-    expect(problems).toContain(
-      'Deployment gateway container gateway: terminationGracePeriodSeconds 15 < preStop 10s + drain 10s',
-    );
-  });
-
-  it('an env var the deployable does not read', async () => {
-    const problems = await problemsAfter(
-      'base/checkout.yaml',
-      '{ name: DATA_DIR, value: /data }',
-      '{ name: DATA_PATH, value: /data }',
-    );
-    expect(problems).toContain(
-      'Deployment checkout container checkout: sets DATA_PATH, which services/checkout does not read',
-    );
-  });
-
-  it('an env value the deployable would refuse to start with', async () => {
-    const problems = await problemsAfter(
-      'overlays/dev/kustomization.yaml',
-      'ADMIN_TOKEN=dev-admin-token-not-secret',
-      'ADMIN_TOKEN=short',
-    );
-    expect(problems).toContain(
-      'Deployment gateway container gateway: gateway would refuse its env: ADMIN_TOKEN must NOT have fewer than 16 characters',
-    );
-  });
-
-  it('routing rules read from the image instead of the ConfigMap', async () => {
-    const problems = await problemsAfter('base/gateway.yaml', /^.*name: ROUTING_RULES.*\n/m, '');
-    expect(problems).toContain(
-      "Deployment gateway container gateway: ROUTING_RULES must name routes.yaml in a mounted ConfigMap, not the image's local copy",
-    );
-  });
-
-  it('a subgraph the BFF would still look for on 127.0.0.1', async () => {
-    const problems = await problemsAfter('base/bff-web.yaml', ',inventory=http://inventory:5003/graphql', '');
-    expect(problems).toContain(
-      'Deployment bff-web container bff-web: SUBGRAPH_URLS sends subgraph inventory to http://127.0.0.1:5003/graphql, expected http://inventory:5003/graphql',
-    );
-  });
-
-  it('an address left at its local default, which no pod answers', async () => {
-    const problems = await problemsAfter('base/checkout.yaml', /^.*name: INVENTORY_URL.*\n/m, '');
-    expect(problems).toContain(
-      'Deployment checkout container checkout: INVENTORY_URL is http://127.0.0.1:5003, which nothing in the cluster answers',
-    );
-  });
-
-  it('an upstream the cluster has no Service for', async () => {
-    const problems = await problemsAfter('base/routes.yaml', 'http://inventory:5003', 'http://stock:5003');
-    expect(problems).toContain(
-      'ConfigMap fig-routing: upstream inventory points at stock:5003, but there is no Service stock',
-    );
-  });
-
-  it('a BFF opened to the world', async () => {
-    const problems = await problemsAfter(
-      'base/network-policies.yaml',
-      /- from:\n\s+- podSelector:\n\s+matchLabels: \{ app.kubernetes.io\/name: gateway \}\n\s+ports:/,
-      '- ports:',
-    );
-    expect(problems).toContain(
-      'NetworkPolicy bff: admits traffic from anywhere to pods other than the gateway',
-    );
-  });
-
-  it('a misspelt field, which strict field validation rejects', async () => {
-    const problems = await problemsAfter(
-      'base/gateway.yaml',
-      'terminationGracePeriodSeconds: 45',
-      'terminationGracePeriodSecond: 45',
-    );
-    expect(problems).toContain(
-      'Deployment gateway: /spec/template/spec/terminationGracePeriodSecond is not a field of Deployment',
-    );
-  });
-
-  it('a value the Kubernetes schema rejects', async () => {
-    const problems = await problemsAfter('base/redis.yaml', 'replicas: 1', "replicas: 'one'");
-    expect(problems).toContain('Deployment redis: /spec/replicas must be integer');
   });
 });
