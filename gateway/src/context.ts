@@ -1,4 +1,5 @@
 import type { CompiledRoute, CompiledRules, Side } from '@fig/routing-rules';
+import type { Tapped } from './shadow/shadowing.ts';
 
 /**
  * What the edge knows about a request, built up by the onRequest hooks in order:
@@ -19,6 +20,11 @@ export interface EdgeContext {
   clientIp: string;
   /** Where the proxy sent the request (set once it has chosen; changes on fallback). */
   backend?: { side: Side; upstream: string; url: string; forced: boolean; fallback?: FailureReason };
+  /** When the proxy started on the request (performance.now()), for the upstream's latency. */
+  proxyStartedAt?: number;
+  /** What shadowing noted of the answer. Kept here rather than in WeakMaps keyed by request:
+   *  two ephemerons per request made every young-generation GC measurably slower. */
+  tapped?: Tapped;
 }
 
 /** Why the monolith served a request meant for a service. */

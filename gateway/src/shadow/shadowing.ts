@@ -39,7 +39,7 @@ export interface ComparisonsReport {
   events: ReturnType<EventLog['recent']>;
 }
 
-interface Tapped {
+export interface Tapped {
   route: CompiledRoute;
   rules: CompiledRules;
   side: Side;
@@ -68,8 +68,6 @@ export class Shadowing {
   readonly #local: ComparisonRecorder;
   readonly #rules: () => CompiledRules;
   readonly #available?: (upstream: string) => boolean;
-  readonly #tapped = new WeakMap<FastifyRequest, Tapped>();
-  readonly #started = new WeakMap<FastifyRequest, number>();
   readonly #options = new WeakMap<CompiledRoute, CompareOptions>();
 
   constructor(options: ShadowingOptions) {
@@ -103,7 +101,7 @@ export class Shadowing {
 
   /** Marks when the proxy starts on a request, so latency is the upstream's, not the hooks'. */
   started(request: FastifyRequest): void {
-    this.#started.set(request, performance.now());
+    request.fig.proxyStartedAt = performance.now();
   }
 
   /**
@@ -120,10 +118,10 @@ export class Shadowing {
       side: backend.side,
       origin: backend.url,
       answer,
-      startedAt: this.#started.get(request) ?? performance.now(),
+      startedAt: request.fig.proxyStartedAt ?? performance.now(),
       complete: false,
     };
-    this.#tapped.set(request, tapped);
+    request.fig.tapped = tapped;
     if (!this.#sampled(request, route)) return answer.stream;
     const capture = new BodyCapture(this.#worker.limits.maxBodyBytes);
     tapped.capture = capture;
@@ -142,7 +140,7 @@ export class Shadowing {
 
   /** After the client has the whole answer: count it, and send the shadow if it was sampled. */
   responded(request: FastifyRequest): void {
-    const tapped = this.#tapped.get(request);
+    const tapped = request.fig?.tapped;
     if (!tapped) return;
     const { route, rules, side, answer, capture } = tapped;
     const ms = performance.now() - tapped.startedAt;
