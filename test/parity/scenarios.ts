@@ -102,13 +102,9 @@ async function paidPayment(r: Recorder, amount_cents: number, fields: Record<str
 }
 
 const cartFields = 'id totalCents items { sku quantity product { id } }';
-const gqlAddress = {
-  name: 'Parity Tester',
-  line1: '1 Contract Way',
-  city: 'Lisbon',
-  postalCode: '1000-001',
-  country: 'PT',
-};
+// The same address as GraphQL's AddressInput spells it.
+const { postal_code: postalCode, ...addressLines } = address;
+const gqlAddress = { ...addressLines, postalCode };
 
 export const scenarios: Scenario[] = [
   {
