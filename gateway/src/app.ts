@@ -4,6 +4,7 @@ import { type GatewayConfig, trustProxyOption } from './config.ts';
 import { createAuthenticator, serverLimits } from './edge-config.ts';
 import { hardenedServerOptions } from './hardening/server-options.ts';
 import { createGatewayMetrics } from './metrics.ts';
+import { accessLogPlugin } from './plugins/access-log.ts';
 import { adminAuthPlugin } from './plugins/admin-auth.ts';
 import { adminRulesPlugin } from './plugins/admin-rules.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -44,6 +45,8 @@ export function buildApp(config: GatewayConfig): Gateway {
     fastify: {
       // Fastify also takes a hop count, which its types leave out.
       trustProxy: trustProxyOption(config.TRUST_PROXY) as boolean | string[],
+      // One access line per request instead of Fastify's two (plugins/access-log.ts).
+      disableRequestLogging: true,
       ...hardenedServerOptions(serverLimits(config)),
     },
   });
@@ -67,6 +70,7 @@ export function buildApp(config: GatewayConfig): Gateway {
     ? createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS })
     : undefined;
 
+  app.register(accessLogPlugin);
   app.register(edgeContextPlugin, { rules });
   app.register(hardeningPlugin);
   app.register(rateLimitPlugin, {
