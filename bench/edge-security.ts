@@ -11,33 +11,12 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds } from './cpu-time.ts';
+import { startGateway, stop } from './gateway-process.ts';
 import { load, type LoadResult } from './load.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await sleep(50);
-  }
-  throw new Error(`${url} never answered`);
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
 
 type Measured = LoadResult & { cpuMicrosPerRequest: number };
 
@@ -87,24 +66,11 @@ routes: []
     );
 
     const start = async (rulesFile: string, env: Record<string, string> = {}) => {
-      const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-      const gateway = spawn(process.execPath, [join(root, 'gateway/src/main.ts')], {
-        env: {
-          ...process.env,
-          PORT: String(port),
-          ADMIN_PORT: String(adminPort),
-          ROUTING_RULES: rulesFile,
-          AUTH_JWKS_URL: jwks.url,
-          LOG_LEVEL: 'warn',
-          ...env,
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      children.push(gateway);
-      await waitFor(`http://127.0.0.1:${adminPort}/health/ready`);
-      const url = `http://127.0.0.1:${port}/api/products`;
+      const gateway = await startGateway(rulesFile, { AUTH_JWKS_URL: jwks.url, ...env });
+      children.push(gateway.process);
+      const url = `${gateway.url}/api/products`;
       await load({ url, durationSeconds: 2, requests: users }); // warm-up: JIT, pools, token cache
-      return { url, pids: [gateway.pid!] };
+      return { url, pids: [gateway.process.pid!] };
     };
     const gateways = {
       plain: await start(rules('none')),

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { childPids, cpuSeconds } from './cpu-time.ts';
+import { inventoryRules, startGateway, waitFor } from './gateway-process.ts';
 import { load, type LoadResult } from './load.ts';
 import { printEdgeSecurityBench, runEdgeSecurityBench } from './edge-security.ts';
 import { printShadowBench, runShadowBench } from './shadow.ts';
@@ -33,18 +34,6 @@ function node(script: string, args: string[], env: Record<string, string> = {}) 
   return child;
 }
 
-async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`${url} never answered`);
-}
-
 async function gatewayRss(adminUrl: string): Promise<number> {
   const text = await (await fetch(`${adminUrl}/metrics`)).text();
   return Number(/^process_resident_memory_bytes\{[^}]*\} (\d+)/m.exec(text)?.[1]);
@@ -62,8 +51,8 @@ function row(name: string, result: LoadResult, reference?: LoadResult) {
 
 try {
   const nginxBinary = ensureNginx();
-  const [servicePort, monolithPort, nginxPort, gatewayPort, adminPort] = await Promise.all(
-    Array.from({ length: 5 }, () => freePort()),
+  const [servicePort, monolithPort, nginxPort] = await Promise.all(
+    Array.from({ length: 3 }, () => freePort()),
   );
   const upstream = node('bench/fast-upstream.ts', [String(servicePort), String(monolithPort)]);
   await once(upstream.stdout!, 'data');
@@ -72,33 +61,21 @@ try {
   const rules = join(dir, 'routes.yaml');
   writeFileSync(
     rules,
-    `version: 1
-upstreams:
-  monolith: { url: http://127.0.0.1:${monolithPort} }
-  inventory: { url: http://127.0.0.1:${servicePort} }
-defaults: { auth: none, rateLimit: { max: 100000000 } }
-routes:
-  - { name: inventory, path: /api/inventory, service: inventory, percent: 50, sticky: "header:x-bench-user" }
-`,
+    inventoryRules(monolithPort, servicePort, 'percent: 50, sticky: "header:x-bench-user"'),
   );
-  const gateway = node('gateway/src/main.ts', [], {
-    PORT: String(gatewayPort),
-    ADMIN_PORT: String(adminPort),
-    ROUTING_RULES: rules,
-    LOG_LEVEL: 'warn',
-  });
-  const adminUrl = `http://127.0.0.1:${adminPort}`;
-  await Promise.all([
+  const [gateway] = await Promise.all([
+    startGateway(rules),
     waitFor(`http://127.0.0.1:${monolithPort}/`),
     waitFor(`http://127.0.0.1:${nginxPort}/`),
-    waitFor(`${adminUrl}/health/ready`),
   ]);
+  children.push(gateway.process);
+  const adminUrl = gateway.adminUrl;
 
   const path = '/api/inventory/sku-1';
   const targets = {
     direct: `http://127.0.0.1:${monolithPort}${path}`,
     nginx: `http://127.0.0.1:${nginxPort}${path}`,
-    fig: `http://127.0.0.1:${gatewayPort}${path}`,
+    fig: `${gateway.url}${path}`,
   };
   console.log(
     `Fig proxy benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}`,
@@ -116,7 +93,7 @@ routes:
   const nginx = await cpuPerRequest(childPids(nginxMaster.pid!), () =>
     load({ url: targets.nginx, durationSeconds: seconds, requests: users }),
   );
-  const fig = await cpuPerRequest([gateway.pid!], () =>
+  const fig = await cpuPerRequest([gateway.process.pid!], () =>
     load({ url: targets.fig, durationSeconds: seconds, requests: users }),
   );
   row('upstream direct', direct, nginx.result);

@@ -9,36 +9,15 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ComparisonsReport } from '../gateway/src/shadow/shadowing.ts';
+import { inventoryRules, startGateway, stop } from './gateway-process.ts';
 import { load, type LoadResult } from './load.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // A backend that takes a few milliseconds, so p99 is measured well above autocannon's 1 ms steps.
 const upstreamDelayMs = 10;
 const rounds = 5;
-
-async function waitFor(url: string) {
-  for (let i = 0; i < 200; i++) {
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await sleep(50);
-  }
-  throw new Error(`${url} never answered`);
-}
-
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** Gateway CPU time so far, from its own metrics: steadier than latency on a busy machine. */
 async function cpuSeconds(adminUrl: string): Promise<number> {
@@ -80,34 +59,12 @@ export async function runShadowBench(
 
     const start = async (shadow: number) => {
       const rules = join(dir, `shadow-${shadow}.yaml`);
-      writeFileSync(
-        rules,
-        `version: 1
-upstreams:
-  monolith: { url: http://127.0.0.1:${monolithPort} }
-  inventory: { url: http://127.0.0.1:${servicePort} }
-defaults: { auth: none, rateLimit: { max: 100000000 } }
-routes:
-  - { name: inventory, path: /api/inventory, service: inventory, percent: 0, shadow: ${shadow} }
-`,
-      );
-      const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-      const gateway = spawn(process.execPath, [join(root, 'gateway/src/main.ts')], {
-        env: {
-          ...process.env,
-          PORT: String(port),
-          ADMIN_PORT: String(adminPort),
-          ROUTING_RULES: rules,
-          LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
-      children.push(gateway);
-      const adminUrl = `http://127.0.0.1:${adminPort}`;
-      await waitFor(`${adminUrl}/health/ready`);
-      const url = `http://127.0.0.1:${port}/api/inventory/sku-1`;
+      writeFileSync(rules, inventoryRules(monolithPort, servicePort, `percent: 0, shadow: ${shadow}`));
+      const gateway = await startGateway(rules);
+      children.push(gateway.process);
+      const url = `${gateway.url}/api/inventory/sku-1`;
       await load({ url, durationSeconds: 2, rate, connections: 20 }); // warm-up: JIT, pools
-      return { url, adminUrl };
+      return { url, adminUrl: gateway.adminUrl };
     };
 
     const off = await start(0);
