@@ -1,5 +1,5 @@
 import { createServer } from '@fig/common';
-import type { FastifyInstance } from 'fastify';
+import { type FastifyInstance, LogController } from 'fastify';
 import { type GatewayConfig, trustProxyOption } from './config.ts';
 import { createAuthenticator, serverLimits } from './edge-config.ts';
 import { hardenedServerOptions } from './hardening/server-options.ts';
@@ -46,7 +46,7 @@ export function buildApp(config: GatewayConfig): Gateway {
       // Fastify also takes a hop count, which its types leave out.
       trustProxy: trustProxyOption(config.TRUST_PROXY) as boolean | string[],
       // One access line per request instead of Fastify's two (plugins/access-log.ts).
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
       ...hardenedServerOptions(serverLimits(config)),
     },
   });
