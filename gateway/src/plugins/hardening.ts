@@ -1,5 +1,6 @@
 import { errorBody } from '@fig/common';
 import createError from '@fastify/error';
+import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
 import { securityHeaders } from '../hardening/security-headers.ts';
@@ -46,14 +47,11 @@ export const hardeningPlugin = fp(
     // is forwarded: refused mid-stream instead, the upstream would see a broken request and
     // the breaker an upstream failure — a way for any client to open it. Read, it goes on
     // with its length declared, like any other body.
-    app.addHook('preParsing', async (request, _reply, payload) => {
-      // Without either header there is no body at all (most GETs): nothing to read.
-      if (request.headers['content-length'] !== undefined) return payload;
-      if (request.headers['transfer-encoding'] === undefined) return payload;
+    const readChunked = async (request: FastifyRequest, payload: AsyncIterable<Buffer>) => {
       const limit = request.fig.route.bodyLimit;
       const chunks: Buffer[] = [];
       let seen = 0;
-      for await (const chunk of payload as AsyncIterable<Buffer>) {
+      for await (const chunk of payload) {
         seen += chunk.length;
         if (seen > limit) throw new BodyTooLarge(limit);
         chunks.push(chunk);
@@ -62,6 +60,15 @@ export const hardeningPlugin = fp(
       delete request.headers['transfer-encoding'];
       request.headers['content-length'] = String(body.length);
       return Readable.from([body]);
+    };
+    app.addHook('preParsing', (request, _reply, payload, done) => {
+      // A declared length is checked in onRequest; without either header there is no body at
+      // all (most GETs): nothing to read.
+      const { headers } = request;
+      if (headers['content-length'] !== undefined || headers['transfer-encoding'] === undefined) {
+        return done(null, payload);
+      }
+      readChunked(request, payload).then((body) => done(null, body), done);
     });
 
     app.addHook('onSend', (_request, reply, payload, done) => {
