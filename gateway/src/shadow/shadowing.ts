@@ -1,4 +1,4 @@
-import { type Readable, Transform, pipeline } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { type CompiledRoute, type CompiledRules, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -135,7 +135,13 @@ export class Shadowing {
         done();
       },
     });
-    return pipeline(answer.stream, copy, () => {});
+    // pipe(), not pipeline(): pipeline makes an AbortController per call and aborts it when
+    // done, and building that DOMException was a visible share of the CPU per shadowed request.
+    // Errors and an early close are passed on by hand instead.
+    const source = answer.stream;
+    source.on('error', (error) => copy.destroy(error));
+    copy.on('close', () => source.destroy());
+    return source.pipe(copy);
   }
 
   /** After the client has the whole answer: count it, and send the shadow if it was sampled. */
