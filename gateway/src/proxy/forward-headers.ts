@@ -6,25 +6,9 @@ type Headers = Record<string, string | string[] | number | undefined>;
 // Hop-by-hop headers (RFC 9110 §7.6.1) and their legacy cousins: meaningful only on one
 // connection, so never forwarded in either direction. `connection` and the names it lists
 // are removed by reply-from before our rewrite runs (requests) and below (responses).
-const hopByHopRequest = [
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authorization',
-];
-const hopByHopResponse = [
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'proxy-authenticate',
-];
+const hopByHop = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const hopByHopRequest = [...hopByHop, 'proxy-authorization'];
+const hopByHopResponse = ['connection', ...hopByHop, 'proxy-authenticate'];
 
 // Identity and routing controls only the gateway may set; a client-sent value never passes.
 const gatewayOwned = [

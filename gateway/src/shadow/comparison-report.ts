@@ -33,13 +33,7 @@ export interface FieldReport {
   examples: ExamplePair[];
 }
 
-export interface RouteReport {
-  name: string;
-  path: string;
-  service?: string;
-  upstream?: string;
-  percent: number;
-  shadow: number;
+export interface RouteReport extends Omit<RouteDescription, 'options'> {
   comparisons: {
     compared: number;
     matched: number;
