@@ -92,7 +92,22 @@ function axes(yValues) {
     grid: { stroke: colours.grid, width: 1 },
     ticks: { stroke: colours.grid },
   };
-  return [axis, { ...axis, size: 52, values: yValues }];
+  // Plain clock ticks (with seconds when the window is short): uPlot's default time labels
+  // add a date line that overlaps the first tick.
+  const clock = (u, splits) => {
+    const short = u.scales.x.max - u.scales.x.min < 600;
+    const format = {
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+      ...(short ? { second: '2-digit' } : {}),
+    };
+    return splits.map((t) => new Date(t * 1000).toLocaleTimeString([], format));
+  };
+  return [
+    { ...axis, space: 70, values: clock },
+    { ...axis, size: 52, values: yValues },
+  ];
 }
 
 function makeChart(target, series, yValues, range) {
