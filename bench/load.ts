@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { pacedLoad } from './paced-load.ts';
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -21,14 +22,22 @@ export interface LoadOptions {
   requests?: Array<{ headers: Record<string, string> }>;
 }
 
-/** One autocannon run; latencies in milliseconds. */
+/** One run, latencies in milliseconds: autocannon as fast as it can, or evenly paced at a fixed `rate`. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
+  if (options.rate !== undefined) {
+    return pacedLoad({
+      url: options.url,
+      rate: options.rate,
+      durationSeconds: options.durationSeconds ?? 10,
+      connections: options.connections ?? 50,
+      requests: options.requests,
+    });
+  }
   const result = await autocannon({
     url: options.url,
     connections: options.connections ?? 50,
     duration: options.durationSeconds ?? 10,
     amount: options.amount,
-    overallRate: options.rate,
     requests: options.requests,
   });
   return {

@@ -15,7 +15,7 @@ import { inventoryRules, startGateway, stop } from './gateway-process.ts';
 import { load, type LoadResult } from './load.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-// A backend that takes a few milliseconds, so p99 is measured well above autocannon's 1 ms steps.
+// A backend that takes a few milliseconds, so the p99 compared is well above timer granularity.
 const upstreamDelayMs = 10;
 const rounds = 5;
 
