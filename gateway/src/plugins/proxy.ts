@@ -1,4 +1,3 @@
-import replyFrom from '@fastify/reply-from';
 import { errorBody } from '@fig/common';
 import { type CompiledUpstream, chooseBackend, type Side, upstreamFor } from '@fig/routing-rules';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -17,6 +16,7 @@ import {
   UpstreamStatusError,
 } from '../proxy/failure.ts';
 import { forwardOnce } from '../proxy/forward.ts';
+import { forwardResponseHeaders } from '../proxy/forward-headers.ts';
 import type { ResponseTap, UpstreamAnswer } from '../proxy/taps.ts';
 import type { UpstreamBreakers } from '../upstreams/breakers.ts';
 import type { UpstreamPools } from '../upstreams/pools.ts';
@@ -49,20 +49,16 @@ function forcedSide(request: FastifyRequest, scope: string): Side | undefined {
  */
 export const proxyPlugin = fp<ProxyPluginOptions>(
   async (app, { pools, breakers, metrics, forceBackendScope }) => {
-    await app.register(replyFrom, {
-      undici: pools as never,
-      disableRequestLogging: true,
-      // Retries are decided here, per upstream and failure kind.
-      retryMethods: [],
-    });
     acceptAnyBody(app);
     const requestMetrics = new RequestMetrics(metrics);
     app.decorate('responseTaps', [] as ResponseTap[]);
 
     const send = (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAnswer) => {
-      let stream = answer.stream;
-      for (const tap of app.responseTaps) stream = tap(request, { ...answer, stream });
-      return reply.send(stream);
+      for (const tap of app.responseTaps) answer = tap(request, answer);
+      reply.code(answer.statusCode).headers(forwardResponseHeaders(answer.headers, request));
+      // The connection cannot carry another request while the client is still sending this one.
+      if (!request.raw.complete) reply.header('connection', 'close');
+      return reply.send(answer.body);
     };
 
     const attempt = (
@@ -79,7 +75,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         forced: backend?.forced ?? false,
         fallback: backend?.fallback,
       };
-      return breakers.fire(upstream.name, () => forwardOnce(request, reply, upstream));
+      return breakers.fire(upstream.name, () => forwardOnce(request, reply, upstream, pools));
     };
 
     const replayable = (request: FastifyRequest) =>

@@ -18,23 +18,13 @@ const connectCodes = new Set([
   'EAI_AGAIN',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
-const resetCodes = new Set([
-  'ECONNRESET',
-  'EPIPE',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CLOSED',
-  'FST_REPLY_FROM_ECONNRESET',
-]);
-const timeoutCodes = new Set([
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'FST_REPLY_FROM_GATEWAY_TIMEOUT',
-]);
+const resetCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export function classifyFailure(error: unknown): FailureKind {
   if (error instanceof UpstreamStatusError) return 'status';
   if (error instanceof ClientAbandoned) return 'client_abandoned';
-  // reply-from wraps the undici error; the cause carries the precise code.
+  // A wrapped error (a socket error inside undici's) carries the precise code in its cause.
   const { code, cause } = error as { code?: string; cause?: { code?: string } };
   const precise = cause?.code ?? code;
   if (precise === 'EOPENBREAKER' || code === 'EOPENBREAKER') return 'breaker_open';

@@ -1,14 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 
-type Headers = Record<string, string | string[] | number | undefined>;
-
 // Hop-by-hop headers (RFC 9110 §7.6.1) and their legacy cousins: meaningful only on one
-// connection, so never forwarded in either direction. `connection` and the names it lists
-// are removed by reply-from before our rewrite runs (requests) and below (responses).
-const hopByHop = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
-const hopByHopRequest = [...hopByHop, 'proxy-authorization'];
-const hopByHopResponse = ['connection', ...hopByHop, 'proxy-authenticate'];
+// connection, so never forwarded in either direction, nor any header `connection` names.
+const hopByHop = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 // Identity and routing controls only the gateway may set; a client-sent value never passes.
 const gatewayOwned = [
@@ -21,15 +24,41 @@ const gatewayOwned = [
   'x-real-ip',
 ];
 
+const neverForwarded = new Set([...hopByHop, 'proxy-authorization', 'host', ...gatewayOwned]);
+const neverReturned = new Set([...hopByHop, 'proxy-authenticate']);
+
+/** The lower-cased header names a `Connection` header lists (RFC 9110 §7.6.1). */
+function namedByConnection(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  const names = new Set<string>();
+  for (const line of Array.isArray(connection) ? connection : [connection]) {
+    for (const name of line.split(',')) names.add(name.trim().toLowerCase());
+  }
+  return names;
+}
+
 /**
- * The headers an upstream receives: hop-by-hop and gateway-owned ones removed, then identity
- * (`x-user-id` from the verified token only), `x-request-id` and `X-Forwarded-*` set from what
- * the gateway trusts (Fastify applies TRUST_PROXY to `ips`, `protocol` and `host`).
- * Authorization and traceparent pass unchanged. Mutates reply-from's private copy.
+ * The headers an upstream receives, built fresh (one pass, no deletes): hop-by-hop, anything
+ * `Connection` names and gateway-owned ones left out, then identity (`x-user-id` from the
+ * verified token only), `x-request-id` and `X-Forwarded-*` set from what the gateway trusts
+ * (Fastify applies TRUST_PROXY to `ips`, `protocol` and `host`). Authorization and
+ * traceparent pass unchanged. `host` is the upstream's when given, else the client's.
  */
-export function forwardRequestHeaders(request: FastifyRequest, headers: Headers): Headers {
-  for (const name of hopByHopRequest) if (headers[name] !== undefined) delete headers[name];
-  for (const name of gatewayOwned) if (headers[name] !== undefined) delete headers[name];
+export function forwardRequestHeaders(
+  request: FastifyRequest,
+  host?: string,
+): Record<string, string | string[]> {
+  const source = request.headers;
+  const named = namedByConnection(source.connection);
+  const headers: Record<string, string | string[]> = {};
+  for (const name in source) {
+    const value = source[name];
+    if (value === undefined || neverForwarded.has(name) || named?.has(name)) continue;
+    headers[name] = value;
+  }
+  const clientHost = source.host;
+  if (host !== undefined) headers.host = host;
+  else if (clientHost !== undefined) headers.host = clientHost;
   const { subject } = request.fig;
   if (subject !== undefined) headers['x-user-id'] = subject;
   headers['x-request-id'] = request.id;
@@ -42,14 +71,15 @@ export function forwardRequestHeaders(request: FastifyRequest, headers: Headers)
 
 /** The headers a client receives from an upstream answer, marked with who served it. */
 export function forwardResponseHeaders(
-  headers: IncomingHttpHeaders,
+  source: IncomingHttpHeaders,
   request: FastifyRequest,
 ): IncomingHttpHeaders {
-  const connection = headers.connection;
-  if (connection !== undefined) {
-    for (const name of connection.split(',')) delete headers[name.trim().toLowerCase()];
+  const named = namedByConnection(source.connection);
+  const headers: IncomingHttpHeaders = {};
+  for (const name in source) {
+    if (neverReturned.has(name) || named?.has(name)) continue;
+    headers[name] = source[name];
   }
-  for (const name of hopByHopResponse) if (headers[name] !== undefined) delete headers[name];
   headers['x-served-by'] = request.fig.backend?.upstream;
   headers['x-request-id'] = request.id;
   return headers;

@@ -1,41 +1,56 @@
 import type { CompiledUpstream } from '@fig/routing-rules';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { UpstreamPools } from '../upstreams/pools.ts';
+import { AnswerReader } from './answer-reader.ts';
 import { ClientAbandoned, clientAbandoned, UpstreamStatusError } from './failure.ts';
-import { forwardRequestHeaders, forwardResponseHeaders } from './forward-headers.ts';
+import { forwardRequestHeaders } from './forward-headers.ts';
 import type { UpstreamAnswer } from './taps.ts';
 
-const upstreamOf = (request: FastifyRequest) => request.fig.backend!.url;
+/** `host:port` of an upstream origin (rules keep it without a trailing slash). */
+const hostOf = (upstream: CompiledUpstream) => upstream.url.slice(upstream.url.indexOf('//') + 2);
 
 /**
- * One attempt to get an answer from `upstream` through reply-from (and so the pools).
- * Resolves with the answer once its headers arrive (they are already on the reply); rejects
- * with the transport error (ClientAbandoned when the client's leaving caused it), or with
- * UpstreamStatusError for a 5xx, whose answer is still
- * the one to send. The caller sends the body, so it can decide after a failure.
+ * One attempt to get an answer from `upstream`, dispatched straight onto its undici pool with
+ * the upstream's timeouts (undici aborts the upstream request when one fires). The upstream
+ * receives the normalised path with the client's query string. Resolves with the answer;
+ * rejects with the transport error (ClientAbandoned when the client's leaving caused it, or
+ * when it left before the answer came), or with UpstreamStatusError for a 5xx, whose answer
+ * is still the one to send. Nothing is written to the client here: the caller decides what
+ * to send, also after a failure.
  */
 export function forwardOnce(
   request: FastifyRequest,
   reply: FastifyReply,
   upstream: CompiledUpstream,
+  pools: UpstreamPools,
 ): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
-    const body = request.body;
-    const buffered = Buffer.isBuffer(body);
-    // reply-from appends the client's query string.
-    reply.from(request.fig.path, {
-      // reply-from types its callbacks for any server flavour; ours is plain HTTP/1.
-      getUpstream: upstreamOf as never,
-      rewriteRequestHeaders: forwardRequestHeaders as never,
-      rewriteHeaders: forwardResponseHeaders as never,
-      // A buffered body is sent as-is; without this reply-from would re-encode JSON bodies.
-      ...(buffered && { body, contentType: request.headers['content-type'] ?? 'application/octet-stream' }),
-      onResponse: (_request, _reply, answer) => {
-        const res = answer as unknown as UpstreamAnswer;
-        if (res.statusCode >= 500) reject(new UpstreamStatusError(res.statusCode, res));
-        else resolve(res);
-      },
-      onError: (_reply, { error }) =>
-        reject(clientAbandoned(request, reply) ? new ClientAbandoned(error) : error),
+    const reader = new AnswerReader(request.method, (error, answer) => {
+      if (error) {
+        reject(clientAbandoned(request, reply) ? new ClientAbandoned(error) : error);
+      } else if (clientAbandoned(request, reply)) {
+        if (answer!.body instanceof Readable) answer!.body.destroy();
+        reject(new ClientAbandoned(new Error('the client left before the answer came')));
+      } else if (answer!.statusCode >= 500) {
+        reject(new UpstreamStatusError(answer!.statusCode, answer));
+      } else {
+        resolve(answer!);
+      }
     });
+    const query = request.url.indexOf('?');
+    const body = request.body as Buffer | Readable | undefined;
+    pools.dispatch(
+      upstream,
+      {
+        method: request.method as never,
+        path: query === -1 ? request.fig.path : request.fig.path + request.url.slice(query),
+        headers: forwardRequestHeaders(request, hostOf(upstream)),
+        body: body ?? null,
+        headersTimeout: upstream.timeoutMs,
+        bodyTimeout: upstream.bodyTimeoutMs,
+      },
+      reader,
+    );
   });
 }

@@ -1,4 +1,4 @@
-import { type Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { type CompiledRoute, type CompiledRules, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -105,13 +105,14 @@ export class Shadowing {
   }
 
   /**
-   * A response tap for the proxy (`request.fig.backend` says who answered). Returns the body
-   * to send on: the same stream, or — for a request sampled for shadowing — a pass-through
-   * that keeps a capped copy as it streams, so the client never waits for the capture.
+   * A response tap for the proxy (`request.fig.backend` says who answered). Returns the answer
+   * to send on: the same one, or — for a request sampled for shadowing — one whose stream
+   * keeps a capped copy as it passes, so the client never waits for the capture. A body the
+   * proxy read whole is simply kept.
    */
-  tap(request: FastifyRequest, answer: UpstreamAnswer): Readable {
+  tap(request: FastifyRequest, answer: UpstreamAnswer): UpstreamAnswer {
     const { route, rules, backend } = request.fig;
-    if (!backend) return answer.stream;
+    if (!backend) return answer;
     const tapped: Tapped = {
       route,
       rules,
@@ -122,9 +123,15 @@ export class Shadowing {
       complete: false,
     };
     request.fig.tapped = tapped;
-    if (!this.#sampled(request, route)) return answer.stream;
+    if (!this.#sampled(request, route)) return answer;
     const capture = new BodyCapture(this.#worker.limits.maxBodyBytes);
     tapped.capture = capture;
+    const source = answer.body;
+    if (Buffer.isBuffer(source)) {
+      capture.push(source);
+      tapped.complete = true;
+      return answer;
+    }
     const copy = new Transform({
       transform(chunk: Buffer, _encoding, done) {
         capture.push(chunk);
@@ -138,10 +145,9 @@ export class Shadowing {
     // pipe(), not pipeline(): pipeline makes an AbortController per call and aborts it when
     // done, and building that DOMException was a visible share of the CPU per shadowed request.
     // Errors and an early close are passed on by hand instead.
-    const source = answer.stream;
     source.on('error', (error) => copy.destroy(error));
     copy.on('close', () => source.destroy());
-    return source.pipe(copy);
+    return { ...answer, body: source.pipe(copy) };
   }
 
   /** After the client has the whole answer: count it, and send the shadow if it was sampled. */
@@ -168,7 +174,7 @@ export class Shadowing {
     if (requestBody === undefined && body !== undefined && body !== null) {
       return this.#local.dropped(route.name, 'body_unavailable');
     }
-    const headers = forwardRequestHeaders(request, { ...request.headers });
+    const headers = forwardRequestHeaders(request);
     // What the serving side was sent: the normalised path and the client's query string.
     const query = request.url.indexOf('?');
     const url = query === -1 ? request.fig.path : `${request.fig.path}${request.url.slice(query)}`;

@@ -3,25 +3,22 @@ import { type Dispatcher, Pool } from 'undici';
 
 interface Entry {
   pool: Pool;
-  upstream: CompiledUpstream;
+  /** What the pool was built with: a change means a new pool. */
   shape: string;
 }
-
-type RequestOptions = Dispatcher.RequestOptions & { origin?: string };
-type RequestCallback = (error: Error | null, data: Dispatcher.ResponseData) => void;
 
 // Requests that started on older rules may still reach a replaced pool for a moment.
 const retireAfterMs = 60_000;
 
 /**
- * One undici keep-alive pool per upstream origin, with the upstream's connection bound and
- * timeouts. Handed to @fastify/reply-from as its dispatcher: reply-from passes the origin, this
- * picks the pool and applies the per-upstream headers/body timeouts (undici aborts the upstream
- * request when one fires). Reconciled on every rules swap: unchanged upstreams keep their
- * warm connections, changed or removed ones are retired after the grace period.
+ * One undici keep-alive pool per upstream origin, with the upstream's connection bound.
+ * Reconciled on every rules swap: unchanged upstreams keep their warm connections, changed or
+ * removed ones are retired after the grace period.
  */
 export class UpstreamPools {
   readonly #byOrigin = new Map<string, Entry>();
+  /** The same entries by upstream URL as the rules spell it: no URL parsing per request. */
+  #byUrl = new Map<string, Entry>();
   readonly #retiring = new Set<NodeJS.Timeout>();
 
   constructor(rules: CompiledRules) {
@@ -30,19 +27,22 @@ export class UpstreamPools {
 
   reconcile(rules: CompiledRules): void {
     const wanted = new Set<string>();
+    const byUrl = new Map<string, Entry>();
     for (const upstream of rules.upstreams.values()) {
       const origin = new URL(upstream.url).origin;
-      if (wanted.has(origin)) continue; // two names, one server: one pool
-      wanted.add(origin);
       const shape = `${upstream.connections}|${upstream.connectTimeoutMs}`;
-      const existing = this.#byOrigin.get(origin);
-      if (existing && existing.shape === shape) {
-        existing.upstream = upstream;
-        continue;
+      // Two names, one server: one pool, shaped by the first.
+      if (!wanted.has(origin)) {
+        wanted.add(origin);
+        const existing = this.#byOrigin.get(origin);
+        if (existing?.shape !== shape) {
+          if (existing) this.#retire(existing.pool);
+          this.#byOrigin.set(origin, { pool: this.#createPool(origin, upstream), shape });
+        }
       }
-      if (existing) this.#retire(existing.pool);
-      this.#byOrigin.set(origin, { pool: this.#createPool(origin, upstream), upstream, shape });
+      byUrl.set(upstream.url, this.#byOrigin.get(origin)!);
     }
+    this.#byUrl = byUrl;
     for (const [origin, entry] of this.#byOrigin) {
       if (wanted.has(origin)) continue;
       const timer = setTimeout(() => {
@@ -55,19 +55,22 @@ export class UpstreamPools {
     }
   }
 
-  /** The `request` reply-from calls (it treats any object with one as an undici dispatcher). */
-  request(options: RequestOptions, callback: RequestCallback): void {
-    const entry = this.#byOrigin.get(options.origin as string);
+  /**
+   * Sends one request to the upstream's pool. A request that started on older rules may name
+   * an origin those rules had; its pool is kept for a grace period after a swap.
+   */
+  dispatch(
+    upstream: CompiledUpstream,
+    options: Dispatcher.DispatchOptions,
+    handler: Dispatcher.DispatchHandler,
+  ): void {
+    const entry = this.#byUrl.get(upstream.url) ?? this.#byOrigin.get(new URL(upstream.url).origin);
     if (entry === undefined) {
-      callback(
-        Object.assign(new Error(`no pool for ${options.origin}`), { code: 'ENOTFOUND' }),
-        undefined as never,
-      );
+      const error = Object.assign(new Error(`no pool for ${upstream.url}`), { code: 'ENOTFOUND' });
+      handler.onResponseError?.(undefined as never, error);
       return;
     }
-    options.headersTimeout = entry.upstream.timeoutMs;
-    options.bodyTimeout = entry.upstream.bodyTimeoutMs;
-    entry.pool.request(options, callback);
+    entry.pool.dispatch(options, handler);
   }
 
   stats(): Record<string, { connected: number; running: number; pending: number }> {
