@@ -1,5 +1,9 @@
 import { closedPort } from '@fig/common/testing/closed-port';
-import { startEchoUpstream, type RunningEchoUpstream } from '@fig/common/testing/echo-upstream';
+import {
+  type EchoBehaviour,
+  startEchoUpstream,
+  type RunningEchoUpstream,
+} from '@fig/common/testing/echo-upstream';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from './gateway-harness.ts';
@@ -158,6 +162,27 @@ describe('timeouts and retries', () => {
     expect(
       monolith.received.filter((r) => r.url === '/api/orders/flaky' && r.method === 'POST'),
     ).toHaveLength(1);
+  });
+
+  it('never sends half an answer: a small answer cut off midway is a failure like any other', async () => {
+    const { monolith, service, gateway } = await setUp();
+    const cutOff: EchoBehaviour = (request, response) => {
+      if (!request.url!.endsWith('/cut')) return false;
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      response.write('{"partial":');
+      setTimeout(() => response.socket!.destroy(), 20);
+      return true;
+    };
+    service!.behave(cutOff);
+    // The service's GET goes to the monolith, whole.
+    const get = await fetch(`${gateway.url}/api/inventory/cut`);
+    expect([get.status, get.headers.get('x-served-by')]).toEqual([200, 'monolith']);
+    expect(((await get.json()) as { url: string }).url).toBe('/api/inventory/cut');
+    // A POST is not repeated elsewhere: a clean 502, not a truncated 200.
+    const post = await fetch(`${gateway.url}/api/inventory/cut`, { method: 'POST', body: '{}' });
+    expect(post.status).toBe(502);
+    expect(((await post.json()) as { error: { code: string } }).error.code).toBe('GW_ERR_BAD_GATEWAY');
+    expect(monolith.received.filter((r) => r.method === 'POST')).toEqual([]);
   });
 
   it('passes 4xx and 5xx answers through; only 5xx count against the breaker', async () => {
