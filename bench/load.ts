@@ -22,6 +22,9 @@ export interface LoadOptions {
   requests?: Array<{ headers: Record<string, string> }>;
 }
 
+/** The middle value (the upper middle of an even count). */
+export const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
 /** One run, latencies in milliseconds: autocannon as fast as it can, or evenly paced at a fixed `rate`. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   if (options.rate !== undefined) {

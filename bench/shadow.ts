@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComparisonsReport } from '../gateway/src/shadow/shadowing.ts';
 import { inventoryRules, startGateway, stop } from './gateway-process.ts';
-import { load, type LoadResult } from './load.ts';
+import { load, type LoadResult, median } from './load.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // A backend that takes a few milliseconds, so the p99 compared is well above timer granularity.
@@ -100,8 +100,6 @@ export async function runShadowBench(
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
 
 export function printShadowBench({ rate, off, on, cpuPerRequest, comparisons }: ShadowBench) {
   console.log(

@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
 import { composeSupergraph } from '@fig/common/federation';
 import { sdl } from './subgraphs.ts';
+import { median } from '../load.ts';
 
 // bff-web against plain @apollo/gateway and Hive Gateway on the demo graph's deep query.
 // Each gateway gets core 0 to itself (taskset); the subgraphs and the load generator share
@@ -61,8 +62,6 @@ function cpuMs(pid: number): number {
     return Number.NaN;
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function hammer(url: string, duration: number) {
   return autocannon({

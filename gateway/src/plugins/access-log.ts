@@ -9,6 +9,7 @@ import fp from 'fastify-plugin';
  */
 export const accessLogPlugin = fp(
   async (app) => {
+    if (!['trace', 'debug', 'info'].includes(app.log.level)) return;
     app.addHook('onResponse', (request, reply, done) => {
       request.log.info(
         {
