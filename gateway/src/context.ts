@@ -1,4 +1,5 @@
 import type { CompiledRoute, CompiledRules, Side } from '@fig/routing-rules';
+import type { BodyObserver } from './proxy/taps.ts';
 import type { Tapped } from './shadow/shadowing.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface EdgeContext {
   backend?: { side: Side; upstream: string; url: string; forced: boolean; fallback?: FailureReason };
   /** When the proxy started on the request (performance.now()), for the upstream's latency. */
   proxyStartedAt?: number;
+  /** Sees the answer's body as it arrives (shadowing's capture of a sampled request). */
+  bodyObserver?: BodyObserver;
   /** What shadowing noted of the answer. Kept here rather than in WeakMaps keyed by request:
    *  two ephemerons per request made every young-generation GC measurably slower. */
   tapped?: Tapped;

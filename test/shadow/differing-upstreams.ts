@@ -37,6 +37,9 @@ function answer(side: 'monolith' | 'service', request: IncomingMessage): Answer 
     ];
     return { body: { items: service ? items.toReversed() : items } };
   }
+  if (path.startsWith('/api/streamed')) {
+    return { body: { items: Array.from({ length: 50 }, (_, i) => ({ n: i })), side } };
+  }
   if (path.startsWith('/api/orders')) {
     return service
       ? { status: 404, body: { error: { code: 'NOT_FOUND', message: 'no such order' } } }
@@ -56,8 +59,14 @@ export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstr
       methods.push(request.method ?? '');
       const { status = 200, body } = answer(side, request);
       if (request.headers['if-none-match'] === `"${side}"`) return void response.writeHead(304).end();
-      const send = () =>
-        response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      const text = JSON.stringify(body);
+      // `/api/streamed` answers in two writes, so without a length: the proxy streams it on.
+      const send = request.url?.startsWith('/api/streamed')
+        ? () => {
+            response.writeHead(status, { 'content-type': 'application/json' }).write(text.slice(0, 100));
+            setImmediate(() => response.end(text.slice(100)));
+          }
+        : () => response.writeHead(status, { 'content-type': 'application/json' }).end(text);
       if (side === 'service' && request.url?.startsWith('/api/held')) waiting.push(send);
       else send();
     });
@@ -104,6 +113,10 @@ routes:
     compare: { arrayKeys: { items: sku } }
   - name: orders
     path: /api/orders
+    service: payment
+    shadow: 100
+  - name: streamed
+    path: /api/streamed
     service: payment
     shadow: 100
   - name: same

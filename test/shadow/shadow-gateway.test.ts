@@ -64,6 +64,22 @@ describe('shadow traffic through the gateway', () => {
     expect(payments.latency.service.count).toBe(25);
   });
 
+  it('compares answers that stream through without a declared length', async () => {
+    const first = await fetch(`${gateway.url}/api/streamed`);
+    expect([first.headers.get('content-length'), first.headers.get('transfer-encoding')]).toEqual([
+      null,
+      'chunked',
+    ]);
+    await first.arrayBuffer();
+    const answers = await traffic('/api/streamed', 9);
+    expect(answers.every((a) => a.status === 200 && a.body.side === 'monolith')).toBe(true);
+    expect(answers.every((a) => (a.body.items as unknown[]).length === 50)).toBe(true);
+    const streamed = routeOf(await gateway.until(compared('streamed', 10)), 'streamed');
+    expect(streamed.comparisons).toMatchObject({ compared: 10, mismatched: 10, dropped: 0 });
+    expect(streamed.fields.map((f) => f.field)).toEqual(['body.side']);
+    expect(streamed.fields[0].examples[0]).toMatchObject({ left: 'monolith', right: 'service' });
+  });
+
   it('shadows to the monolith when the service serves, marks shadows, and leaves unsafe methods alone unless listed', async () => {
     const served = await traffic('/api/same', 5);
     expect(served.every((a) => a.servedBy === 'payment')).toBe(true);

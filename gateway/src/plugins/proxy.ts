@@ -54,7 +54,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
     app.decorate('responseTaps', [] as ResponseTap[]);
 
     const send = (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAnswer) => {
-      for (const tap of app.responseTaps) answer = tap(request, answer);
+      for (const tap of app.responseTaps) tap(request, answer);
       reply.code(answer.statusCode).headers(forwardResponseHeaders(answer.headers, request));
       // The connection cannot carry another request while the client is still sending this one.
       if (!request.raw.complete) reply.header('connection', 'close');

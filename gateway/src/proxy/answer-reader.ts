@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { UpstreamAnswer } from './taps.ts';
+import type { BodyObserver, UpstreamAnswer } from './taps.ts';
 
 /**
  * Answers with a declared length up to this size are read whole before the client gets them,
@@ -21,6 +21,7 @@ const bodyless = new Set([204, 304]);
  */
 export class AnswerReader implements Dispatcher.DispatchHandler {
   readonly #method: string;
+  readonly #observer: BodyObserver | undefined;
   readonly #settle: (error: Error | null, answer?: UpstreamAnswer) => void;
   #settled = false;
   #statusCode = 0;
@@ -28,8 +29,13 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] | undefined;
   #stream: Readable | undefined;
 
-  constructor(method: string, settle: (error: Error | null, answer?: UpstreamAnswer) => void) {
+  constructor(
+    method: string,
+    observer: BodyObserver | undefined,
+    settle: (error: Error | null, answer?: UpstreamAnswer) => void,
+  ) {
     this.#method = method;
+    this.#observer = observer;
     this.#settle = settle;
   }
 
@@ -44,6 +50,7 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return; // informational; the final answer follows
     this.#statusCode = statusCode;
     this.#headers = headers;
+    this.#observer?.reset();
     const declared = Number(headers['content-length']);
     if (this.#method !== 'HEAD' && !bodyless.has(statusCode) && declared <= bufferedAnswerBytes) {
       this.#chunks = [];
@@ -62,11 +69,13 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#observer?.chunk(chunk);
     if (this.#chunks) this.#chunks.push(chunk);
     else if (this.#stream && !this.#stream.push(chunk)) controller.pause();
   }
 
   onResponseEnd(): void {
+    this.#observer?.end();
     if (this.#stream) {
       this.#stream.push(null);
       return;

@@ -26,7 +26,7 @@ export function forwardOnce(
   pools: UpstreamPools,
 ): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
-    const reader = new AnswerReader(request.method, (error, answer) => {
+    const reader = new AnswerReader(request.method, request.fig.bodyObserver, (error, answer) => {
       if (error) {
         reject(clientAbandoned(request, reply) ? new ClientAbandoned(error) : error);
       } else if (clientAbandoned(request, reply)) {

@@ -11,11 +11,22 @@ export interface UpstreamAnswer {
 }
 
 /**
- * Sees each proxied answer before the client does (`request.fig.backend` says who gave it) and
- * returns the answer to send on — the same one, or one whose stream copies what passes through.
- * Shadow comparison registers here; taps must never delay or alter the body.
+ * Sees each proxied answer as it is sent on (`request.fig.backend` says who gave it). Shadow
+ * comparison registers here; taps must never delay or alter the answer.
  */
-export type ResponseTap = (request: FastifyRequest, answer: UpstreamAnswer) => UpstreamAnswer;
+export type ResponseTap = (request: FastifyRequest, answer: UpstreamAnswer) => void;
+
+/**
+ * Sees an answer's body as it arrives from the upstream, without a stream of its own: set on
+ * `request.fig.bodyObserver` before the request goes out (shadowing does, for sampled requests).
+ */
+export interface BodyObserver {
+  /** An answer begins; whatever an earlier attempt delivered no longer counts. */
+  reset(): void;
+  chunk(chunk: Buffer): void;
+  /** The upstream delivered the whole body. */
+  end(): void;
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,14 +1,17 @@
 import type { Readable } from 'node:stream';
+import type { BodyObserver } from '../proxy/taps.ts';
 
 /**
  * Collects a body up to `limit` bytes. Past the limit it keeps nothing more and marks the
- * capture truncated: a comparison of half a body would only report nonsense.
+ * capture truncated: a comparison of half a body would only report nonsense. As the proxy's
+ * body observer it follows an answer as it arrives, and starts over with a retried one.
  */
-export class BodyCapture {
+export class BodyCapture implements BodyObserver {
   readonly limit: number;
   #chunks: Buffer[] = [];
   #size = 0;
   #truncated = false;
+  #complete = false;
 
   constructor(limit: number) {
     this.limit = limit;
@@ -18,8 +21,13 @@ export class BodyCapture {
     return this.#truncated;
   }
 
+  /** Whether the whole body arrived (an answer broken off midway is never compared). */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
   /** Returns false once the limit is passed, so a reader can stop early. */
-  push(chunk: Buffer | string): boolean {
+  chunk(chunk: Buffer | string): boolean {
     if (this.#truncated) return false;
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     this.#size += buffer.length;
@@ -30,6 +38,17 @@ export class BodyCapture {
     }
     this.#chunks.push(buffer);
     return true;
+  }
+
+  reset(): void {
+    this.#chunks = [];
+    this.#size = 0;
+    this.#truncated = false;
+    this.#complete = false;
+  }
+
+  end(): void {
+    this.#complete = true;
   }
 
   body(): Buffer {
@@ -43,11 +62,14 @@ export function captureStream(stream: Readable, limit: number): Promise<BodyCapt
   return new Promise((resolve, reject) => {
     const capture = new BodyCapture(limit);
     stream.on('data', (chunk: Buffer) => {
-      if (capture.push(chunk)) return;
+      if (capture.chunk(chunk)) return;
       stream.destroy();
       resolve(capture);
     });
-    stream.once('end', () => resolve(capture));
+    stream.once('end', () => {
+      capture.end();
+      resolve(capture);
+    });
     stream.once('error', reject);
   });
 }

@@ -8,8 +8,9 @@ declare module 'fastify' {
 }
 
 /**
- * Shadow traffic on the edge: a response tap on the proxy copies sampled answers as they
- * stream; once the client response is done, every answer is counted per side and sampled
+ * Shadow traffic on the edge: before the proxy sends a request, a sampled one gets a capture
+ * that copies its answer as it arrives; a response tap notes each answer; once the client
+ * response is done, every answer is counted per side and sampled
  * requests are sent to the other side and compared.
  */
 export const shadowPlugin = fp<{ shadowing: Shadowing }>(

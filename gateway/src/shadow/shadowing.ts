@@ -1,4 +1,3 @@
-import { Transform } from 'node:stream';
 import { type CompiledRoute, type CompiledRules, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -46,8 +45,8 @@ export interface Tapped {
   origin: string;
   answer: UpstreamAnswer;
   startedAt: number;
+  /** The copy of a sampled answer's body. */
   capture?: BodyCapture;
-  complete: boolean;
 }
 
 const otherSide = (side: Side): Side => (side === 'service' ? 'monolith' : 'service');
@@ -55,8 +54,8 @@ const originOf = (rules: CompiledRules, upstream: string) =>
   rules.upstreams.get(upstream)?.url.replace(/\/$/, '');
 
 /**
- * Shadow traffic and comparison for the edge: the proxy taps each answer it streams; after
- * the client has it, a sampled request is sent to the side that did not serve it and the
+ * Shadow traffic and comparison for the edge: a sampled request's answer is copied as it
+ * arrives and the proxy taps each answer it sends; after the client has it, a sampled request is sent to the side that did not serve it and the
  * two answers are compared. Also the source of the admin `/comparisons` report.
  */
 export class Shadowing {
@@ -99,55 +98,30 @@ export class Shadowing {
     return Math.random() * 100 < route.shadow;
   }
 
-  /** Marks when the proxy starts on a request, so latency is the upstream's, not the hooks'. */
+  /**
+   * Marks when the proxy starts on a request, so latency is the upstream's, not the hooks';
+   * a sampled request gets a capture that follows its answer's body as it arrives.
+   */
   started(request: FastifyRequest): void {
     request.fig.proxyStartedAt = performance.now();
+    if (this.#sampled(request, request.fig.route)) {
+      request.fig.bodyObserver = new BodyCapture(this.#worker.limits.maxBodyBytes);
+    }
   }
 
-  /**
-   * A response tap for the proxy (`request.fig.backend` says who answered). Returns the answer
-   * to send on: the same one, or — for a request sampled for shadowing — one whose stream
-   * keeps a capped copy as it passes, so the client never waits for the capture. A body the
-   * proxy read whole is simply kept.
-   */
-  tap(request: FastifyRequest, answer: UpstreamAnswer): UpstreamAnswer {
-    const { route, rules, backend } = request.fig;
-    if (!backend) return answer;
-    const tapped: Tapped = {
+  /** A response tap for the proxy (`request.fig.backend` says who answered): notes the answer. */
+  tap(request: FastifyRequest, answer: UpstreamAnswer): void {
+    const { route, rules, backend, bodyObserver } = request.fig;
+    if (!backend) return;
+    request.fig.tapped = {
       route,
       rules,
       side: backend.side,
       origin: backend.url,
       answer,
       startedAt: request.fig.proxyStartedAt ?? performance.now(),
-      complete: false,
+      capture: bodyObserver instanceof BodyCapture ? bodyObserver : undefined,
     };
-    request.fig.tapped = tapped;
-    if (!this.#sampled(request, route)) return answer;
-    const capture = new BodyCapture(this.#worker.limits.maxBodyBytes);
-    tapped.capture = capture;
-    const source = answer.body;
-    if (Buffer.isBuffer(source)) {
-      capture.push(source);
-      tapped.complete = true;
-      return answer;
-    }
-    const copy = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        capture.push(chunk);
-        done(null, chunk);
-      },
-      flush(done) {
-        tapped.complete = true;
-        done();
-      },
-    });
-    // pipe(), not pipeline(): pipeline makes an AbortController per call and aborts it when
-    // done, and building that DOMException was a visible share of the CPU per shadowed request.
-    // Errors and an early close are passed on by hand instead.
-    source.on('error', (error) => copy.destroy(error));
-    copy.on('close', () => source.destroy());
-    return { ...answer, body: source.pipe(copy) };
   }
 
   /** After the client has the whole answer: count it, and send the shadow if it was sampled. */
@@ -158,7 +132,7 @@ export class Shadowing {
     const ms = performance.now() - tapped.startedAt;
     this.#local.traffic(route.name, side, answer.statusCode, ms);
     if (!capture) return;
-    if (!tapped.complete) return this.#local.dropped(route.name, 'client_aborted');
+    if (!capture.complete) return this.#local.dropped(route.name, 'client_aborted');
     // A 304 says only "your copy is current", against validators each side makes its own way.
     if (answer.statusCode === 304) return this.#local.dropped(route.name, 'not_modified');
     const target = otherSide(side);
