@@ -11,9 +11,7 @@ for (const port of ports) {
     request.resume();
     setTimeout(() => {
       const body = JSON.stringify({ items, generated_at: new Date().toISOString() });
-      response
-        .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-        .end(body);
+      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
     }, delayMs);
   }).listen(port, '127.0.0.1').keepAliveTimeout = 60_000;
 }
