@@ -191,6 +191,28 @@ describe('streaming', () => {
     expect(echoed.headers['content-length']).toBe(String(body.length));
   });
 
+  it('passes bodiless answers on as they are: HEAD keeps its length, 204 and 304 stay empty', async () => {
+    monolith.behave((request, response) => {
+      const status = request.url!.endsWith('/none') ? 204 : request.url!.endsWith('/same') ? 304 : 200;
+      // Only HEAD declares the length of the body it leaves out (RFC 9110 §8.6).
+      const length: Record<string, string> = status === 200 ? { 'content-length': '2' } : {};
+      response.writeHead(status, { etag: '"v1"', 'content-type': 'application/json', ...length });
+      response.end(status === 200 ? '{}' : undefined);
+      return true;
+    });
+    const head = await request(`${gateway.url}/api/inventory/sku-1`, { method: 'HEAD' });
+    const noContent = await request(`${gateway.url}/api/inventory/none`);
+    const notModified = await request(`${gateway.url}/api/inventory/same`);
+    const bodies = await Promise.all([head, noContent, notModified].map((r) => r.body.text()));
+    monolith.behave(undefined);
+    expect([head.statusCode, head.headers['content-length'], head.headers.etag]).toEqual([200, '2', '"v1"']);
+    expect([noContent.statusCode, notModified.statusCode]).toEqual([204, 304]);
+    expect(notModified.headers.etag).toBe('"v1"');
+    expect(bodies).toEqual(['', '', '']);
+    // The connection is still good for the next request.
+    expect((await send(gateway.url, '/api/inventory/sku-1')).status).toBe(200);
+  });
+
   it('passes the answer on as it arrives, before the upstream has finished', async () => {
     let finish: (() => void) | undefined;
     monolith.behave((_request, response) => {
