@@ -20,40 +20,66 @@ afterAll(async () => {
   await Promise.all([monolith?.close(), service?.close()]);
 });
 
+/** Twelve clients (one POST in five) until `during` is done; what they got back. */
+async function underLoad(during: () => Promise<void>) {
+  const pool = new Pool(gateway.url, { connections: 16 });
+  const outcomes = { ok: 0, failed: [] as string[] };
+  let running = true;
+  const worker = async (id: number) => {
+    for (let i = 0; running; i++) {
+      try {
+        const response = await pool.request({
+          method: i % 5 === 0 ? 'POST' : 'GET',
+          path: `/api/inventory/sku-${i}`,
+          headers: { 'x-client-id': `w${id}-${i % 50}`, 'content-type': 'application/json' },
+          body: i % 5 === 0 ? JSON.stringify({ i }) : undefined,
+        });
+        await response.body.dump();
+        if (response.statusCode === 200) outcomes.ok += 1;
+        else outcomes.failed.push(String(response.statusCode));
+      } catch (error) {
+        outcomes.failed.push(String(error));
+      }
+    }
+  };
+  const load = Promise.all(Array.from({ length: 12 }, (_, id) => worker(id)));
+  await during();
+  running = false;
+  await load;
+  await pool.close();
+  return outcomes;
+}
+
 describe('hot reload', () => {
   it('applies edits under load without failing a single request', async () => {
-    const pool = new Pool(gateway.url, { connections: 16 });
-    const outcomes = { ok: 0, failed: [] as string[] };
-    let running = true;
-    const worker = async (id: number) => {
-      for (let i = 0; running; i++) {
-        try {
-          const response = await pool.request({
-            method: i % 5 === 0 ? 'POST' : 'GET',
-            path: `/api/inventory/sku-${i}`,
-            headers: { 'x-client-id': `w${id}-${i % 50}`, 'content-type': 'application/json' },
-            body: i % 5 === 0 ? JSON.stringify({ i }) : undefined,
-          });
-          await response.body.dump();
-          if (response.statusCode === 200) outcomes.ok += 1;
-          else outcomes.failed.push(String(response.statusCode));
-        } catch (error) {
-          outcomes.failed.push(String(error));
-        }
-      }
-    };
-    const load = Promise.all(Array.from({ length: 12 }, (_, id) => worker(id)));
     const versions = new Set<string>();
-    for (const percent of [20, 35, 50, 0, 100, 60]) {
-      versions.add((await gateway.updateRules(rulesAt(percent))).version);
-      await sleep(100);
-    }
-    running = false;
-    await load;
-    await pool.close();
+    const outcomes = await underLoad(async () => {
+      for (const percent of [20, 35, 50, 0, 100, 60]) {
+        versions.add((await gateway.updateRules(rulesAt(percent))).version);
+        await sleep(100);
+      }
+    });
     expect(versions.size).toBe(6);
     expect(outcomes.failed).toEqual([]);
     expect(outcomes.ok).toBeGreaterThan(100);
+  });
+
+  it('moves a service to another address under load without failing a request', async () => {
+    const moved = await startEchoUpstream('inventory');
+    try {
+      const outcomes = await underLoad(async () => {
+        await gateway.updateRules(splitRules({ monolith: monolith.url, service: moved.url }, 100));
+        await sleep(150);
+        await gateway.updateRules(splitRules({ monolith: monolith.url, service: service.url }, 100));
+        await sleep(150);
+      });
+      expect(outcomes.failed).toEqual([]);
+      expect(moved.received.length).toBeGreaterThan(0);
+      // Requests that started on the other rules reached their own address, not the monolith.
+      expect(await gateway.metrics()).not.toMatch(/gateway_fallbacks_total\{/);
+    } finally {
+      await moved.close();
+    }
   });
 
   it('rejects an invalid edit whole and keeps the last good rules, visibly', async () => {
