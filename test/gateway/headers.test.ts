@@ -10,7 +10,7 @@ import {
   type EchoedRequest,
   type RunningEchoUpstream,
 } from '@fig/common/testing/echo-upstream';
-import { get, type IncomingHttpHeaders } from 'node:http';
+import { get, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from './gateway-harness.ts';
@@ -189,6 +189,37 @@ describe('streaming', () => {
     expect(response.statusCode).toBe(200);
     expect(echoed.body.length).toBe(body.length);
     expect(echoed.headers['content-length']).toBe(String(body.length));
+  });
+
+  it('answers Expect: 100-continue itself and forwards the body without the expectation', async () => {
+    const body = 'y'.repeat(200_000);
+    const answer = await new Promise<{ status: number; text: string; continued: boolean }>(
+      (resolve, reject) => {
+        let continued = false;
+        const outgoing = httpRequest(`${gateway.url}/api/inventory/upload`, {
+          method: 'POST',
+          headers: {
+            expect: '100-continue',
+            'content-type': 'application/octet-stream',
+            'content-length': body.length,
+          },
+        });
+        outgoing.on('continue', () => {
+          continued = true;
+          outgoing.end(body);
+        });
+        outgoing.on('response', (response) => {
+          let text = '';
+          response.on('data', (chunk: Buffer) => (text += chunk));
+          response.on('end', () => resolve({ status: response.statusCode!, text, continued }));
+        });
+        outgoing.on('error', reject);
+      },
+    );
+    expect([answer.status, answer.continued]).toEqual([200, true]);
+    const echoed = JSON.parse(answer.text) as EchoedRequest;
+    expect(echoed.body.length).toBe(body.length);
+    expect(echoed.headers.expect).toBeUndefined();
   });
 
   it('passes bodiless answers on as they are: HEAD keeps its length, 204 and 304 stay empty', async () => {

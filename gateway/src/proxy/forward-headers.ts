@@ -24,7 +24,9 @@ const gatewayOwned = [
   'x-real-ip',
 ];
 
-const neverForwarded = new Set([...hopByHop, 'proxy-authorization', 'host', ...gatewayOwned]);
+// `Expect: 100-continue` is answered by the edge itself (Node sends the 100 before the body is
+// read); the upstream gets the whole body at once, and undici refuses to send the header at all.
+const neverForwarded = new Set([...hopByHop, 'proxy-authorization', 'host', 'expect', ...gatewayOwned]);
 const neverReturned = new Set([...hopByHop, 'proxy-authenticate']);
 
 /** The lower-cased header names a `Connection` header lists (RFC 9110 §7.6.1). */
