@@ -32,6 +32,9 @@ error_log ${dir}/logs/error.log warn;
 events { worker_connections 4096; }
 http {
   access_log off;
+  # Node keeps a client connection for any number of requests; nginx's default closes it
+  # after 1,000, and the reconnects would count against nginx.
+  keepalive_requests 1000000;
   client_body_temp_path ${dir}/body;
   proxy_temp_path ${dir}/proxy;
   fastcgi_temp_path ${dir}/fastcgi;
