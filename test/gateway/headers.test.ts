@@ -77,7 +77,8 @@ describe('header hygiene', () => {
     monolith.behave((_request, response) => {
       response.writeHead(200, {
         'content-type': 'application/json',
-        connection: 'keep-alive, x-upstream-private',
+        // Naming the gateway's own header must not strip it.
+        connection: 'keep-alive, x-upstream-private, x-served-by',
         'x-upstream-private': 'secret',
         'keep-alive': 'timeout=5',
         'proxy-authenticate': 'Basic',
@@ -88,7 +89,7 @@ describe('header hygiene', () => {
     });
     // node:http sends a Connection header as given (undici would not let a caller set it).
     const response = await rawGet(`${gateway.url}/api/inventory/a`, {
-      connection: 'keep-alive, x-client-private',
+      connection: 'keep-alive, x-client-private, x-forwarded-for, x-request-id',
       'x-client-private': 'secret',
       'proxy-authorization': 'Basic abc',
       te: 'trailers',
@@ -100,6 +101,8 @@ describe('header hygiene', () => {
     expect(forwarded['proxy-authorization']).toBeUndefined();
     expect(forwarded.te).toBeUndefined();
     expect(forwarded['x-kept']).toBe('yes');
+    expect(forwarded['x-forwarded-for']).toBe('127.0.0.1');
+    expect(forwarded['x-request-id']).toBe(response.headers['x-request-id']);
     expect(response.headers['x-upstream-private']).toBeUndefined();
     expect(response.headers['proxy-authenticate']).toBeUndefined();
     expect(response.headers['x-kept']).toBe('yes');
