@@ -1,6 +1,6 @@
 import { startEchoUpstream, type RunningEchoUpstream } from '@fig/common/testing/echo-upstream';
 import { type CompiledRules, parseRules } from '@fig/routing-rules';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerReader } from '../../src/proxy/answer-reader.ts';
 import type { UpstreamAnswer } from '../../src/proxy/taps.ts';
 import { UpstreamPools } from '../../src/upstreams/pools.ts';
@@ -14,6 +14,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([first?.close(), second?.close()]);
 });
+
+const open: UpstreamPools[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((pools) => pools.close()));
+});
+
+/** Pools for these rules, closed after the test. */
+function poolsFor(snapshot: CompiledRules): UpstreamPools {
+  const pools = new UpstreamPools(snapshot);
+  open.push(pools);
+  return pools;
+}
 
 /** Rules with the monolith on `first` and the inventory service at `inventory`; `bounds` for both. */
 function rules(inventory: string, bounds = ''): CompiledRules {
@@ -53,42 +65,30 @@ function ask(pools: UpstreamPools, snapshot: CompiledRules, upstream: string): P
 describe('upstream pools', () => {
   it('lets a request that started on older rules reach the address those rules named', async () => {
     const before = rules(second.url);
-    const pools = new UpstreamPools(before);
+    const pools = poolsFor(before);
     const after = rules(first.url);
     pools.reconcile(after);
-    try {
-      // `before` no longer names a current origin: its retiring pool still answers.
-      expect(await ask(pools, before, 'inventory')).toBe('second');
-      expect(await ask(pools, after, 'inventory')).toBe('first');
-    } finally {
-      await pools.close();
-    }
+    // `before` no longer names a current origin: its retiring pool still answers.
+    expect(await ask(pools, before, 'inventory')).toBe('second');
+    expect(await ask(pools, after, 'inventory')).toBe('first');
   });
 
   it('shares one pool between two names for one server, and replaces it when its bounds change', async () => {
-    const pools = new UpstreamPools(rules(first.url));
-    try {
-      expect(Object.keys(pools.stats())).toEqual([first.url]);
-      expect(await ask(pools, rules(first.url), 'inventory')).toBe('first');
-      expect(pools.stats()[first.url]!.connected).toBe(1);
-      const reshaped = rules(first.url, ', connections: 3');
-      pools.reconcile(reshaped);
-      // A fresh pool under the same origin: the old one and its connection are retiring.
-      expect(Object.keys(pools.stats())).toEqual([first.url]);
-      expect(pools.stats()[first.url]!.connected).toBe(0);
-      expect(await ask(pools, reshaped, 'monolith')).toBe('first');
-    } finally {
-      await pools.close();
-    }
+    const pools = poolsFor(rules(first.url));
+    expect(Object.keys(pools.stats())).toEqual([first.url]);
+    expect(await ask(pools, rules(first.url), 'inventory')).toBe('first');
+    expect(pools.stats()[first.url]!.connected).toBe(1);
+    const reshaped = rules(first.url, ', connections: 3');
+    pools.reconcile(reshaped);
+    // A fresh pool under the same origin: the old one and its connection are retiring.
+    expect(Object.keys(pools.stats())).toEqual([first.url]);
+    expect(pools.stats()[first.url]!.connected).toBe(0);
+    expect(await ask(pools, reshaped, 'monolith')).toBe('first');
   });
 
   it('fails a request for an address it never had as a connection failure', async () => {
-    const pools = new UpstreamPools(rules(first.url));
-    try {
-      const stranger = rules('http://127.0.0.1:9');
-      await expect(ask(pools, stranger, 'inventory')).rejects.toMatchObject({ code: 'ENOTFOUND' });
-    } finally {
-      await pools.close();
-    }
+    const pools = poolsFor(rules(first.url));
+    const stranger = rules('http://127.0.0.1:9');
+    await expect(ask(pools, stranger, 'inventory')).rejects.toMatchObject({ code: 'ENOTFOUND' });
   });
 });
