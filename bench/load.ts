@@ -28,13 +28,14 @@ export const median = (values: number[]) => values.toSorted((a, b) => a - b)[Mat
 /** One run, latencies in milliseconds: autocannon as fast as it can, or evenly paced at a fixed `rate`. */
 export async function load(options: LoadOptions): Promise<LoadResult> {
   if (options.rate !== undefined) {
-    return pacedLoad({
-      url: options.url,
+    const [result] = await pacedLoad({
+      urls: [options.url],
       rate: options.rate,
       durationSeconds: options.durationSeconds ?? 10,
       connections: options.connections ?? 50,
       requests: options.requests,
     });
+    return result!;
   }
   const result = await autocannon({
     url: options.url,
