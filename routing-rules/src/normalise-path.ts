@@ -39,6 +39,15 @@ export function normalisePath(target: string): NormalisedPath {
   const search = queryAt === -1 ? '' : target.slice(queryAt);
   if (!rawPath.startsWith('/')) return reject('path must start with /');
   if (target.includes('#')) return reject('fragment in request target');
+  // Most paths already have their one spelling: nothing encoded, no empty or dot segments.
+  if (
+    allowedRaw.test(rawPath) &&
+    !rawPath.includes('//') &&
+    !rawPath.includes('/.') &&
+    !rawPath.includes('..')
+  ) {
+    return { ok: true, path: rawPath, search };
+  }
   const segments: string[] = [];
   for (const rawSegment of rawPath.split('/')) {
     if (rawSegment === '') continue;

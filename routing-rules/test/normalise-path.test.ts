@@ -26,6 +26,8 @@ describe('normalisePath accepts and canonicalises', () => {
     ['/a/.b.', '/a/.b.'],
     ['/a/.well-known/x', '/a/.well-known/x'],
     ['/a/b..c', '/a/b..c'],
+    ['/a./b.', '/a./b.'],
+    ['/a/b.json', '/a/b.json'],
     ["/a/!$&'()*+,=:@", "/a/!$&'()*+,=:@"],
     ['/Api/Inventory', '/Api/Inventory'],
   ])('%s -> %s', (input, expected) => {
