@@ -31,7 +31,8 @@ const neverReturned = new Set([...hopByHop, 'proxy-authenticate']);
 
 /** The lower-cased header names a `Connection` header lists (RFC 9110 §7.6.1). */
 function namedByConnection(connection: string | string[] | undefined): Set<string> | undefined {
-  if (connection === undefined) return undefined;
+  // The usual values name nothing beyond the hop-by-hop headers that are dropped anyway.
+  if (connection === undefined || connection === 'keep-alive' || connection === 'close') return undefined;
   const names = new Set<string>();
   for (const line of Array.isArray(connection) ? connection : [connection]) {
     for (const name of line.split(',')) names.add(name.trim().toLowerCase());

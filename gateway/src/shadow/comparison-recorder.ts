@@ -2,12 +2,22 @@ import type { CompareOptions } from './compare-options.ts';
 import { type CapturedResponse, compareResponses } from './compare-responses.ts';
 import type { ComparisonStore } from './comparison-store.ts';
 import type { Difference } from './json-diff.ts';
-import { latencyBucket } from './latency-histogram.ts';
+import { latencyBounds, latencyBucket } from './latency-histogram.ts';
 import { classifyField, type FieldVerdict } from './noise-filter.ts';
 import { redactUrl, redactValue } from './redact.ts';
 import type { ShadowMetrics } from './metric-relay.ts';
 
 export type Side = 'monolith' | 'service';
+
+/** Counter names for every proxied answer, spelled once: this runs for each request. */
+function trafficCounterNames(side: Side) {
+  return {
+    requests: `requests|${side}`,
+    errors: `errors|${side}`,
+    latency: latencyBounds.map((_, bucket) => `traffic|${side}|${bucket}`),
+  };
+}
+const trafficNames = { monolith: trafficCounterNames('monolith'), service: trafficCounterNames('service') };
 export type Outcome = 'matched' | 'mismatched' | 'noise';
 
 /** One answer and how long it took. */
@@ -147,10 +157,11 @@ export class ComparisonRecorder {
   /** Every proxied answer, so the dashboard shows requests, errors and latency per side. */
   traffic(route: string, side: Side, status: number, ms: number): void {
     const error = status >= 500 ? 1 : 0;
+    const names = trafficNames[side];
     this.#store.add(
       route,
-      { [`requests|${side}`]: 1, [`errors|${side}`]: error, [`traffic|${side}|${latencyBucket(ms)}`]: 1 },
-      { [`requests|${side}`]: 1, [`errors|${side}`]: error },
+      { [names.requests]: 1, [names.errors]: error, [names.latency[latencyBucket(ms)]!]: 1 },
+      { [names.requests]: 1, [names.errors]: error },
     );
   }
 }
