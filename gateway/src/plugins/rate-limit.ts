@@ -94,7 +94,8 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(
       return true;
     };
 
-    // A callback hook rather than an `async` one: one promise per request fewer on the hot path.
+    // A callback hook rather than an `async` one: no async function to resume and no returned
+    // promise for Fastify to wait on, for every request.
     // A request answered here (429, 503) must not go on down the chain, so `done` is not called.
     app.addHook('onRequest', (request, reply, done) => {
       decide(request)
