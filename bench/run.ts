@@ -111,11 +111,12 @@ try {
   // same upstream on its two ports side by side, where nothing should differ.
   const fixedRate = { rate: 1000, durationSeconds: seconds, connections: 50, requests: users };
   const serviceDirect = `http://127.0.0.1:${servicePort}${path}`;
-  await pacedLoad({ ...fixedRate, urls: [targets.direct, targets.fig], durationSeconds: 3 }); // settle at the rate
   const [floorA, floorB] = await pacedLoad({ ...fixedRate, urls: [targets.direct, serviceDirect] });
   console.log(
     `\nAt 1,000 req/s each, evenly paced, side by side. Method floor, the upstream's two ports: p99 ${floorA!.p99} and ${floorB!.p99} ms, difference ${(floorB!.p99 - floorA!.p99).toFixed(2)} ms`,
   );
+  // Settle at the rate right before the rounds: the gateway sat idle through the floor.
+  await pacedLoad({ ...fixedRate, urls: [targets.direct, targets.fig], durationSeconds: 3 });
   const added: number[] = [];
   for (let round = 1; round <= fixedRateRounds; round++) {
     const [direct, fig] = await pacedLoad({ ...fixedRate, urls: [targets.direct, targets.fig] });
