@@ -17,12 +17,19 @@ export const edgeContextPlugin = fp<{ rules: RulesSource }>(
       if (!normalised.ok) return done(new BadPath(normalised.reason));
       if (isPrivatePath(normalised.path)) return done(new NotFound(normalised.path));
       const snapshot = rules.current();
+      // Every field from the start, the later ones undefined: one object shape for all requests,
+      // rather than a new hidden class each time a later step adds what it learnt.
       request.fig = {
         path: normalised.path,
         rules: snapshot,
         route: snapshot.match(request.method, normalised.path),
+        subject: undefined,
         scopes: [],
         clientIp: request.ip,
+        backend: undefined,
+        proxyStartedAt: undefined,
+        bodyObserver: undefined,
+        tapped: undefined,
       };
       done();
     });
