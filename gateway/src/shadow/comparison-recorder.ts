@@ -9,15 +9,27 @@ import type { ShadowMetrics } from './metric-relay.ts';
 
 export type Side = 'monolith' | 'service';
 
-/** Counter names for every proxied answer, spelled once: this runs for each request. */
-function trafficCounterNames(side: Side) {
+type TrafficDeltas = Readonly<Record<string, number>>;
+
+/**
+ * The counter deltas of one proxied answer, which depend only on its side, whether it was an
+ * error and its latency bucket: built once each and reused, since this runs for every request.
+ */
+function trafficDeltasFor(side: Side) {
+  const requests = `requests|${side}`;
+  const errors = `errors|${side}`;
+  const timeline = [0, 1].map((error) => Object.freeze({ [requests]: 1, [errors]: error }));
+  const counters = [0, 1].map((error) =>
+    latencyBounds.map((_, bucket) =>
+      Object.freeze({ [requests]: 1, [errors]: error, [`traffic|${side}|${bucket}`]: 1 }),
+    ),
+  );
   return {
-    requests: `requests|${side}`,
-    errors: `errors|${side}`,
-    latency: latencyBounds.map((_, bucket) => `traffic|${side}|${bucket}`),
+    counters: (error: 0 | 1, bucket: number): TrafficDeltas => counters[error]![bucket]!,
+    timeline: (error: 0 | 1): TrafficDeltas => timeline[error]!,
   };
 }
-const trafficNames = { monolith: trafficCounterNames('monolith'), service: trafficCounterNames('service') };
+const trafficDeltas = { monolith: trafficDeltasFor('monolith'), service: trafficDeltasFor('service') };
 export type Outcome = 'matched' | 'mismatched' | 'noise';
 
 /** One answer and how long it took. */
@@ -157,11 +169,7 @@ export class ComparisonRecorder {
   /** Every proxied answer, so the dashboard shows requests, errors and latency per side. */
   traffic(route: string, side: Side, status: number, ms: number): void {
     const error = status >= 500 ? 1 : 0;
-    const names = trafficNames[side];
-    this.#store.add(
-      route,
-      { [names.requests]: 1, [names.errors]: error, [names.latency[latencyBucket(ms)]!]: 1 },
-      { [names.requests]: 1, [names.errors]: error },
-    );
+    const deltas = trafficDeltas[side];
+    this.#store.add(route, deltas.counters(error, latencyBucket(ms)), deltas.timeline(error));
   }
 }

@@ -32,7 +32,11 @@ export interface RouteState {
 export interface ComparisonStore {
   readonly kind: 'memory' | 'redis';
   /** Adds to a route's counters; those in `timeline` also to the current time bucket. */
-  add(route: string, counters: Record<string, number>, timeline?: Record<string, number>): void;
+  add(
+    route: string,
+    counters: Readonly<Record<string, number>>,
+    timeline?: Readonly<Record<string, number>>,
+  ): void;
   addExample(route: string, field: string, example: ExamplePair): void;
   /** Adds states recorded elsewhere (another thread), keeping their time buckets. */
   merge(states: Map<string, RouteState>): void;
@@ -54,7 +58,7 @@ export interface StoreOptions {
 
 export const storeDefaults = { bucketMs: 10_000, retentionMs: 30 * 60_000, examplesPerField: 3 };
 
-export function increment(counters: Counters, deltas: Record<string, number>): void {
+export function increment(counters: Counters, deltas: Readonly<Record<string, number>>): void {
   // `for...in`, not Object.entries: this runs for every proxied answer.
   for (const name in deltas) counters.set(name, (counters.get(name) ?? 0) + deltas[name]!);
 }
@@ -85,7 +89,11 @@ export class MemoryComparisonStore implements ComparisonStore {
     return state;
   }
 
-  add(route: string, counters: Record<string, number>, timeline?: Record<string, number>): void {
+  add(
+    route: string,
+    counters: Readonly<Record<string, number>>,
+    timeline?: Readonly<Record<string, number>>,
+  ): void {
     const state = this.#route(route);
     increment(state.counters, counters);
     if (!timeline) return;

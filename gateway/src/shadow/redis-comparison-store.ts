@@ -59,7 +59,11 @@ export class RedisComparisonStore implements ComparisonStore {
     return `${this.#prefix}r:${route}${suffix}`;
   }
 
-  add(route: string, counters: Record<string, number>, timeline?: Record<string, number>): void {
+  add(
+    route: string,
+    counters: Readonly<Record<string, number>>,
+    timeline?: Readonly<Record<string, number>>,
+  ): void {
     this.#pending.add(route, counters, timeline);
   }
 
