@@ -115,7 +115,12 @@ try {
   console.log(
     `\nAt 1,000 req/s each, evenly paced, side by side. Method floor, the upstream's two ports: p99 ${floorA!.p99} and ${floorB!.p99} ms, difference ${(floorB!.p99 - floorA!.p99).toFixed(2)} ms`,
   );
-  // Settle at the rate right before the rounds: the gateway sat idle through the floor.
+  // What a C proxy adds on the same machine in the same minutes, for scale.
+  const [nginxDirect, nginxFixed] = await pacedLoad({ ...fixedRate, urls: [targets.direct, targets.nginx] });
+  console.log(
+    `Reference, nginx side by side: direct p99 ${nginxDirect!.p99} ms, nginx p99 ${nginxFixed!.p99} ms, added p99 ${(nginxFixed!.p99 - nginxDirect!.p99).toFixed(2)} ms`,
+  );
+  // Settle at the rate right before the rounds: the gateway sat idle through the two above.
   await pacedLoad({ ...fixedRate, urls: [targets.direct, targets.fig], durationSeconds: 3 });
   const added: number[] = [];
   for (let round = 1; round <= fixedRateRounds; round++) {
