@@ -1,6 +1,6 @@
 import type { CompareOptions } from './compare-options.ts';
 import { type CapturedResponse, compareResponses } from './compare-responses.ts';
-import type { ComparisonStore } from './comparison-store.ts';
+import type { ComparisonStore, CounterDeltas } from './comparison-store.ts';
 import type { Difference } from './json-diff.ts';
 import { latencyBounds, latencyBucket } from './latency-histogram.ts';
 import { classifyField, type FieldVerdict } from './noise-filter.ts';
@@ -9,28 +9,27 @@ import type { ShadowMetrics } from './metric-relay.ts';
 
 export type Side = 'monolith' | 'service';
 
-type TrafficDeltas = Readonly<Record<string, number>>;
+export type Outcome = 'matched' | 'mismatched' | 'noise';
 
 /**
- * The counter deltas of one proxied answer, which depend only on its side, whether it was an
- * error and its latency bucket: built once each and reused, since this runs for every request.
+ * The counter deltas of one proxied answer depend only on its side, whether it was an error
+ * and its latency bucket: built once each and reused, since this runs for every request.
  */
 function trafficDeltasFor(side: Side) {
   const requests = `requests|${side}`;
   const errors = `errors|${side}`;
-  const timeline = [0, 1].map((error) => Object.freeze({ [requests]: 1, [errors]: error }));
-  const counters = [0, 1].map((error) =>
-    latencyBounds.map((_, bucket) =>
-      Object.freeze({ [requests]: 1, [errors]: error, [`traffic|${side}|${bucket}`]: 1 }),
-    ),
-  );
   return {
-    counters: (error: 0 | 1, bucket: number): TrafficDeltas => counters[error]![bucket]!,
-    timeline: (error: 0 | 1): TrafficDeltas => timeline[error]!,
+    /** By error (0, 1), then latency bucket. */
+    counters: [0, 1].map((error) =>
+      latencyBounds.map((_, bucket): CounterDeltas =>
+        Object.freeze({ [requests]: 1, [errors]: error, [`traffic|${side}|${bucket}`]: 1 }),
+      ),
+    ),
+    /** By error (0, 1). */
+    timeline: [0, 1].map((error): CounterDeltas => Object.freeze({ [requests]: 1, [errors]: error })),
   };
 }
 const trafficDeltas = { monolith: trafficDeltasFor('monolith'), service: trafficDeltasFor('service') };
-export type Outcome = 'matched' | 'mismatched' | 'noise';
 
 /** One answer and how long it took. */
 export interface TimedResponse {
@@ -170,6 +169,6 @@ export class ComparisonRecorder {
   traffic(route: string, side: Side, status: number, ms: number): void {
     const error = status >= 500 ? 1 : 0;
     const deltas = trafficDeltas[side];
-    this.#store.add(route, deltas.counters(error, latencyBucket(ms)), deltas.timeline(error));
+    this.#store.add(route, deltas.counters[error]![latencyBucket(ms)]!, deltas.timeline[error]!);
   }
 }

@@ -29,14 +29,13 @@ export interface RouteState {
   examples: Map<string, ExamplePair[]>;
 }
 
+/** Amounts to add, by counter name; the store never changes them, so they can be shared. */
+export type CounterDeltas = Readonly<Record<string, number>>;
+
 export interface ComparisonStore {
   readonly kind: 'memory' | 'redis';
   /** Adds to a route's counters; those in `timeline` also to the current time bucket. */
-  add(
-    route: string,
-    counters: Readonly<Record<string, number>>,
-    timeline?: Readonly<Record<string, number>>,
-  ): void;
+  add(route: string, counters: CounterDeltas, timeline?: CounterDeltas): void;
   addExample(route: string, field: string, example: ExamplePair): void;
   /** Adds states recorded elsewhere (another thread), keeping their time buckets. */
   merge(states: Map<string, RouteState>): void;
@@ -58,7 +57,7 @@ export interface StoreOptions {
 
 export const storeDefaults = { bucketMs: 10_000, retentionMs: 30 * 60_000, examplesPerField: 3 };
 
-export function increment(counters: Counters, deltas: Readonly<Record<string, number>>): void {
+export function increment(counters: Counters, deltas: CounterDeltas): void {
   // `for...in`, not Object.entries: this runs for every proxied answer.
   for (const name in deltas) counters.set(name, (counters.get(name) ?? 0) + deltas[name]!);
 }
@@ -89,11 +88,7 @@ export class MemoryComparisonStore implements ComparisonStore {
     return state;
   }
 
-  add(
-    route: string,
-    counters: Readonly<Record<string, number>>,
-    timeline?: Readonly<Record<string, number>>,
-  ): void {
+  add(route: string, counters: CounterDeltas, timeline?: CounterDeltas): void {
     const state = this.#route(route);
     increment(state.counters, counters);
     if (!timeline) return;

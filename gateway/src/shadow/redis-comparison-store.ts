@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
   type ComparisonStore,
+  type CounterDeltas,
   type Counters,
   emptyRouteState,
   type ExamplePair,
@@ -59,11 +60,7 @@ export class RedisComparisonStore implements ComparisonStore {
     return `${this.#prefix}r:${route}${suffix}`;
   }
 
-  add(
-    route: string,
-    counters: Readonly<Record<string, number>>,
-    timeline?: Readonly<Record<string, number>>,
-  ): void {
+  add(route: string, counters: CounterDeltas, timeline?: CounterDeltas): void {
     this.#pending.add(route, counters, timeline);
   }
 
