@@ -41,6 +41,12 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['upstream'],
       registers,
     }),
+    tunnels: new Gauge({
+      name: 'gateway_websocket_tunnels',
+      help: 'Open WebSocket connections tunnelled to an upstream, by upstream',
+      labelNames: ['upstream'],
+      registers,
+    }),
     reloads: new Counter({
       name: 'gateway_rules_reloads_total',
       help: 'Routing rules reloads by result (ok: swapped in, error: rejected, old rules kept)',

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
 import { errorBody } from '@fig/common';
+import { isWebSocketUpgrade } from '../proxy/websocket.ts';
 import { securityHeaders } from './security-headers.ts';
 
 export interface ServerLimits {
@@ -72,6 +73,8 @@ export function hardenedServerOptions(limits: ServerLimits): FastifyHttpOptions<
       ),
       // The hardening plugin refuses a missing or repeated Host, in the JSON shape.
       requireHostHeader: false,
+      // Only a WebSocket handshake leaves the ordinary request path (proxy/websocket.ts).
+      shouldUpgradeCallback: isWebSocketUpgrade,
     },
   };
 }

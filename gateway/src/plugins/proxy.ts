@@ -18,6 +18,12 @@ import {
 import { forwardOnce } from '../proxy/forward.ts';
 import { forwardResponseHeaders } from '../proxy/forward-headers.ts';
 import type { ResponseTap, UpstreamAnswer } from '../proxy/taps.ts';
+import {
+  isHandshake,
+  routeWebSocketHandshakes,
+  spliceTunnel,
+  type UpstreamTunnel,
+} from '../proxy/websocket.ts';
 import type { UpstreamBreakers } from '../upstreams/breakers.ts';
 import type { UpstreamPools } from '../upstreams/pools.ts';
 
@@ -53,12 +59,26 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
     const requestMetrics = new RequestMetrics(metrics);
     app.decorate('responseTaps', [] as ResponseTap[]);
 
+    routeWebSocketHandshakes(app);
+
     const send = (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAnswer) => {
-      for (const tap of app.responseTaps) tap(request, answer);
+      if (answer.tunnel) return tunnel(request, reply, answer.tunnel);
+      // A handshake's answer is no API answer to compare.
+      if (!isHandshake(request)) for (const tap of app.responseTaps) tap(request, answer);
       reply.code(answer.statusCode).headers(forwardResponseHeaders(answer.headers, request));
       // The connection cannot carry another request while the client is still sending this one.
       if (!request.raw.complete) reply.header('connection', 'close');
       return reply.send(answer.body);
+    };
+
+    // The handshake is counted as a 101 when it is accepted; how long the tunnel stays open is
+    // not a request's latency.
+    const tunnel = (request: FastifyRequest, reply: FastifyReply, accepted: UpstreamTunnel) => {
+      const upstream = request.fig.backend!.upstream;
+      requestMetrics.get(request.fig.route.name, upstream, 101).observe(reply.elapsedTime / 1000);
+      metrics.tunnels.inc({ upstream });
+      accepted.socket.once('close', () => metrics.tunnels.dec({ upstream }));
+      spliceTunnel(request, reply, accepted);
     };
 
     const attempt = (

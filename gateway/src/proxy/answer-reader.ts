@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { BodyObserver, UpstreamAnswer } from './taps.ts';
@@ -9,6 +10,8 @@ import type { BodyObserver, UpstreamAnswer } from './taps.ts';
  * still judge (a reset mid-body is a failure nobody has seen yet), and no stream per request.
  */
 export const bufferedAnswerBytes = 64 * 1024;
+
+const emptyBody = Buffer.alloc(0);
 
 // No body, whatever the length says.
 const bodyless = new Set([204, 304]);
@@ -66,6 +69,18 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
     });
     this.#stream.once('end', () => (ended = true));
     this.#finish(null, { statusCode, headers, body: this.#stream });
+  }
+
+  /** The upstream accepted a WebSocket handshake: its connection is now the tunnel's. */
+  onRequestUpgrade(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    socket: Socket,
+  ): void {
+    // Nobody listens to the socket's errors until it is spliced to the client; one unheard would crash.
+    socket.on('error', () => socket.destroy());
+    this.#finish(null, { statusCode, headers, body: emptyBody, tunnel: { headers, socket } });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

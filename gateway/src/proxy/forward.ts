@@ -6,6 +6,7 @@ import { AnswerReader } from './answer-reader.ts';
 import { ClientAbandoned, clientAbandoned, UpstreamStatusError } from './failure.ts';
 import { forwardRequestHeaders } from './forward-headers.ts';
 import type { UpstreamAnswer } from './taps.ts';
+import { isHandshake } from './websocket.ts';
 
 /** `host:port` of an upstream origin (rules keep it without a trailing slash). */
 const hostOf = (upstream: CompiledUpstream) => upstream.url.slice(upstream.url.indexOf('//') + 2);
@@ -49,6 +50,8 @@ export function forwardOnce(
         body: body ?? null,
         headersTimeout: upstream.timeoutMs,
         bodyTimeout: upstream.bodyTimeoutMs,
+        // undici adds `Connection: upgrade` and hands over the connection on a `101`.
+        upgrade: isHandshake(request) ? 'websocket' : null,
       },
       reader,
     );

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { UpstreamTunnel } from './websocket.ts';
 
 export interface UpstreamAnswer {
   statusCode: number;
@@ -8,6 +9,8 @@ export interface UpstreamAnswer {
   headers: IncomingHttpHeaders;
   /** The whole body when it was small enough to read first (most API answers), else the body as it streams. */
   body: Buffer | Readable;
+  /** Set when the upstream accepted a WebSocket handshake (`101`): the connection to tunnel. */
+  tunnel?: UpstreamTunnel;
 }
 
 /**

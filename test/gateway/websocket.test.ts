@@ -1,0 +1,268 @@
+import { closedPort } from '@fig/common/testing/closed-port';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+
+interface WebSocketUpstream {
+  url: string;
+  /** The handshake headers of every connection, in order. */
+  handshakes: IncomingHttpHeaders[];
+  /** Closes the connection the upstream holds for this client id with a code and reason. */
+  closeFor(clientId: string, code: number, reason: string): void;
+  /** Resolves with the close code once the upstream's connection for this client id closes. */
+  closedFor(clientId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real WebSocket server (ws) that greets each connection with its name and echoes every
+ * message prefixed with it. Handshakes for `/api/inventory/refused` are answered 403 with a
+ * JSON body, as an upstream that turns a client away does.
+ */
+async function startWebSocketUpstream(name: string): Promise<WebSocketUpstream> {
+  const handshakes: IncomingHttpHeaders[] = [];
+  const byClient = new Map<string, WebSocket>();
+  const wss = new WebSocketServer({ noServer: true });
+  const server = createServer((_request, response) => response.end(name));
+  server.on('upgrade', (req: IncomingMessage, socket, head) => {
+    handshakes.push(req.headers);
+    if (req.url?.startsWith('/api/inventory/refused')) {
+      const body = JSON.stringify({ refusedBy: name });
+      socket.end(
+        `HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      byClient.set(String(req.headers['x-client-id']), ws);
+      ws.send(`hello from ${name}`);
+      ws.on('message', (data) => ws.send(`${name}:${String(data)}`));
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    handshakes,
+    closeFor: (clientId, code, reason) => byClient.get(clientId)?.close(code, reason),
+    closedFor: async (clientId) => {
+      const ws = byClient.get(clientId)!;
+      if (ws.readyState === WebSocket.CLOSED) return -1;
+      const [code] = (await once(ws, 'close')) as [number];
+      return code;
+    },
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+interface OpenSocket {
+  ws: WebSocket;
+  /** The gateway's 101 answer headers. */
+  headers: IncomingHttpHeaders;
+  /** The upstream's greeting. */
+  greeting: string;
+}
+
+function nextMessage(ws: WebSocket): Promise<string> {
+  return once(ws, 'message').then(([data]) => String(data));
+}
+
+async function connect(url: string, headers: Record<string, string>): Promise<OpenSocket> {
+  const ws = new WebSocket(url, { headers });
+  const greeting = nextMessage(ws);
+  // 'open' follows 'upgrade' in the same tick: both are listened for from the start.
+  const upgraded = once(ws, 'upgrade') as Promise<[IncomingMessage]>;
+  await once(ws, 'open');
+  const [response] = await upgraded;
+  return { ws, headers: response.headers, greeting: await greeting };
+}
+
+/** The answer when the handshake is not accepted: status, headers and JSON body. */
+async function refusal(url: string, headers: Record<string, string> = {}) {
+  const ws = new WebSocket(url, { headers });
+  const [, response] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+  let text = '';
+  for await (const chunk of response) text += String(chunk);
+  // Ending a handshake that never opened makes ws report just that; it is expected here.
+  ws.once('error', () => undefined);
+  ws.terminate();
+  return { status: response.statusCode, headers: response.headers, body: JSON.parse(text) as unknown };
+}
+
+const wsUrl = (gateway: RunningGateway, path: string) => `${gateway.url.replace('http', 'ws')}${path}`;
+
+let monolith: WebSocketUpstream;
+let service: WebSocketUpstream;
+let gateway: RunningGateway;
+const protectedRoute = `  - { name: live, path: /live, auth: required }
+`;
+
+beforeAll(async () => {
+  monolith = await startWebSocketUpstream('monolith');
+  service = await startWebSocketUpstream('inventory');
+  gateway = await startGateway(
+    splitRules({ monolith: monolith.url, service: service.url }, 50, protectedRoute),
+  );
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await Promise.all([monolith?.close(), service?.close()]);
+});
+
+describe('WebSocket through the edge', () => {
+  it('tunnels each user to its sticky backend, the same one its HTTP requests get, both ways', async () => {
+    const served: Record<string, number> = { monolith: 0, inventory: 0 };
+    for (let user = 0; user < 16; user++) {
+      const clientId = `ws-user-${user}`;
+      const http = await fetch(`${gateway.url}/api/inventory/stock`, {
+        headers: { 'x-client-id': clientId },
+      });
+      const httpBackend = http.headers.get('x-served-by')!;
+      await http.arrayBuffer();
+      const { ws, headers, greeting } = await connect(wsUrl(gateway, '/api/inventory/live'), {
+        'x-client-id': clientId,
+      });
+      expect(headers['x-served-by']).toBe(httpBackend);
+      expect(greeting).toBe(`hello from ${httpBackend}`);
+      ws.send(`ping ${user}`);
+      expect(await nextMessage(ws)).toBe(`${httpBackend}:ping ${user}`);
+      served[httpBackend]! += 1;
+      ws.close();
+      await once(ws, 'close');
+    }
+    expect(served.monolith).toBeGreaterThan(0);
+    expect(served.inventory).toBeGreaterThan(0);
+  });
+
+  it('gives the upstream the edge identity headers and none of the client forged ones', async () => {
+    const { ws } = await connect(wsUrl(gateway, '/elsewhere'), {
+      'x-client-id': 'headers-user',
+      'x-user-id': 'forged',
+      'x-request-id': 'ws-request-1',
+    });
+    const seen = monolith.handshakes.at(-1)!;
+    expect(seen['x-user-id']).toBeUndefined();
+    expect(seen['x-request-id']).toBe('ws-request-1');
+    expect(seen['x-forwarded-for']).toBe('127.0.0.1');
+    expect(seen.upgrade).toBe('websocket');
+    expect(seen['sec-websocket-key']).toBeDefined();
+    ws.close();
+    await once(ws, 'close');
+  });
+
+  it('passes on an upstream refusing the handshake, and refuses itself what auth refuses', async () => {
+    const refused = await refusal(wsUrl(gateway, '/api/inventory/refused'), {
+      'x-client-id': 'refused-user',
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ refusedBy: refused.headers['x-served-by'] });
+
+    const handshakesBefore = monolith.handshakes.length;
+    const unauthenticated = await refusal(wsUrl(gateway, '/live/feed'));
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers['www-authenticate']).toMatch(/^Bearer/);
+    expect(unauthenticated.body).toMatchObject({ error: { code: 'GW_ERR_UNAUTHENTICATED' } });
+    expect(monolith.handshakes.length).toBe(handshakesBefore);
+  });
+
+  it('carries closes both ways and counts open tunnels', async () => {
+    const fromUpstream = await connect(wsUrl(gateway, '/elsewhere'), { 'x-client-id': 'closing-1' });
+    const fromClient = await connect(wsUrl(gateway, '/elsewhere'), { 'x-client-id': 'closing-2' });
+    expect(await gateway.metrics()).toMatch(/gateway_websocket_tunnels\{upstream="monolith"[^}]*\} 2/);
+
+    const clientSaw = once(fromUpstream.ws, 'close');
+    monolith.closeFor('closing-1', 4000, 'bye');
+    const [code, reason] = (await clientSaw) as [number, Buffer];
+    expect(code).toBe(4000);
+    expect(String(reason)).toBe('bye');
+
+    const upstreamSaw = monolith.closedFor('closing-2');
+    fromClient.ws.close(4001);
+    expect(await upstreamSaw).toBe(4001);
+
+    await expect
+      .poll(() => gateway.metrics())
+      .toMatch(/gateway_websocket_tunnels\{upstream="monolith"[^}]*\} 0/);
+    expect(await gateway.metrics()).toMatch(
+      /gateway_requests_total\{route="default",backend="monolith",status="101"[^}]*\} [1-9]/,
+    );
+  });
+
+  it('answers other upgrades (h2c) as ordinary requests', async () => {
+    const echo = await startEchoUpstream('monolith');
+    const plain = await startGateway(splitRules({ monolith: echo.url, service: echo.url }, 0));
+    try {
+      const address = new URL(plain.url);
+      const answer = request({
+        host: address.hostname,
+        port: address.port,
+        path: '/legacy/page',
+        headers: {
+          connection: 'Upgrade, HTTP2-Settings',
+          upgrade: 'h2c',
+          'http2-settings': 'AAMAAABkAAQAoAAAAAIAAAAA',
+        },
+      }).end();
+      const [response] = (await once(answer, 'response')) as [IncomingMessage];
+      let text = '';
+      for await (const chunk of response) text += String(chunk);
+      expect(response.statusCode).toBe(200);
+      const seen = JSON.parse(text) as { url: string; headers: Record<string, string> };
+      expect(seen.url).toBe('/legacy/page');
+      expect(seen.headers.upgrade).toBeUndefined();
+    } finally {
+      await plain.close();
+      await echo.close();
+    }
+  });
+});
+
+describe('WebSocket failures', () => {
+  let echoMonolith: WebSocketUpstream;
+  let edge: RunningGateway;
+
+  beforeAll(async () => {
+    echoMonolith = await startWebSocketUpstream('monolith');
+    // The service is down: nothing listens on its port.
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    edge = await startGateway(splitRules({ monolith: echoMonolith.url, service: down }, 100));
+  });
+
+  afterAll(async () => {
+    await edge?.close();
+    await echoMonolith?.close();
+  });
+
+  it('falls back to the monolith when the service cannot be reached', async () => {
+    const { ws, headers, greeting } = await connect(wsUrl(edge, '/api/inventory/live'), {
+      'x-client-id': 'fallback-user',
+    });
+    expect(headers['x-served-by']).toBe('monolith');
+    expect(greeting).toBe('hello from monolith');
+    expect(await edge.metrics()).toMatch(
+      /gateway_fallbacks_total\{route="inventory",service="inventory",reason="connect"[^}]*\} 1/,
+    );
+    ws.close();
+    await once(ws, 'close');
+  });
+
+  it('closes open tunnels when the gateway shuts down, without waiting for them', async () => {
+    const { ws } = await connect(wsUrl(edge, '/elsewhere'), { 'x-client-id': 'shutdown-user' });
+    const closed = once(ws, 'close');
+    const upstreamClosed = echoMonolith.closedFor('shutdown-user');
+    await edge.close();
+    edge = undefined as never;
+    // Ended without a close frame: both ends see an abnormal closure, and can reconnect.
+    expect(((await closed) as [number])[0]).toBe(1006);
+    expect(await upstreamClosed).toBe(1006);
+  });
+});
