@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
 import { bearerToken } from '../auth/bearer.ts';
+import { batchedRedisStore } from '../rate-limit/batched-redis-store.ts';
 
 export interface RateLimitPluginOptions {
   /** Shared budget across gateway instances; in-memory per instance when absent. */
@@ -49,8 +50,8 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(
 
     await app.register(rateLimit, {
       global: false,
-      redis: options.redis,
-      nameSpace: 'fig:rl:',
+      // Shared across instances, one script call per event-loop turn; in memory without Redis.
+      store: options.redis && batchedRedisStore(options.redis, 'fig:rl:'),
       // An LRU: a client spraying addresses evicts old entries rather than growing memory.
       cache: 100_000,
       skipOnError: false,

@@ -13,8 +13,8 @@ export function createRateLimitRedis(url: string, options: { commandTimeoutMs?: 
     connectTimeout: 1000,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
     lazyConnect: false,
-    // Concurrent requests' commands go out in one write: fewer syscalls per request under load.
-    enableAutoPipelining: true,
+    // No auto-pipelining: its users batch their own commands (the rate-limit store per
+    // event-loop turn, the comparison store per flush), and it would hold each batch back a turn.
   });
   // Connection errors surface as failed commands (and metrics); an unhandled 'error' event would crash.
   redis.on('error', () => {});
