@@ -3,6 +3,7 @@ import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
@@ -253,6 +254,27 @@ describe('WebSocket failures', () => {
     );
     ws.close();
     await once(ws, 'close');
+  });
+
+  it("keeps a tunnel open past the server's request and header timeouts", async () => {
+    const strict = await startGateway(
+      splitRules({ monolith: echoMonolith.url, service: echoMonolith.url }, 0),
+      {
+        REQUEST_TIMEOUT_MS: '200',
+        HEADERS_TIMEOUT_MS: '100',
+      },
+    );
+    try {
+      const { ws } = await connect(wsUrl(strict, '/elsewhere'), { 'x-client-id': 'patient-user' });
+      // Several times the timeouts, and of Node's checks of them (every 100 ms here).
+      await sleep(800);
+      ws.send('still there?');
+      expect(await nextMessage(ws)).toBe('monolith:still there?');
+      ws.close();
+      await once(ws, 'close');
+    } finally {
+      await strict.close();
+    }
   });
 
   it('closes open tunnels when the gateway shuts down, without waiting for them', async () => {
