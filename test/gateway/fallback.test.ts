@@ -4,6 +4,9 @@ import {
   startEchoUpstream,
   type RunningEchoUpstream,
 } from '@fig/common/testing/echo-upstream';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from './gateway-harness.ts';
@@ -80,6 +83,29 @@ describe('fallback to the monolith', () => {
       ),
     ).toBe(3);
     expect(metrics).toContain('gateway_breaker_state{upstream="inventory",service="gateway"} 2');
+  });
+
+  it('sends a large upload to the monolith whole when none of it reached the service', async () => {
+    const { monolith, gateway } = await setUp({ serviceDown: true });
+    // Over the 64 KiB kept in memory: the body streams, declared or chunked.
+    const upload = 'x'.repeat(300 * 1024);
+    const declared = await fetch(`${gateway.url}/api/inventory/upload`, { method: 'POST', body: upload });
+    const chunked = await fetch(`${gateway.url}/api/inventory/upload`, {
+      method: 'PUT',
+      body: new Blob([upload]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    for (const response of [declared, chunked]) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-served-by')).toBe('monolith');
+      await response.arrayBuffer();
+    }
+    const received = monolith.received.filter((r) => r.method !== 'GET');
+    expect(received.map((r) => [r.method, r.body.length])).toEqual([
+      ['POST', upload.length],
+      ['PUT', upload.length],
+    ]);
+    expect(received.every((r) => r.body === upload)).toBe(true);
   });
 
   it('loses no GET when the service dies under load', async () => {
@@ -162,6 +188,33 @@ describe('timeouts and retries', () => {
     expect(
       monolith.received.filter((r) => r.url === '/api/orders/flaky' && r.method === 'POST'),
     ).toHaveLength(1);
+  });
+
+  it('never repeats an upload the upstream has already read part of', async () => {
+    // A monolith that breaks the connection once a first piece of a body has arrived.
+    let requests = 0;
+    const breaking = createServer((request) => {
+      requests += 1;
+      request.once('data', () => request.socket.destroy());
+    });
+    breaking.listen(0, '127.0.0.1');
+    await once(breaking, 'listening');
+    cleanup.push(async () => {
+      breaking.closeAllConnections();
+      await new Promise((resolve) => breaking.close(resolve));
+    });
+    const monolithUrl = `http://127.0.0.1:${(breaking.address() as AddressInfo).port}`;
+    const gateway = await startGateway(rules(monolithUrl, monolithUrl));
+    cleanup.push(gateway.close);
+    // An idempotent method, so only the body decides: part of it is gone, it cannot be sent again.
+    const put = await fetch(`${gateway.url}/api/orders/upload`, {
+      method: 'PUT',
+      body: 'x'.repeat(300 * 1024),
+    });
+    expect(put.status).toBe(502);
+    expect(requests).toBe(1);
+    // The rest of the upload is never read: the connection ends instead of waiting for it.
+    expect(put.headers.get('connection')).toBe('close');
   });
 
   it('never sends half an answer: a small answer cut off midway is a failure like any other', async () => {

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { FailureReason } from '../context.ts';
 import { BadForcedBackend, BadGateway, UpstreamTimeout, UpstreamUnavailable } from '../errors.ts';
 import { type GatewayMetrics, RequestMetrics } from '../metrics.ts';
-import { acceptAnyBody } from '../proxy/body.ts';
+import { acceptAnyBody, isReplayable } from '../proxy/body.ts';
 import {
   classifyFailure,
   type FailureKind,
@@ -36,6 +36,15 @@ export interface ProxyPluginOptions {
 }
 
 const forceHeader = 'x-fig-backend';
+
+/**
+ * The connection cannot carry another request while the client is still sending this one:
+ * what is left of the body (an upload the upstream stopped reading) would be taken for the
+ * next request, and nobody would read it.
+ */
+function closeIfStillSending(request: FastifyRequest, reply: FastifyReply): void {
+  if (!request.raw.complete) reply.header('connection', 'close');
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The side an authorised `x-fig-backend` asks for; undefined when absent or not authorised. */
@@ -66,8 +75,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
       // A handshake's answer is no API answer to compare.
       if (!isHandshake(request)) for (const tap of app.responseTaps) tap(request, answer);
       reply.code(answer.statusCode).headers(forwardResponseHeaders(answer.headers, request));
-      // The connection cannot carry another request while the client is still sending this one.
-      if (!request.raw.complete) reply.header('connection', 'close');
+      closeIfStillSending(request, reply);
       return reply.send(answer.body);
     };
 
@@ -98,9 +106,6 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
       return breakers.fire(upstream.name, () => forwardOnce(request, reply, upstream, pools));
     };
 
-    const replayable = (request: FastifyRequest) =>
-      request.body === undefined || Buffer.isBuffer(request.body);
-
     /** The last stop: this upstream answers, after bounded retries where repeating is safe. */
     const finalAttempt = async (
       request: FastifyRequest,
@@ -119,7 +124,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
           metrics.errors.inc({ upstream: upstream.name, kind });
           const repeatable =
             kind !== 'breaker_open' &&
-            replayable(request) &&
+            isReplayable(request.body) &&
             (nothingSent(kind) || (kind === 'reset' && isIdempotent(request.method)));
           if (!repeatable || retry >= upstream.retries || reply.sent)
             return failed(request, reply, upstream, kind, error);
@@ -148,6 +153,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
             ? new BadGateway(upstream.name)
             : new UpstreamUnavailable(upstream.name);
       if (failure.statusCode === 503) reply.header('retry-after', '5');
+      closeIfStillSending(request, reply);
       reply.header('x-served-by', 'gateway');
       return reply
         .code(failure.statusCode!)
@@ -186,7 +192,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         metrics.errors.inc({ upstream: service.name, kind });
         const canFallBack =
           !reply.sent &&
-          replayable(request) &&
+          isReplayable(request.body) &&
           (nothingSent(kind) || (isSafe(request.method) && (kind === 'reset' || kind === 'timeout')));
         if (!canFallBack) return failed(request, reply, service, kind, error);
         metrics.fallbacks.inc({ route: route.name, service: service.name, reason: kind });
