@@ -34,7 +34,8 @@ declare module 'ioredis' {
  * Redis store, but sends the decisions of one event-loop turn as one script call instead of
  * one each: under load most of a decision's cost is the client's work per command, and a
  * turn of the event loop at full load carries several requests. A lone request is sent in
- * the same turn (`setImmediate`), so nothing waits for company.
+ * the same turn (`setImmediate`), so nothing waits for company. One script touching many
+ * keys needs them on one server: a single Redis (the gateway's client), not a cluster.
  */
 export function batchedRedisStore(redis: Redis, nameSpace: string) {
   redis.defineCommand('figRateLimitBatch', { lua: incrementAll });
