@@ -3,7 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
 import type { Authenticator } from '../auth/authenticator.ts';
-import { bearerChallenge, bearerToken } from '../auth/bearer.ts';
+import { type BearerToken, bearerChallenge, bearerToken } from '../auth/bearer.ts';
+import type { VerifiedToken } from '../auth/token-cache.ts';
 
 export interface AuthPluginOptions {
   authenticator: Authenticator;
@@ -63,9 +64,24 @@ export const authPlugin = fp<AuthPluginOptions>(
         app.log.warn('no signing keys yet: tokens get 503 until the JWKS answers');
     });
 
-    const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
+    /** A verified token still has to carry the route's scopes (else 403). */
+    const admit = (request: FastifyRequest, reply: FastifyReply, token: VerifiedToken): void => {
+      const required = request.fig.route.scopes ?? [];
+      const missing = required.filter((scope) => !token.scopes.includes(scope));
+      if (missing.length > 0) {
+        challenge(request, reply, 403, {
+          error: 'insufficient_scope',
+          error_description: 'token lacks a required scope',
+          scope: required.join(' '),
+        });
+        return;
+      }
+      request.fig.subject = token.subject;
+      request.fig.scopes = token.scopes;
+    };
+
+    const authenticate = async (request: FastifyRequest, reply: FastifyReply, bearer: BearerToken) => {
       const { route } = request.fig;
-      const bearer = bearerToken(request.headers);
       if (bearer.kind === 'none') {
         if (route.auth === 'optional') return;
         return challenge(request, reply, 401, {});
@@ -91,23 +107,20 @@ export const authPlugin = fp<AuthPluginOptions>(
           error_description: outcome.description,
         });
       }
-      const required = route.scopes ?? [];
-      const missing = required.filter((scope) => !outcome.token.scopes.includes(scope));
-      if (missing.length > 0) {
-        return challenge(request, reply, 403, {
-          error: 'insufficient_scope',
-          error_description: 'token lacks a required scope',
-          scope: required.join(' '),
-        });
-      }
-      request.fig.subject = outcome.token.subject;
-      request.fig.scopes = outcome.token.scopes;
+      admit(request, reply, outcome.token);
     };
 
-    // A callback hook, so routes without auth cost no promise per request.
+    // A callback hook, so routes without auth, and tokens verified before (the usual case),
+    // cost no promise per request.
     app.addHook('onRequest', (request, reply, done) => {
       if (request.fig.route.auth === 'none') return done();
-      authenticate(request, reply).then(() => done(), done);
+      const bearer = bearerToken(request.headers);
+      const known = bearer.kind === 'token' ? authenticator.verifiedBefore(bearer.token) : undefined;
+      if (known) {
+        admit(request, reply, known);
+        return done();
+      }
+      authenticate(request, reply, bearer).then(() => done(), done);
     });
   },
   { name: 'fig-auth', dependencies: ['fig-rate-limit'] },
