@@ -2,6 +2,8 @@ import { errorBody } from '@fig/common';
 import { type CompiledUpstream, chooseBackend, type Side, upstreamFor } from '@fig/routing-rules';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FailureReason } from '../context.ts';
 import { BadForcedBackend, BadGateway, UpstreamTimeout, UpstreamUnavailable } from '../errors.ts';
 import { type GatewayMetrics, RequestMetrics } from '../metrics.ts';
@@ -18,12 +20,7 @@ import {
 import { forwardOnce } from '../proxy/forward.ts';
 import { forwardResponseHeaders } from '../proxy/forward-headers.ts';
 import type { ResponseTap, UpstreamAnswer } from '../proxy/taps.ts';
-import {
-  isHandshake,
-  routeWebSocketHandshakes,
-  spliceTunnel,
-  type UpstreamTunnel,
-} from '../proxy/websocket.ts';
+import { isHandshake, routeWebSocketHandshakes, spliceTunnel } from '../proxy/websocket.ts';
 import type { UpstreamBreakers } from '../upstreams/breakers.ts';
 import type { UpstreamPools } from '../upstreams/pools.ts';
 
@@ -36,6 +33,7 @@ export interface ProxyPluginOptions {
 }
 
 const forceHeader = 'x-fig-backend';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The connection cannot carry another request while the client is still sending this one:
@@ -45,7 +43,6 @@ const forceHeader = 'x-fig-backend';
 function closeIfStillSending(request: FastifyRequest, reply: FastifyReply): void {
   if (!request.raw.complete) reply.header('connection', 'close');
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The side an authorised `x-fig-backend` asks for; undefined when absent or not authorised. */
 function forcedSide(request: FastifyRequest, scope: string): Side | undefined {
@@ -71,7 +68,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
     routeWebSocketHandshakes(app);
 
     const send = (request: FastifyRequest, reply: FastifyReply, answer: UpstreamAnswer) => {
-      if (answer.tunnel) return tunnel(request, reply, answer.tunnel);
+      if (answer.tunnel) return tunnel(request, reply, answer.headers, answer.tunnel);
       // A handshake's answer is no API answer to compare.
       if (!isHandshake(request)) for (const tap of app.responseTaps) tap(request, answer);
       reply.code(answer.statusCode).headers(forwardResponseHeaders(answer.headers, request));
@@ -81,12 +78,17 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
 
     // The handshake is counted as a 101 when it is accepted; how long the tunnel stays open is
     // not a request's latency.
-    const tunnel = (request: FastifyRequest, reply: FastifyReply, accepted: UpstreamTunnel) => {
+    const tunnel = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      accepted: IncomingHttpHeaders,
+      socket: Socket,
+    ) => {
       const upstream = request.fig.backend!.upstream;
       requestMetrics.get(request.fig.route.name, upstream, 101).observe(reply.elapsedTime / 1000);
       metrics.tunnels.inc({ upstream });
-      accepted.socket.once('close', () => metrics.tunnels.dec({ upstream }));
-      spliceTunnel(request, reply, accepted);
+      socket.once('close', () => metrics.tunnels.dec({ upstream }));
+      spliceTunnel(request, reply, accepted, socket);
     };
 
     const attempt = (

@@ -80,7 +80,7 @@ export class AnswerReader implements Dispatcher.DispatchHandler {
   ): void {
     // Nobody listens to the socket's errors until it is spliced to the client; one unheard would crash.
     socket.on('error', () => socket.destroy());
-    this.#finish(null, { statusCode, headers, body: emptyBody, tunnel: { headers, socket } });
+    this.#finish(null, { statusCode, headers, body: emptyBody, tunnel: socket });
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import type { UpstreamTunnel } from './websocket.ts';
 
 export interface UpstreamAnswer {
   statusCode: number;
@@ -10,7 +10,7 @@ export interface UpstreamAnswer {
   /** The whole body when it was small enough to read first (most API answers), else the body as it streams. */
   body: Buffer | Readable;
   /** Set when the upstream accepted a WebSocket handshake (`101`): the connection to tunnel. */
-  tunnel?: UpstreamTunnel;
+  tunnel?: Socket;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingHttpHeaders, type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { forwardResponseHeaders } from './forward-headers.ts';
 
@@ -49,25 +49,23 @@ export function routeWebSocketHandshakes(app: FastifyInstance): void {
   });
 }
 
-/** An accepted handshake: the upstream's `101` and the connection that is now the tunnel's. */
-export interface UpstreamTunnel {
-  headers: IncomingMessage['headers'];
-  socket: Socket;
-}
-
 /**
  * Answers the client's handshake with the upstream's `101` (its `Sec-WebSocket-*` headers, and
  * who served it), then joins the two connections until either end closes; when one does, the
  * other is closed once what it was sent has been written.
  */
-export function spliceTunnel(request: FastifyRequest, reply: FastifyReply, tunnel: UpstreamTunnel): void {
+export function spliceTunnel(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  accepted: IncomingHttpHeaders,
+  upstream: Socket,
+): void {
   reply.hijack();
   const client = request.raw.socket;
-  const upstream = tunnel.socket;
   const headers = {
-    ...forwardResponseHeaders(tunnel.headers, request),
+    ...forwardResponseHeaders(accepted, request),
     connection: 'Upgrade',
-    upgrade: tunnel.headers.upgrade ?? 'websocket',
+    upgrade: accepted.upgrade ?? 'websocket',
   };
   let head = 'HTTP/1.1 101 Switching Protocols\r\n';
   for (const [name, value] of Object.entries(headers)) {
