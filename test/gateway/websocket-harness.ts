@@ -85,7 +85,16 @@ export async function connect(url: string, headers: Record<string, string>): Pro
 /** The answer when the handshake is not accepted: status, headers and JSON body. */
 export async function refusal(url: string, headers: Record<string, string> = {}) {
   const ws = new WebSocket(url, { headers });
-  const [, response] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage];
+  // An accepted handshake fails the expectation at once rather than leaving the test waiting.
+  const accepted = once(ws, 'open').then(() => {
+    ws.terminate();
+    throw new Error('the handshake was accepted');
+  });
+  accepted.catch(() => undefined);
+  const [, response] = (await Promise.race([once(ws, 'unexpected-response'), accepted])) as [
+    unknown,
+    IncomingMessage,
+  ];
   let text = '';
   for await (const chunk of response) text += String(chunk);
   // Ending a handshake that never opened makes ws report just that; it is expected here.
