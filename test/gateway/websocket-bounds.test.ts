@@ -168,10 +168,10 @@ describe('WebSocket tunnels per upstream', () => {
   });
 
   it('gives an upstream its place back when the handshake was refused by the upstream', async () => {
-    gateway = await startGateway(
-      splitRules({ monolith: monolith.url, service: monolith.url }, 0),
-      { WEBSOCKET_MAX_PER_UPSTREAM: '1', TRUST_PROXY: 'true' },
-    );
+    gateway = await startGateway(splitRules({ monolith: monolith.url, service: monolith.url }, 0), {
+      WEBSOCKET_MAX_PER_UPSTREAM: '1',
+      TRUST_PROXY: 'true',
+    });
     for (let i = 0; i < 3; i++) {
       const refused = await refusal(wsUrl(gateway, '/api/inventory/refused'), {
         'x-forwarded-for': '192.0.2.9',

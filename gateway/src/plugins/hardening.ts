@@ -91,7 +91,13 @@ export const hardeningPlugin = fp<HardeningPluginOptions>(
             .code(503)
             .header('retry-after', '5')
             .header('connection', 'close')
-            .send(errorBody('GW_ERR_BODY_BUFFERS_FULL', 'too many request bodies in flight, retry later', request.id));
+            .send(
+              errorBody(
+                'GW_ERR_BODY_BUFFERS_FULL',
+                'too many request bodies in flight, retry later',
+                request.id,
+              ),
+            );
         },
       );
     });

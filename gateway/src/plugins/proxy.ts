@@ -22,12 +22,7 @@ import {
 import { forwardOnce } from '../proxy/forward.ts';
 import { forwardResponseHeaders } from '../proxy/forward-headers.ts';
 import type { ResponseTap, UpstreamAnswer } from '../proxy/taps.ts';
-import {
-  OpenCounts,
-  tunnelClientKey,
-  UpstreamTunnelsFull,
-  whenClosed,
-} from '../proxy/tunnel-limits.ts';
+import { OpenCounts, tunnelClientKey, UpstreamTunnelsFull, whenClosed } from '../proxy/tunnel-limits.ts';
 import { isHandshake, routeWebSocketHandshakes, spliceTunnel } from '../proxy/websocket.ts';
 import type { UpstreamBreakers } from '../upstreams/breakers.ts';
 import type { UpstreamPools } from '../upstreams/pools.ts';

@@ -47,7 +47,8 @@ const job = (n: number): ShadowJob => ({
   target: { side: 'service', origin: service.url },
 });
 
-const counters = async () => (await worker.snapshot()).get('inventory')?.counters ?? new Map<string, number>();
+const counters = async () =>
+  (await worker.snapshot()).get('inventory')?.counters ?? new Map<string, number>();
 
 describe("the main thread's shadow backlog", () => {
   it('holds at most SHADOW_BACKLOG jobs the worker has not taken, and counts the rest as dropped', async () => {
