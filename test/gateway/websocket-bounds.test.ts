@@ -5,6 +5,7 @@ import {
   type SigningKey,
   startJwksServer,
 } from '@fig/common/testing/jwks-server';
+import { closedPort } from '@fig/common/testing/closed-port';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +182,22 @@ describe('WebSocket tunnels per upstream', () => {
     }
     const { greeting } = await openFrom('192.0.2.9');
     expect(greeting).toBe('hello from monolith');
+  });
+});
+
+describe('WebSocket tunnels to a service that is down', () => {
+  it('gives the service its place back when a handshake to it fails and falls back', async () => {
+    const down = `http://127.0.0.1:${await closedPort()}`;
+    gateway = await startGateway(splitRules({ monolith: monolith.url, service: down }, 100), {
+      WEBSOCKET_MAX_PER_UPSTREAM: '1',
+      TRUST_PROXY: 'true',
+    });
+    for (let i = 0; i < 3; i++) {
+      const { ws, headers } = await openFrom(`192.0.2.${20 + i}`, '/api/inventory/live');
+      expect(headers['x-served-by']).toBe('monolith');
+      await closeSocket(ws);
+    }
+    expect(await hits('websocket_per_upstream', 'refused')).toBe(0);
   });
 });
 

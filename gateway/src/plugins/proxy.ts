@@ -177,8 +177,9 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         forced: backend?.forced ?? false,
         fallback: backend?.fallback,
       };
-      const forward = () => breakers.fire(upstream.name, () => forwardOnce(request, reply, upstream, pools));
-      return isHandshake(request) ? tunnelAttempt(upstream.name, forward) : forward();
+      const forward = () => forwardOnce(request, reply, upstream, pools);
+      if (!isHandshake(request)) return breakers.fire(upstream.name, forward);
+      return tunnelAttempt(upstream.name, () => breakers.fire(upstream.name, forward));
     };
 
     /** The last stop: this upstream answers, after bounded retries where repeating is safe. */
