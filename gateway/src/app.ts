@@ -1,9 +1,11 @@
 import { createServer } from '@fig/common';
 import { type FastifyInstance, LogController } from 'fastify';
+import { bounds } from './bounds-config.ts';
 import { type GatewayConfig, trustProxyOption } from './config.ts';
 import { createAuthenticator, serverLimits } from './edge-config.ts';
 import { hardenedServerOptions } from './hardening/server-options.ts';
 import { createGatewayMetrics } from './metrics.ts';
+import { BodyBudget } from './proxy/body-budget.ts';
 import { accessLogPlugin } from './plugins/access-log.ts';
 import { adminAuthPlugin } from './plugins/admin-auth.ts';
 import { adminRulesPlugin } from './plugins/admin-rules.ts';
@@ -72,14 +74,23 @@ export function buildApp(config: GatewayConfig): Gateway {
 
   app.register(accessLogPlugin);
   app.register(edgeContextPlugin, { rules });
-  app.register(hardeningPlugin);
+  const limits = bounds(config);
+  const bodyBudget = new BodyBudget(limits.bodyBufferBytes, metrics);
+  app.register(hardeningPlugin, { bodyBudget });
   app.register(rateLimitPlugin, {
     redis,
     failClosed: config.RATE_LIMIT_FAIL_CLOSED,
     knownSubject: (token) => authenticator.knownSubject(token),
   });
   app.register(authPlugin, { authenticator });
-  app.register(proxyPlugin, { pools, breakers, metrics, forceBackendScope: config.FORCE_BACKEND_SCOPE });
+  app.register(proxyPlugin, {
+    pools,
+    breakers,
+    metrics,
+    forceBackendScope: config.FORCE_BACKEND_SCOPE,
+    bounds: limits,
+    bodyBudget,
+  });
 
   // Migration insight: shadow comparison on the proxy, the event log and the dashboard.
   const events = new EventLog();

@@ -1,9 +1,10 @@
 import { type CommonEnv, envSchema } from '@fig/common';
 import { fileURLToPath } from 'node:url';
+import { type BoundsEnv, boundsEnvProperties } from './bounds-config.ts';
 import { type EdgeEnv, edgeEnvProperties } from './edge-config.ts';
 import { type ShadowEnv, shadowEnvProperties } from './shadow/shadow-config.ts';
 
-export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv {
+export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv {
   ADMIN_PORT: number;
   ADMIN_HOST: string;
   ADMIN_TOKEN?: string;
@@ -36,6 +37,7 @@ export const gatewayEnvSchema = envSchema(8080, {
   FORCE_BACKEND_SCOPE: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', default: 'fig:route-override' },
   ...edgeEnvProperties,
   ...shadowEnvProperties,
+  ...boundsEnvProperties,
 });
 
 /**

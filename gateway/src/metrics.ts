@@ -47,6 +47,17 @@ export function createGatewayMetrics(registry: Registry) {
       labelNames: ['upstream'],
       registers,
     }),
+    boundHits: new Counter({
+      name: 'gateway_bound_hits_total',
+      help: 'Times a resource bound took effect, by bound and what it did (refused, streamed, closed)',
+      labelNames: ['bound', 'action'],
+      registers,
+    }),
+    bufferedBodyBytes: new Gauge({
+      name: 'gateway_request_body_buffered_bytes',
+      help: 'Request-body bytes held in memory now, across requests in flight (REQUEST_BODY_BUFFER_BYTES caps it)',
+      registers,
+    }),
     reloads: new Counter({
       name: 'gateway_rules_reloads_total',
       help: 'Routing rules reloads by result (ok: swapped in, error: rejected, old rules kept)',
@@ -63,6 +74,13 @@ export function createGatewayMetrics(registry: Registry) {
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;
+
+/** The bounds of `gateway_bound_hits_total`, and what each does when it bites. */
+export type BoundHit =
+  | { bound: 'websocket_per_client'; action: 'refused' }
+  | { bound: 'websocket_per_upstream'; action: 'refused' }
+  | { bound: 'websocket_idle'; action: 'closed' }
+  | { bound: 'request_body_budget'; action: 'streamed' | 'refused' };
 
 type RequestChildren = { observe(seconds: number): void };
 

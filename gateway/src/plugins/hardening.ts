@@ -1,12 +1,20 @@
 import { errorBody } from '@fig/common';
 import createError from '@fastify/error';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
 import { securityHeaders } from '../hardening/security-headers.ts';
+import type { BodyBudget } from '../proxy/body-budget.ts';
 
 const securityHeaderEntries = Object.entries(securityHeaders);
 const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger than %s bytes', 413);
+/** The body budget had no room for more of a chunked body: answered 503, not via the error handler. */
+class BodyBuffersFull extends Error {}
+
+export interface HardeningPluginOptions {
+  /** Bytes of chunked bodies being read count against it; without one they are not bounded. */
+  bodyBudget?: BodyBudget;
+}
 
 /**
  * Refusals that need the matched route or the raw request: no Host or a second one (two
@@ -16,8 +24,8 @@ const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger t
  * every response the gateway makes itself. Node enforces header size and timeouts
  * (hardening/server-options.ts).
  */
-export const hardeningPlugin = fp(
-  async (app) => {
+export const hardeningPlugin = fp<HardeningPluginOptions>(
+  async (app, { bodyBudget }) => {
     // Callback hooks: they run on every request, and a promise each is measurable.
     app.addHook('onRequest', (request, reply, done) => {
       let hosts = 0;
@@ -46,14 +54,20 @@ export const hardeningPlugin = fp(
     // A chunked body has no declared length. It is read (never past the limit) before anything
     // is forwarded: refused mid-stream instead, the upstream would see a broken request and
     // the breaker an upstream failure — a way for any client to open it. Read, it goes on
-    // with its length declared, like any other body.
-    const readChunked = async (request: FastifyRequest, payload: AsyncIterable<Buffer>) => {
+    // with its length declared, like any other body. What it holds meanwhile counts against
+    // the body budget; over it the request is refused (503), since it cannot stream unread.
+    const readChunked = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      payload: AsyncIterable<Buffer>,
+    ) => {
       const limit = request.fig.route.bodyLimit;
       const chunks: Buffer[] = [];
       let seen = 0;
       for await (const chunk of payload) {
         seen += chunk.length;
         if (seen > limit) throw new BodyTooLarge(limit);
+        if (bodyBudget && !bodyBudget.hold(reply.raw, seen, 'refused')) throw new BodyBuffersFull();
         chunks.push(chunk);
       }
       const body = Buffer.concat(chunks);
@@ -61,14 +75,31 @@ export const hardeningPlugin = fp(
       request.headers['content-length'] = String(body.length);
       return Readable.from([body]);
     };
-    app.addHook('preParsing', (request, _reply, payload, done) => {
+    app.addHook('preParsing', (request, reply, payload, done) => {
       // A declared length is checked in onRequest; without either header there is no body at
       // all (most GETs): nothing to read.
       const { headers } = request;
       if (headers['content-length'] !== undefined || headers['transfer-encoding'] === undefined) {
         return done(null, payload);
       }
-      readChunked(request, payload).then((body) => done(null, body), done);
+      readChunked(request, reply, payload).then(
+        (body) => done(null, body),
+        (error: Error) => {
+          if (!(error instanceof BodyBuffersFull)) return done(error);
+          // The rest of the body is never read: the connection cannot carry another request.
+          reply
+            .code(503)
+            .header('retry-after', '5')
+            .header('connection', 'close')
+            .send(
+              errorBody(
+                'GW_ERR_BODY_BUFFERS_FULL',
+                'too many request bodies in flight, retry later',
+                request.id,
+              ),
+            );
+        },
+      );
     });
 
     app.addHook('onSend', (_request, reply, payload, done) => {

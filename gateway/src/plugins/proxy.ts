@@ -4,10 +4,12 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Bounds } from '../bounds-config.ts';
 import type { FailureReason } from '../context.ts';
 import { BadForcedBackend, BadGateway, UpstreamTimeout, UpstreamUnavailable } from '../errors.ts';
 import { type GatewayMetrics, RequestMetrics } from '../metrics.ts';
 import { acceptAnyBody, isReplayable } from '../proxy/body.ts';
+import type { BodyBudget } from '../proxy/body-budget.ts';
 import {
   classifyFailure,
   type FailureKind,
@@ -20,6 +22,7 @@ import {
 import { forwardOnce } from '../proxy/forward.ts';
 import { forwardResponseHeaders } from '../proxy/forward-headers.ts';
 import type { ResponseTap, UpstreamAnswer } from '../proxy/taps.ts';
+import { OpenCounts, tunnelClientKey, UpstreamTunnelsFull, whenClosed } from '../proxy/tunnel-limits.ts';
 import { isHandshake, routeWebSocketHandshakes, spliceTunnel } from '../proxy/websocket.ts';
 import type { UpstreamBreakers } from '../upstreams/breakers.ts';
 import type { UpstreamPools } from '../upstreams/pools.ts';
@@ -30,6 +33,10 @@ export interface ProxyPluginOptions {
   metrics: GatewayMetrics;
   /** The token scope that lets a caller pick the backend with `x-fig-backend`. */
   forceBackendScope: string;
+  /** What clients can make the edge hold: open tunnels (per client, per upstream), idle time. */
+  bounds: Pick<Bounds, 'tunnelsPerClient' | 'tunnelsPerUpstream' | 'tunnelIdleMs'>;
+  /** Request-body bytes held in memory, shared with the hardening plugin's chunked reads. */
+  bodyBudget: BodyBudget;
 }
 
 const forceHeader = 'x-fig-backend';
@@ -60,9 +67,11 @@ function forcedSide(request: FastifyRequest, scope: string): Side | undefined {
  * serve instead — any method when nothing reached the service, safe methods otherwise.
  */
 export const proxyPlugin = fp<ProxyPluginOptions>(
-  async (app, { pools, breakers, metrics, forceBackendScope }) => {
-    acceptAnyBody(app);
+  async (app, { pools, breakers, metrics, forceBackendScope, bounds, bodyBudget }) => {
+    acceptAnyBody(app, bodyBudget);
     const requestMetrics = new RequestMetrics(metrics);
+    const tunnelsByClient = new OpenCounts(bounds.tunnelsPerClient);
+    const tunnelsByUpstream = new OpenCounts(bounds.tunnelsPerUpstream);
     app.decorate('responseTaps', [] as ResponseTap[]);
 
     routeWebSocketHandshakes(app);
@@ -87,8 +96,71 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
       const upstream = request.fig.backend!.upstream;
       requestMetrics.get(request.fig.route.name, upstream, 101).observe(reply.elapsedTime / 1000);
       metrics.tunnels.inc({ upstream });
-      socket.once('close', () => metrics.tunnels.dec({ upstream }));
-      spliceTunnel(request, reply, accepted, socket);
+      whenClosed(socket, () => metrics.tunnels.dec({ upstream }));
+      spliceTunnel(request, reply, accepted, socket, bounds.tunnelIdleMs, () =>
+        metrics.boundHits.inc({ bound: 'websocket_idle', action: 'closed' }),
+      );
+    };
+
+    /**
+     * A handshake takes one of its client's tunnels until its connection closes (the answer
+     * was not a tunnel, or the tunnel ended); over the cap it is answered 429 here and
+     * reaches no upstream. Whether it was answered.
+     */
+    const refusedForClient = (request: FastifyRequest, reply: FastifyReply): boolean => {
+      const key = tunnelClientKey(request);
+      if (tunnelsByClient.take(key)) {
+        whenClosed(request.raw.socket, () => tunnelsByClient.give(key));
+        return false;
+      }
+      metrics.boundHits.inc({ bound: 'websocket_per_client', action: 'refused' });
+      reply
+        .code(429)
+        .header('retry-after', '5')
+        .header('x-served-by', 'gateway')
+        .type('application/json')
+        .send(
+          errorBody(
+            'GW_ERR_TOO_MANY_TUNNELS',
+            `at most ${tunnelsByClient.max} open WebSocket connections per client`,
+            request.id,
+          ),
+        );
+      return true;
+    };
+
+    /**
+     * A handshake sent to `upstream` takes one of its tunnels: kept while the tunnel it became
+     * is open, given back at once when the answer was anything else. Rejects with
+     * UpstreamTunnelsFull, before anything is sent, when the upstream has none left.
+     */
+    const tunnelAttempt = (upstream: string, forward: () => Promise<UpstreamAnswer>) => {
+      if (!tunnelsByUpstream.take(upstream)) {
+        metrics.boundHits.inc({ bound: 'websocket_per_upstream', action: 'refused' });
+        return Promise.reject(new UpstreamTunnelsFull(upstream));
+      }
+      const give = () => tunnelsByUpstream.give(upstream);
+      return forward().then(
+        (answer) => {
+          if (answer.tunnel) whenClosed(answer.tunnel, give);
+          else give();
+          return answer;
+        },
+        (error: unknown) => {
+          give();
+          throw error;
+        },
+      );
+    };
+
+    const tunnelsFull = (request: FastifyRequest, reply: FastifyReply, error: UpstreamTunnelsFull) => {
+      const failure = new UpstreamUnavailable(error.upstream);
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .header('x-served-by', 'gateway')
+        .type('application/json')
+        .send(errorBody(failure.code, failure.message, request.id));
     };
 
     const attempt = (
@@ -105,7 +177,9 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         forced: backend?.forced ?? false,
         fallback: backend?.fallback,
       };
-      return breakers.fire(upstream.name, () => forwardOnce(request, reply, upstream, pools));
+      const forward = () => forwardOnce(request, reply, upstream, pools);
+      if (!isHandshake(request)) return breakers.fire(upstream.name, forward);
+      return tunnelAttempt(upstream.name, () => breakers.fire(upstream.name, forward));
     };
 
     /** The last stop: this upstream answers, after bounded retries where repeating is safe. */
@@ -119,6 +193,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         try {
           return send(request, reply, await attempt(request, reply, upstream, side));
         } catch (error) {
+          if (error instanceof UpstreamTunnelsFull) return tunnelsFull(request, reply, error);
           const kind = classifyFailure(error);
           if (kind === 'status')
             return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);
@@ -166,6 +241,7 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
     app.all('/*', async (request, reply) => {
       const { route, rules } = request.fig;
       const forced = forcedSide(request, forceBackendScope);
+      if (isHandshake(request) && refusedForClient(request, reply)) return reply;
       const side =
         forced ??
         chooseBackend(route, {
@@ -187,6 +263,8 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
       try {
         return send(request, reply, await attempt(request, reply, service, 'service'));
       } catch (error) {
+        // A service with no room for another tunnel is busy, not failing: no fallback.
+        if (error instanceof UpstreamTunnelsFull) return tunnelsFull(request, reply, error);
         const kind = classifyFailure(error);
         if (kind === 'status')
           return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);

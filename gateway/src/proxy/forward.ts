@@ -32,6 +32,8 @@ export function forwardOnce(
         reject(clientAbandoned(request, reply) ? new ClientAbandoned(error) : error);
       } else if (clientAbandoned(request, reply)) {
         if (answer!.body instanceof Readable) answer!.body.destroy();
+        // A tunnel nobody will splice would hold the upstream's connection open for good.
+        answer!.tunnel?.destroy();
         reject(new ClientAbandoned(new Error('the client left before the answer came')));
       } else if (answer!.statusCode >= 500) {
         reject(new UpstreamStatusError(answer!.statusCode, answer));

@@ -52,13 +52,17 @@ export function routeWebSocketHandshakes(app: FastifyInstance): void {
 /**
  * Answers the client's handshake with the upstream's `101` (its `Sec-WebSocket-*` headers, and
  * who served it), then joins the two connections until either end closes; when one does, the
- * other is closed once what it was sent has been written.
+ * other is closed once what it was sent has been written. The tunnel is a byte splice — the
+ * edge parses no frames, so it cannot ping — and a tunnel with no bytes either way for
+ * `idleMs` is closed (`onIdle` is told): the ends' own pings keep a quiet one open.
  */
 export function spliceTunnel(
   request: FastifyRequest,
   reply: FastifyReply,
   accepted: IncomingHttpHeaders,
   upstream: Socket,
+  idleMs: number,
+  onIdle: () => void,
 ): void {
   reply.hijack();
   const client = request.raw.socket;
@@ -75,6 +79,16 @@ export function spliceTunnel(
   client.once('close', () => upstream.destroySoon());
   upstream.once('close', () => client.destroySoon());
   if (client.destroyed) return void upstream.destroy();
+  // Every byte through the tunnel is read on one socket and written on the other, and either
+  // resets a socket's timer: one socket timing out means nothing moved either way.
+  const idle = () => {
+    if (client.destroyed && upstream.destroyed) return;
+    onIdle();
+    client.destroy();
+    upstream.destroy();
+  };
+  client.setTimeout(idleMs, idle);
+  upstream.setTimeout(idleMs, idle);
   client.write(`${head}\r\n`);
   const early = (request.raw as UpgradeRequest)[clientHead];
   if (early && early.length > 0) upstream.write(early);

@@ -9,6 +9,8 @@ export interface ShadowLimits {
   concurrency: number;
   /** Shadow requests waiting for a slot; more are dropped. */
   queue: number;
+  /** Shadow jobs the main thread holds before the worker has taken them; more are dropped. */
+  backlog: number;
   /** Largest body captured and compared, either side, in bytes. */
   maxBodyBytes: number;
   /** Time allowed for a shadow's answer to start, and between its body chunks. */
@@ -20,6 +22,7 @@ export interface ShadowLimits {
 export const shadowDefaults: ShadowLimits = {
   concurrency: 16,
   queue: 256,
+  backlog: 256,
   maxBodyBytes: 1024 * 1024,
   timeoutMs: 5000,
   warmupProbes: 20,

@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { ComparisonRecorder } from './comparison-recorder.ts';
 import { type ComparisonStore, MemoryComparisonStore, type RouteState } from './comparison-store.ts';
 import { type ShadowJob, type ShadowLimits, shadowDefaults } from './shadow-dispatcher.ts';
 import { applyMetricOps, type createShadowMetrics } from './shadow-metrics.ts';
@@ -20,13 +21,17 @@ type Question = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : n
 /**
  * The main thread's side of the shadow worker. Shadow jobs are handed over as they come;
  * what the main thread counts itself (traffic per side, shadows it did not send) goes over
- * in batches; reads wait for the worker's answer.
+ * in batches; reads wait for the worker's answer. A worker that falls behind (busy, or
+ * restarting) cannot make this thread hold jobs without end: past `limits.backlog` jobs not
+ * yet taken by the worker, new ones are dropped (`backlog_full`).
  */
 export class ShadowWorker {
   readonly limits: ShadowLimits;
   readonly kind: ComparisonStore['kind'];
   /** Counts recorded on this thread, not yet handed to the worker. */
   readonly local: MemoryComparisonStore;
+  /** Counts this thread's drops into `local`, like the shadows Shadowing does not send. */
+  readonly #dropped: ComparisonRecorder;
   inFlight = 0;
   queued = 0;
   readonly #options: ShadowWorkerOptions;
@@ -41,12 +46,15 @@ export class ShadowWorker {
   #closing = false;
   #jobs: ShadowJob[] = [];
   #transfer: ArrayBuffer[] = [];
+  /** Jobs posted to the worker that it has not taken off its port yet. */
+  #posted = 0;
   #batch?: NodeJS.Timeout;
 
   constructor(options: ShadowWorkerOptions) {
     this.limits = { ...shadowDefaults, ...options.limits };
     this.kind = options.redisUrl ? 'redis' : 'memory';
     this.local = new MemoryComparisonStore({ bucketMs: options.bucketMs });
+    this.#dropped = new ComparisonRecorder(this.local, options.metrics);
     this.#options = options;
     this.#settings = { limits: this.limits, bucketMs: options.bucketMs, redisUrl: options.redisUrl };
     this.#worker = this.#start();
@@ -63,6 +71,8 @@ export class ShadowWorker {
         this.inFlight = message.inFlight;
         this.queued = message.queued;
         applyMetricOps(this.#options.metrics, message.ops);
+      } else if (message.type === 'taken') {
+        this.#posted = Math.max(0, this.#posted - message.jobs);
       } else if (message.type === 'error') {
         this.#options.onError(new Error(message.message));
       } else {
@@ -82,6 +92,8 @@ export class ShadowWorker {
       this.#waiting.clear();
       this.inFlight = 0;
       this.queued = 0;
+      // What the old worker never took is gone with it.
+      this.#posted = 0;
       this.#worker = this.#start();
     });
     return worker;
@@ -89,6 +101,9 @@ export class ShadowWorker {
 
   submit(job: ShadowJob): void {
     if (this.#closing) return;
+    if (this.#jobs.length + this.#posted >= this.limits.backlog) {
+      return this.#dropped.dropped(job.route, 'backlog_full');
+    }
     // Exact-size copies, handed over without a second copy: a pooled Buffer's view would
     // otherwise carry its whole 8 KB slab across.
     const primary = new Uint8Array(job.primary.response.body);
@@ -106,6 +121,7 @@ export class ShadowWorker {
   #sendJobs(): void {
     this.#batch = undefined;
     if (this.#jobs.length === 0) return;
+    this.#posted += this.#jobs.length;
     const message: ToWorker = { type: 'jobs', jobs: this.#jobs.splice(0) };
     this.#worker.postMessage(message, this.#transfer.splice(0));
   }

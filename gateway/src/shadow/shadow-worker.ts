@@ -24,6 +24,8 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'reply'; id: number; snapshot?: Map<string, RouteState>; error?: string }
   | { type: 'state'; inFlight: number; queued: number; ops: MetricOp[] }
+  /** The worker has taken this many jobs off its port (the main thread's backlog bound). */
+  | { type: 'taken'; jobs: number }
   | { type: 'error'; message: string };
 
 const port = parentPort!;
@@ -86,6 +88,7 @@ port.on('message', (message: ToWorker) => {
       job.primary.response.body = asBuffer(job.primary.response.body);
       dispatcher.submit(job);
     }
+    send({ type: 'taken', jobs: message.jobs.length });
     return;
   }
   if (message.type === 'merge') return store.merge(message.states);
