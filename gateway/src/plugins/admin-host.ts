@@ -13,7 +13,8 @@ export const adminHostPlugin = fp<{ names: ReadonlySet<string> }>(
     app.addHook('onRequest', async (request, reply) => {
       const raw = request.raw.rawHeaders;
       let hosts = 0;
-      for (let i = 0; i < raw.length; i += 2) if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts += 1;
+      for (let i = 0; i < raw.length; i += 2)
+        if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts += 1;
       const host = hosts === 1 ? hostOf(request.headers.host) : undefined;
       if (host !== undefined && names.has(host)) return;
       const error = new AdminHostRefused();
