@@ -20,7 +20,7 @@ export const adminEnvRules = [
     },
     then: { required: ['ADMIN_TOKEN'] },
   },
-  { dependencies: { METRICS_TOKEN: ['ADMIN_TOKEN'] } },
+  { if: { required: ['METRICS_TOKEN'] }, then: { required: ['ADMIN_TOKEN'] } },
   { properties: { ADMIN_ALLOWED_HOSTS: { pattern: `^${hostNameSyntax}(?:,${hostNameSyntax})*$` } } },
 ];
 
