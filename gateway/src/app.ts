@@ -1,13 +1,16 @@
 import { createServer } from '@fig/common';
-import { type FastifyInstance, LogController } from 'fastify';
 import { bounds } from './bounds-config.ts';
+import { type FastifyHttpOptions, type FastifyInstance, LogController } from 'fastify';
+import type { Server } from 'node:http';
 import { type GatewayConfig, trustProxyOption } from './config.ts';
 import { createAuthenticator, serverLimits } from './edge-config.ts';
 import { hardenedServerOptions } from './hardening/server-options.ts';
 import { createGatewayMetrics } from './metrics.ts';
 import { BodyBudget } from './proxy/body-budget.ts';
 import { accessLogPlugin } from './plugins/access-log.ts';
+import { ownHostNames } from './admin/host-names.ts';
 import { adminAuthPlugin } from './plugins/admin-auth.ts';
+import { adminHostPlugin } from './plugins/admin-host.ts';
 import { adminRulesPlugin } from './plugins/admin-rules.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { edgeContextPlugin } from './plugins/edge-context.ts';
@@ -23,6 +26,9 @@ import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { shadowPlugin } from './shadow/shadow-plugin.ts';
 import { Shadowing } from './shadow/shadowing.ts';
 import { shadowLimits } from './shadow/shadow-config.ts';
+
+// A request without Host gets the admin's own JSON refusal (plugins/admin-host.ts), not Node's bare 400.
+const adminServerOptions: FastifyHttpOptions<Server> = { http: { requireHostHeader: false } };
 
 export interface Gateway {
   /** The public edge (PORT). */
@@ -57,6 +63,7 @@ export function buildApp(config: GatewayConfig): Gateway {
     logLevel: config.LOG_LEVEL,
     observability: app.observability,
     requestMetrics: false,
+    fastify: adminServerOptions,
   });
 
   const metrics = createGatewayMetrics(app.observability.registry);
@@ -118,7 +125,11 @@ export function buildApp(config: GatewayConfig): Gateway {
   });
 
   app.observability.readiness.set('rules', () => rules.current().upstreams.has('monolith'));
-  admin.register(adminAuthPlugin, { token: config.ADMIN_TOKEN });
+  // The Host check first: a page rebinding its name to this machine learns nothing, not even 401.
+  admin.register(adminHostPlugin, {
+    names: ownHostNames(config.ADMIN_HOST, config.ADMIN_ALLOWED_HOSTS?.split(',')),
+  });
+  admin.register(adminAuthPlugin, { token: config.ADMIN_TOKEN, metricsToken: config.METRICS_TOKEN });
   admin.register(adminRulesPlugin, { rules, breakers, pools });
   admin.register(dashboardRoutes, { shadowing });
   return { app, admin };

@@ -1,6 +1,7 @@
-import { type CommonEnv, envSchema } from '@fig/common';
+import { type CommonEnv, ConfigError, envSchema, loadConfig } from '@fig/common';
 import { fileURLToPath } from 'node:url';
 import { type BoundsEnv, boundsEnvProperties } from './bounds-config.ts';
+import { adminEnvProblems, adminEnvRules } from './admin/admin-env.ts';
 import { type EdgeEnv, edgeEnvProperties } from './edge-config.ts';
 import { type ShadowEnv, shadowEnvProperties } from './shadow/shadow-config.ts';
 
@@ -8,6 +9,10 @@ export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv 
   ADMIN_PORT: number;
   ADMIN_HOST: string;
   ADMIN_TOKEN?: string;
+  /** Grants `GET /metrics` only, for a scraper that must not read rules or comparisons. */
+  METRICS_TOKEN?: string;
+  /** Names the admin port answers to besides loopback and ADMIN_HOST (comma-separated). */
+  ADMIN_ALLOWED_HOSTS?: string;
   ROUTING_RULES: string;
   REDIS_URL?: string;
   AUTH_JWKS_URL: string;
@@ -20,10 +25,12 @@ export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv 
 
 export const defaultRulesPath = fileURLToPath(new URL('../../routing-rules/routes.yaml', import.meta.url));
 
-export const gatewayEnvSchema = envSchema(8080, {
+const ownEnvSchema = envSchema(8080, {
   ADMIN_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 9901 },
   ADMIN_HOST: { type: 'string', default: '127.0.0.1' },
   ADMIN_TOKEN: { type: 'string', minLength: 16 },
+  METRICS_TOKEN: { type: 'string', minLength: 16 },
+  ADMIN_ALLOWED_HOSTS: { type: 'string' },
   ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRulesPath },
   REDIS_URL: { type: 'string', pattern: '^rediss?://' },
   AUTH_JWKS_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000/.well-known/jwks.json' },
@@ -39,6 +46,36 @@ export const gatewayEnvSchema = envSchema(8080, {
   ...shadowEnvProperties,
   ...boundsEnvProperties,
 });
+
+/**
+ * The gateway's env schema. It carries the admin rules itself, so whatever validates an env
+ * with it (the k8s and compose checks too) refuses an admin port open to the network.
+ */
+export const gatewayEnvSchema = { ...ownEnvSchema, allOf: adminEnvRules };
+
+/**
+ * The gateway's config from its env, or a ConfigError with every problem at once. The schema
+ * alone can only say "ADMIN_TOKEN is required"; here the admin rules are reported with their
+ * reasons instead (and the one a schema cannot express: two different tokens).
+ */
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const reasons = adminEnvProblems(env);
+  let config: GatewayConfig | undefined;
+  try {
+    config = loadConfig<GatewayConfig>(gatewayEnvSchema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError) || reasons.length === 0) throw error;
+  }
+  if (reasons.length === 0) return config!;
+  let others: string[] = [];
+  try {
+    loadConfig(ownEnvSchema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    others = error.problems;
+  }
+  throw new ConfigError([...others, ...reasons]);
+}
 
 /**
  * Fastify's `trustProxy` from TRUST_PROXY: `false` (default: forwarded headers from clients

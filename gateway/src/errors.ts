@@ -19,3 +19,9 @@ export const BadForcedBackend = createError(
   "x-fig-backend must name one of this route's backends: %s",
   400,
 );
+// Admin answers only requests addressed to one of its own names (plugins/admin-host.ts).
+export const AdminHostRefused = createError(
+  'GW_ERR_ADMIN_HOST_REFUSED',
+  'the admin port answers only to its own host names',
+  421,
+);

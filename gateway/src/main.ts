@@ -1,9 +1,16 @@
-import { loadConfigOrExit, serve } from '@fig/common';
+import { ConfigError, serve } from '@fig/common';
 import { RulesError } from '@fig/routing-rules';
 import { buildApp, type Gateway } from './app.ts';
-import { type GatewayConfig, gatewayEnvSchema } from './config.ts';
+import { type GatewayConfig, loadGatewayConfig } from './config.ts';
 
-const config = loadConfigOrExit<GatewayConfig>('gateway', gatewayEnvSchema);
+let config: GatewayConfig;
+try {
+  config = loadGatewayConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`gateway: ${error.message}\n`);
+  process.exit(78); // EX_CONFIG
+}
 let gateway: Gateway;
 try {
   gateway = buildApp(config);

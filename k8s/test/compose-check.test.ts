@@ -77,6 +77,13 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('fails on an admin port published without a token', () => {
+    const problems = problemsAfter((c) => {
+      c.services.gateway.environment!.ADMIN_TOKEN = '';
+    });
+    expect(problems).toEqual(['service gateway: gateway would refuse its env: ADMIN_TOKEN is required']);
+  });
+
   it('fails on a mount whose source does not exist and on a rules file outside the mounts', () => {
     const problems = problemsAfter((c) => {
       c.services['bff-web'].volumes = ['./routing-rule:/etc/fig/routing:ro'];

@@ -129,6 +129,21 @@ describe('a broken manifest fails the check', () => {
         'Deployment gateway container gateway: gateway would refuse its env: ADMIN_TOKEN must NOT have fewer than 16 characters',
     },
     {
+      name: "an admin port open to the pod's network without a token",
+      edit: ['base/gateway.yaml', /^.*name: ADMIN_TOKEN\n.*\n.*key: ADMIN_TOKEN.*\n/m, ''],
+      problem: 'Deployment gateway container gateway: gateway would refuse its env: ADMIN_TOKEN is required',
+    },
+    {
+      name: 'a metrics token the gateway would refuse',
+      edit: [
+        'overlays/dev/kustomization.yaml',
+        'METRICS_TOKEN=dev-metrics-token-not-secret',
+        'METRICS_TOKEN=short',
+      ],
+      problem:
+        'Deployment gateway container gateway: gateway would refuse its env: METRICS_TOKEN must NOT have fewer than 16 characters',
+    },
+    {
       name: 'routing rules read from the image instead of the ConfigMap',
       edit: ['base/gateway.yaml', /^.*name: ROUTING_RULES.*\n/m, ''],
       problem:
