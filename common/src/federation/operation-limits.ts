@@ -58,7 +58,10 @@ const free: Cost = { depth: 0, fields: 0, aliases: 0, top: 0 };
 
 // Thrown out of the walk at the first limit crossed: nothing after it can change the answer.
 class Refused {
-  constructor(readonly refusal: LimitRefusal) {}
+  readonly refusal: LimitRefusal;
+  constructor(refusal: LimitRefusal) {
+    this.refusal = refusal;
+  }
 }
 
 function operationTitle(operation: OperationDefinitionNode) {
