@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSupergraph } from '@fig/common/testing/bff-files';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
+import { jsonRequest } from '@fig/common/testing/json-request';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -85,12 +86,8 @@ describe('bff-web operation limits, as a process', () => {
   });
 
   const post = async (query: string) => {
-    const response = await fetch(`${bff.url}/web/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query }),
-    });
-    return { status: response.status, body: await response.json() };
+    const { status, body } = await jsonRequest(`${bff.url}/web/graphql`, { body: { query } });
+    return { status, body };
   };
 
   it.each(attacks)(

@@ -172,8 +172,9 @@ export function judgeOperationLimits(document: DocumentNode, limits: OperationLi
 
 /**
  * Validation rules that refuse abusive operations before any subgraph is asked anything.
- * The whole document is judged when validation enters it, before any other rule has looked
- * past the root, and the refusal carries its own code (OPERATION_LIMIT_EXCEEDED).
+ * The whole document is judged when validation enters it, before the walk reaches any
+ * definition; the refusal carries its own code (OPERATION_LIMIT_EXCEEDED), which bff-app's
+ * formatError keeps.
  */
 export function operationLimitRules(limits: OperationLimits) {
   const rule = (context: ValidationContext): ASTVisitor => ({
