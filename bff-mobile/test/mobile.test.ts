@@ -139,4 +139,34 @@ describe('bff-mobile', () => {
     }
     expect(result?.body.data).toEqual({ me: { name: 'Alice Archer' } });
   });
+
+  it('applies the operation limits to registered documents too', async () => {
+    // A registry is a build artefact, not a proof of good behaviour: a fragment bomb that got
+    // into one is refused by id exactly as it would be sent in full.
+    const levels = Array.from(
+      { length: 30 },
+      (_, i) => `fragment F${i} on Query { ...F${i + 1} ...F${i + 1} }`,
+    );
+    const bomb = `query Bomb { ...F0 } ${levels.join(' ')} fragment F30 on Query { me { id } }`;
+    const roots = `query Roots { ${Array.from({ length: 21 }, () => '... on Query { me { id } }').join(' ')} }`;
+    const next = {
+      ...manifest,
+      operations: [
+        ...manifest.operations,
+        ...[bomb, roots].map((body) => ({ id: sha256(body), name: 'Evil', type: 'query', body })),
+      ],
+    };
+    writeFileSync(join(dir, 'documents.json'), JSON.stringify(next));
+    for (const body of [bomb, roots]) {
+      let result: Awaited<ReturnType<typeof post>> | undefined;
+      for (let i = 0; i < 100; i++) {
+        result = await post({ documentId: `sha256:${sha256(body)}` });
+        if (result.body.errors?.[0].extensions.code !== 'PERSISTED_QUERY_NOT_FOUND') break;
+        await sleep(50);
+      }
+      expect(result?.status).toBe(400);
+      expect(result?.body.errors[0].extensions.code).toBe('OPERATION_LIMIT_EXCEEDED');
+    }
+    expect((await run('Product', { id: 'prd_0001' })).body.data.product.id).toBe('prd_0001');
+  });
 });

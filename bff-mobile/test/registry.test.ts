@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { composeSupergraphFile, loadSupergraph } from '@fig/common/federation';
+import {
+  composeSupergraphFile,
+  defaultOperationLimits,
+  judgeOperationLimits,
+  loadSupergraph,
+} from '@fig/common/federation';
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { defaultDocumentsPath, defaultSupergraphPath } from '../src/app.ts';
@@ -24,6 +29,14 @@ describe('bff-mobile supergraph and registry', () => {
     expect(documents.size).toBeGreaterThan(0);
     for (const body of documents.values())
       expect(validate(schema, parse(body)).map((e) => e.message)).toEqual([]);
+  });
+
+  it('registers only operations within the operation limits the BFF applies to them', () => {
+    const documents = parseManifest(readFileSync(defaultDocumentsPath, 'utf8'));
+    for (const body of documents.values()) {
+      const document = parse(body, { maxTokens: defaultOperationLimits.maxTokens });
+      expect(judgeOperationLimits(document, defaultOperationLimits).refusal).toBeUndefined();
+    }
   });
 
   it('refuses a registry whose id does not match its document', () => {

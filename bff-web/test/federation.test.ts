@@ -191,13 +191,13 @@ describe('bff-web federation', () => {
     expect((await query(nested(10))).status).toBe(200);
     const deep = await query(nested(11));
     expect(deep.status).toBe(400);
-    expect(deep.body.errors[0].message).toBe('the operation is 13 levels deep; the limit is 12');
-    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: me`).join(' ')} }`;
+    expect(deep.body.errors[0].message).toBe('the operation is deeper than the limit of 12 levels');
+    const aliases = `{ products(first: 1) { ${Array.from({ length: 31 }, (_, i) => `a${i}: id`).join(' ')} } }`;
     const { status, body } = await query(aliases);
     expect(status).toBe(400);
     expect(body.errors[0].extensions.code).toBe('OPERATION_LIMIT_EXCEEDED');
     expect(body.errors.map((e: { message: string }) => e.message)).toContain(
-      'the document uses 31 aliases; the limit is 30',
+      'the operation uses more than the limit of 30 aliases (fragments expanded)',
     );
     const tokens = await query(`{ ${'me '.repeat(5001)}}`);
     expect(tokens.status).toBe(400);
@@ -206,7 +206,7 @@ describe('bff-web federation', () => {
       `{ ${Array.from({ length: 21 }, (_, i) => `r${i}: products(first: 1) { id }`).join(' ')} }`,
     );
     expect(roots.body.errors.map((e: { message: string }) => e.message)).toContain(
-      'the operation has 21 root fields; the limit is 20',
+      'the operation has more than the limit of 20 root fields (fragments expanded)',
     );
   });
 

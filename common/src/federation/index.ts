@@ -2,7 +2,14 @@ export { type BffOptions, createBffApp, type ExecuteOnGraph } from './bff-app.ts
 export { type BffContext, contextFromRequest } from './context.ts';
 export { dedupeRepresentations } from './dedupe-representations.ts';
 export { FederatedGateway } from './federated-gateway.ts';
-export { defaultOperationLimits, type OperationLimits, operationLimitRules } from './operation-limits.ts';
+export {
+  defaultOperationLimits,
+  judgeOperationLimits,
+  type LimitJudgement,
+  type LimitRefusal,
+  type OperationLimits,
+  operationLimitRules,
+} from './operation-limits.ts';
 export {
   type OverrideDecisions,
   type OverrideEvents,
