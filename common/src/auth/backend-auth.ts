@@ -21,6 +21,8 @@ export interface BackendAuthenticatorOptions {
   /** The JWKS endpoint; ignored when `keys` is given (the identity provider verifying its own tokens). */
   jwksUrl?: string;
   keys?: KeyStore;
+  /** Verified tokens remembered (default 10,000); 0 verifies every request. */
+  cacheEntries?: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export function createBackendAuthenticator(options: BackendAuthenticatorOptions)
     clockToleranceSec: 30,
     maxTokenAgeSec: 86_400,
     maxTokenBytes: 8192,
+    cacheEntries: options.cacheEntries,
   });
 }
 
