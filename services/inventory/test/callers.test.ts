@@ -32,7 +32,8 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 describe('inventory callers', () => {
   it('answers 401 to a bare x-user-id, however it is spelt, and holds nothing', async () => {
     const before = await stock();
-    for (const headers of [{ 'x-user-id': 'usr_alice' }, { 'X-User-Id': 'svc:checkout' }, {}]) {
+    const bare: Record<string, string>[] = [{ 'x-user-id': 'usr_alice' }, { 'X-User-Id': 'svc:checkout' }, {}];
+    for (const headers of bare) {
       const refused = await reserve(headers);
       expect(refused.status).toBe(401);
       expect(refused.body.error.code).toBe('UNAUTHENTICATED');
