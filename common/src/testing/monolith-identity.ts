@@ -40,3 +40,14 @@ export async function monolithUserToken(
     .setExpirationTime(now + (options.expiresIn ?? 3600))
     .sign(await importJWK(active.private_jwk, 'RS256'));
 }
+
+/** `monolithUserToken` for any number of customers, each token signed once and reused. */
+export function monolithUsers(dataDir: string, options: MonolithTokenOptions = {}) {
+  const tokens = new Map<string, Promise<string>>();
+  return {
+    token(userId: string): Promise<string> {
+      if (!tokens.has(userId)) tokens.set(userId, monolithUserToken(dataDir, userId, options));
+      return tokens.get(userId)!;
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/common/testing/closed-port';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
-import { monolithUserToken } from '@fig/common/testing/monolith-identity';
+import { monolithUsers } from '@fig/common/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
@@ -22,6 +22,8 @@ let dataDir: string;
 let monolithDir: string;
 /** Verify callers against the monolith's keys (and, for checkout, get service tokens from it). */
 let trustMonolith: Record<string, string>;
+// Each test's customer has a token of their own, as the monolith's login would issue it.
+let customers: ReturnType<typeof monolithUsers>;
 
 const address = {
   name: 'Alice Archer',
@@ -54,6 +56,7 @@ beforeAll(async () => {
     env: { DATA_DIR: monolithDir, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
   });
   trustMonolith = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  customers = monolithUsers(monolithDir);
   [inventory, payment] = await Promise.all([
     spawnDeployable('services/inventory', { env: trustMonolith }),
     spawnDeployable('services/payment', { env: trustMonolith }),
@@ -72,12 +75,7 @@ afterAll(async () => {
   rmSync(monolithDir, { recursive: true, force: true });
 });
 
-// Each test's customer has a token of their own, as the monolith's login would issue it.
-const tokens = new Map<string, Promise<string>>();
-function bearerFor(user: string) {
-  if (!tokens.has(user)) tokens.set(user, monolithUserToken(monolithDir, user));
-  return tokens.get(user)!.then((token) => `Bearer ${token}`);
-}
+const bearerFor = async (user: string) => `Bearer ${await customers.token(user)}`;
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
   const response = await fetch(`${base}${path}`, {

@@ -20,7 +20,13 @@ let checkout: RunningDeployable;
 // What the checkout service sends the monolith, to see which token it used.
 let toMonolith: HoldingProxy;
 
-const address = { name: 'Alice Archer', line1: '1 Main St', city: 'Berlin', postal_code: '10115', country: 'DE' };
+const address = {
+  name: 'Alice Archer',
+  line1: '1 Main St',
+  city: 'Berlin',
+  postal_code: '10115',
+  country: 'DE',
+};
 
 const startMonolith = (port = '0') =>
   spawnDeployable('monolith-stub', {
@@ -60,7 +66,8 @@ async function placeOrder(token: string, sku: string) {
   expect(cart.status).toBe(201);
   const cartId = cart.body.cart_id;
   expect(
-    (await jsonRequest(`${checkout.url}/api/carts/${cartId}/items`, { token, body: { sku, quantity: 1 } })).status,
+    (await jsonRequest(`${checkout.url}/api/carts/${cartId}/items`, { token, body: { sku, quantity: 1 } }))
+      .status,
   ).toBe(200);
   return jsonRequest(`${checkout.url}/api/checkout`, {
     token,
@@ -102,9 +109,9 @@ describe('the checkout saga with service tokens', () => {
     // The charge is Alice's: hers to read, nobody else's.
     const paid = await jsonRequest(`${payment.url}/api/payments/${order.body.payment_id}`, { token: alice });
     expect(paid.body).toMatchObject({ status: 'succeeded', amount_cents: placed.body.total_cents });
-    expect((await jsonRequest(`${payment.url}/api/payments/${order.body.payment_id}`, { token: bob })).status).toBe(
-      404,
-    );
+    expect(
+      (await jsonRequest(`${payment.url}/api/payments/${order.body.payment_id}`, { token: bob })).status,
+    ).toBe(404);
     expect((await jsonRequest(`${monolith.url}/api/orders/${orderId}`, { token: bob })).status).toBe(404);
   });
 

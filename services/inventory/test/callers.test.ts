@@ -32,7 +32,11 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 describe('inventory callers', () => {
   it('answers 401 to a bare x-user-id, however it is spelt, and holds nothing', async () => {
     const before = await stock();
-    const bare: Record<string, string>[] = [{ 'x-user-id': 'usr_alice' }, { 'X-User-Id': 'svc:checkout' }, {}];
+    const bare: Record<string, string>[] = [
+      { 'x-user-id': 'usr_alice' },
+      { 'X-User-Id': 'svc:checkout' },
+      {},
+    ];
     for (const headers of bare) {
       const refused = await reserve(headers);
       expect(refused.status).toBe(401);

@@ -149,12 +149,14 @@ describe('inventory service', () => {
       expect(await (await fetch(`${migrated.url}${path}`, { headers: checkout })).json()).toEqual(legacy);
       // The caller's own token goes along: the monolith refuses a forwarded request without one.
       expect((await fetch(`${migrated.url}${path}`, { method: 'DELETE' })).status).toBe(401);
-      expect((await fetch(`${migrated.url}${path}`, { method: 'DELETE', headers: checkout })).status).toBe(204);
+      expect((await fetch(`${migrated.url}${path}`, { method: 'DELETE', headers: checkout })).status).toBe(
+        204,
+      );
       const released = (await (await fetch(`${monolith.url}${path}`, { headers: checkout })).json()) as any;
       expect(released.status).toBe('released');
-      expect((await fetch(`${migrated.url}${path}/commit`, { method: 'POST', headers: checkout })).status).toBe(
-        409,
-      );
+      expect(
+        (await fetch(`${migrated.url}${path}/commit`, { method: 'POST', headers: checkout })).status,
+      ).toBe(409);
     } finally {
       await Promise.all([migrated.stop(), monolith.stop()]);
     }

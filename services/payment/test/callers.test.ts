@@ -29,7 +29,12 @@ afterAll(async () => {
 });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-const chargeBody = { amount_cents: 1500, currency: 'EUR', payment_method: 'pm_card_visa', order_ref: 'ord_x' };
+const chargeBody = {
+  amount_cents: 1500,
+  currency: 'EUR',
+  payment_method: 'pm_card_visa',
+  order_ref: 'ord_x',
+};
 
 const charge = (headers: Record<string, string>, body: object = chargeBody) =>
   jsonRequest(`${payment.url}/api/payments`, { headers, body });
@@ -44,9 +49,14 @@ const graphql = (headers: Record<string, string>, query: string, variables: obje
 function books() {
   const db = new DatabaseSync(join(dataDir, 'payment.sqlite'), { readOnly: true });
   try {
-    const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n as number);
+    const count = (table: string) => db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get()!.n as number;
     const refunded = db.prepare('SELECT COALESCE(SUM(refunded_cents), 0) AS n FROM payments').get()!.n;
-    return { payments: count('payments'), refunds: count('refunds'), keys: count('idempotency_keys'), refunded };
+    return {
+      payments: count('payments'),
+      refunds: count('refunds'),
+      keys: count('idempotency_keys'),
+      refunded,
+    };
   } finally {
     db.close();
   }
@@ -112,9 +122,13 @@ describe('payment callers', () => {
     const query = await graphql(alice, 'query ($id: ID!) { payment(id: $id) { id } }', { id: bobs });
     expect(query.body).toEqual({ data: { payment: null } });
     // Nobody in particular sees nothing at all.
-    const anonymous = await graphql({ 'x-user-id': 'usr_bob' }, 'query ($id: ID!) { payment(id: $id) { id } }', {
-      id: bobs,
-    });
+    const anonymous = await graphql(
+      { 'x-user-id': 'usr_bob' },
+      'query ($id: ID!) { payment(id: $id) { id } }',
+      {
+        id: bobs,
+      },
+    );
     expect(anonymous.body).toEqual({ data: { payment: null } });
   });
 

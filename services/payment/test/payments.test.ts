@@ -172,7 +172,9 @@ describe('payment service', () => {
       expect(seen.status).toBe(200);
       expect(await seen.json()).toEqual(old);
       const bob = { authorization: `Bearer ${await loginToken(monolith.url, 'bob')}` };
-      expect((await fetch(`${migrated.url}/api/payments/${old.payment_id}`, { headers: bob })).status).toBe(404);
+      expect((await fetch(`${migrated.url}/api/payments/${old.payment_id}`, { headers: bob })).status).toBe(
+        404,
+      );
 
       const refund = (key: string, amount: number) =>
         fetch(`${migrated.url}/api/payments/${old.payment_id}/refunds`, {
