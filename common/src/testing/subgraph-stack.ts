@@ -12,7 +12,8 @@ export interface SubgraphStack {
 
 /**
  * The monolith and the three services as real processes on port 0, in-memory data, no
- * legacy latency, the checkout service wired to the others: what a BFF federates.
+ * legacy latency, the checkout service wired to the others and every service trusting the
+ * monolith's identity provider: what a BFF federates.
  */
 export async function startSubgraphStack(): Promise<SubgraphStack> {
   const running = new Map<string, RunningDeployable>();
@@ -22,15 +23,21 @@ export async function startSubgraphStack(): Promise<SubgraphStack> {
     return deployable.url;
   };
   try {
-    const [monolith, inventory, payment] = await Promise.all([
-      start('monolith', 'monolith-stub', { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' }),
-      start('inventory', 'services/inventory'),
-      start('payment', 'services/payment'),
+    const monolith = await start('monolith', 'monolith-stub', {
+      LEGACY_LATENCY_MS: '0',
+      LEGACY_CHECKOUT_LATENCY_MS: '0',
+    });
+    // The services believe tokens from this monolith's identity provider, and nothing else.
+    const trust = { AUTH_JWKS_URL: `${monolith}/.well-known/jwks.json`, MONOLITH_URL: monolith };
+    const [inventory, payment] = await Promise.all([
+      start('inventory', 'services/inventory', trust),
+      start('payment', 'services/payment', trust),
     ]);
     const checkout = await start('checkout', 'services/checkout', {
+      ...trust,
+      AUTH_TOKEN_URL: `${monolith}/auth/token`,
       INVENTORY_URL: inventory,
       PAYMENT_URL: payment,
-      MONOLITH_URL: monolith,
     });
     const urls = { monolith, inventory, payment, checkout };
     return {
