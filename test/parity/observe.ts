@@ -1,3 +1,4 @@
+import { fetchServiceToken } from '@fig/common/testing/test-identity';
 import { randomUUID } from 'node:crypto';
 import type { RouteName, Side } from './targets.ts';
 
@@ -51,6 +52,12 @@ export class Recorder {
     this.users = { owner: `usr_parity_${run}_owner`, stranger: `usr_parity_${run}_stranger` };
   }
 
+  private token: Promise<string> | undefined;
+  private serviceToken(): Promise<string> {
+    this.token ??= fetchServiceToken(this.side.baseUrl('legacy'), 'checkout');
+    return this.token;
+  }
+
   private placeholder(value: string, kind: string): string {
     let name = this.placeholders.get(value);
     if (!name) {
@@ -85,7 +92,12 @@ export class Recorder {
   ): Promise<Answer> {
     const caller = options.as ?? 'owner';
     const headers: Record<string, string> = { ...options.headers };
-    if (caller !== 'anonymous') headers['x-user-id'] = this.users[caller];
+    // Made-up users have no password: the calls are a service's acting for them, which is
+    // also what the service operations (charges, reservations) need.
+    if (caller !== 'anonymous') {
+      headers.authorization = `Bearer ${await this.serviceToken()}`;
+      headers['x-user-id'] = this.users[caller];
+    }
     const payload =
       options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined) headers['content-type'] ??= 'application/json';

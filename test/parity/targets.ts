@@ -45,17 +45,23 @@ export async function resolveTargets(env: NodeJS.ProcessEnv = process.env): Prom
     const monolith =
       given('monolith') ??
       (await start('monolith-stub', { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' }));
-    // Started services answer for records they do not own from this monolith, as deployed ones do.
+    // Started services answer for records they do not own from this monolith, as deployed ones
+    // do, and verify tokens against its keys.
+    const auth = {
+      AUTH_JWKS_URL: `${monolith}/.well-known/jwks.json`,
+      AUTH_TOKEN_URL: `${monolith}/auth/token`,
+      MONOLITH_URL: monolith,
+    };
     const [inventory, payment] = await Promise.all([
-      given('inventory') ?? start('services/inventory', { MONOLITH_URL: monolith }),
-      given('payment') ?? start('services/payment', { MONOLITH_URL: monolith }),
+      given('inventory') ?? start('services/inventory', auth),
+      given('payment') ?? start('services/payment', auth),
     ]);
     const checkout =
       given('checkout') ??
       (await start('services/checkout', {
         INVENTORY_URL: inventory,
         PAYMENT_URL: payment,
-        MONOLITH_URL: monolith,
+        ...auth,
       }));
     const serviceFor: Record<RouteName, string> = {
       inventory,
