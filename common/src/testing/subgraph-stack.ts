@@ -5,6 +5,8 @@ export interface SubgraphStack {
   readonly urls: { monolith: string; inventory: string; payment: string; checkout: string };
   /** Subgraph name -> its /graphql URL, to hand a BFF as `subgraphUrls`. */
   readonly subgraphUrls: Record<string, string>;
+  /** Where a BFF in front of this stack verifies its callers' tokens (the monolith's keys). */
+  readonly auth: { jwksUrl: string; issuer: string; audience: string };
   /** Stops one of them (its port is then closed: "subgraph down"). */
   stop(name: 'monolith' | 'inventory' | 'payment' | 'checkout'): Promise<void>;
   close(): Promise<void>;
@@ -12,8 +14,8 @@ export interface SubgraphStack {
 
 /**
  * The monolith and the three services as real processes on port 0, in-memory data, no
- * legacy latency, the checkout service wired to the others and every service trusting the
- * monolith's identity provider: what a BFF federates.
+ * legacy latency, the checkout service wired to the others, every service verifying tokens
+ * against the monolith's keys: what a BFF federates.
  */
 export async function startSubgraphStack(): Promise<SubgraphStack> {
   const running = new Map<string, RunningDeployable>();
@@ -27,21 +29,33 @@ export async function startSubgraphStack(): Promise<SubgraphStack> {
       LEGACY_LATENCY_MS: '0',
       LEGACY_CHECKOUT_LATENCY_MS: '0',
     });
-    // The services believe tokens from this monolith's identity provider, and nothing else.
-    const trust = { AUTH_JWKS_URL: `${monolith}/.well-known/jwks.json`, MONOLITH_URL: monolith };
+    // Every backend verifies tokens against the monolith's keys and gets its own there.
+    const auth = {
+      jwksUrl: `${monolith}/.well-known/jwks.json`,
+      issuer: 'http://127.0.0.1:3000',
+      audience: 'fig',
+    };
+    const authEnv = {
+      AUTH_JWKS_URL: auth.jwksUrl,
+      AUTH_ISSUER: auth.issuer,
+      AUTH_AUDIENCE: auth.audience,
+      AUTH_TOKEN_URL: `${monolith}/auth/token`,
+    };
     const [inventory, payment] = await Promise.all([
-      start('inventory', 'services/inventory', trust),
-      start('payment', 'services/payment', trust),
+      // Records they do not own are looked up on this monolith, not whatever listens on :3000.
+      start('inventory', 'services/inventory', { ...authEnv, MONOLITH_URL: monolith }),
+      start('payment', 'services/payment', { ...authEnv, MONOLITH_URL: monolith }),
     ]);
     const checkout = await start('checkout', 'services/checkout', {
-      ...trust,
-      AUTH_TOKEN_URL: `${monolith}/auth/token`,
+      ...authEnv,
       INVENTORY_URL: inventory,
       PAYMENT_URL: payment,
+      MONOLITH_URL: monolith,
     });
     const urls = { monolith, inventory, payment, checkout };
     return {
       urls,
+      auth,
       subgraphUrls: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, `${url}/graphql`])),
       async stop(name) {
         await running.get(name)?.stop();
