@@ -19,3 +19,8 @@ export const BadForcedBackend = createError(
   "x-fig-backend must name one of this route's backends: %s",
   400,
 );
+export const AuthThrottled = createError(
+  'GW_ERR_AUTH_THROTTLED',
+  'too many failed authentications from this address, retry in %ss',
+  429,
+);
