@@ -89,7 +89,8 @@ async function inParallel<T>(tasks: Array<() => Promise<T>>, width: number): Pro
   return results;
 }
 
-const count = (answers: Answer[], status: number) => answers.filter((answer) => answer.status === status).length;
+const count = (answers: Answer[], status: number) =>
+  answers.filter((answer) => answer.status === status).length;
 
 describe('many users behind one address', () => {
   it('lets 2,100 distinct users through a freshly started gateway with default limits, twice each', async () => {
@@ -116,7 +117,9 @@ describe("one user's burst", () => {
     const edge = await gateway();
     const [burster, neighbour] = await Promise.all([tokenFor('burster'), tokenFor('neighbour')]);
     // All at once with a token the gateway has never seen: none is charged elsewhere.
-    const answers = await Promise.all(Array.from({ length: 30 }, () => call(`${edge.url}/api/burst`, burster)));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => call(`${edge.url}/api/burst`, burster)),
+    );
     expect(count(answers, 200)).toBe(20);
     expect(count(answers, 429)).toBe(10);
     expect(new Set(answers.filter((answer) => answer.status === 429).map((answer) => answer.code))).toEqual(
