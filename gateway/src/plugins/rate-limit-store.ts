@@ -50,8 +50,8 @@ declare module 'fastify' {
  * authentications per address in plugins/auth.ts): @fastify/rate-limit over one store, Redis
  * when given (one script call per event-loop turn) or an LRU in memory. No hooks of its own:
  * budgets are charged where the request's key is known. A store that cannot answer is logged
- * once per outage and counted in `gateway_rate_limit_store_errors_total{action}` by the caller's
- * `action`; the caller decides what happens to the request.
+ * once per outage and counted in `gateway_rate_limit_store_errors_total{action}` (`refused` when
+ * failing closed, else `allowed`); the caller answers the request accordingly.
  */
 export const rateLimitStorePlugin = fp<RateLimitStoreOptions>(
   async (app, options) => {
