@@ -1,6 +1,7 @@
-// The cost of the edge's security: Fig with RS256 auth and in-memory rate limiting against
-// Fig without them (target >= 0.9x), and the Redis store against in-memory (target >= 0.75x),
-// measured in one run against the same fast local upstream. Each gateway runs alone.
+// The cost of the edge's security: Fig with RS256 auth and in-memory rate limiting by the
+// verified subject against Fig with `auth: none` (its one budget per address is the same
+// count), target >= 0.9x; and the Redis store against in-memory (target >= 0.75x), measured
+// in one run against the same fast local upstream. Each gateway runs alone.
 // `node bench/edge-security.ts` or runEdgeSecurityBench() from bench/run.ts.
 // Env: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (interleaved rounds, default 3).
 import { closedPort as freePort } from '@fig/common/testing/closed-port';
@@ -121,7 +122,7 @@ export function printEdgeSecurityBench({ plain, secured, redis }: EdgeSecurityBe
   line('fig, RS256 auth + Redis limit', redis);
   const ratio = (a: Measured, b: Measured) =>
     `${(a.requestsPerSecond / b.requestsPerSecond).toFixed(2)} throughput, ${(b.cpuMicrosPerRequest / a.cpuMicrosPerRequest).toFixed(2)} by gateway CPU per request`;
-  console.log(`auth + rate limit / without: ${ratio(secured, plain)} (target >= 0.90)`);
+  console.log(`auth + rate limit / none:     ${ratio(secured, plain)} (target >= 0.90)`);
   console.log(`Redis store / in-memory:     ${ratio(redis, secured)} (target >= 0.75)`);
 }
 

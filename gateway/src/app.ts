@@ -17,6 +17,7 @@ import { edgeContextPlugin } from './plugins/edge-context.ts';
 import { hardeningPlugin } from './plugins/hardening.ts';
 import { proxyPlugin } from './plugins/proxy.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
+import { rateLimitStorePlugin } from './plugins/rate-limit-store.ts';
 import { createRateLimitRedis } from './rate-limit/redis-client.ts';
 import { createRulesSource } from './rules-source.ts';
 import { UpstreamBreakers } from './upstreams/breakers.ts';
@@ -39,8 +40,9 @@ export interface Gateway {
 
 /**
  * The edge as a set of plugins, in the order a request meets them: edge context (normalised
- * path, rules snapshot, route) -> hardening -> rate limit -> auth -> proxy. Throws
- * RulesError when the rules file is invalid at start.
+ * path, rules snapshot, route, private paths refused) -> hardening -> auth (with its
+ * failed-authentication budget per address) -> rate limit (keyed by the verified subject, else
+ * the address) -> proxy. Throws RulesError when the rules file is invalid at start.
  */
 export function buildApp(config: GatewayConfig): Gateway {
   const app = createServer({
@@ -84,12 +86,16 @@ export function buildApp(config: GatewayConfig): Gateway {
   const limits = bounds(config);
   const bodyBudget = new BodyBudget(limits.bodyBufferBytes, metrics);
   app.register(hardeningPlugin, { bodyBudget });
-  app.register(rateLimitPlugin, {
-    redis,
-    failClosed: config.RATE_LIMIT_FAIL_CLOSED,
-    knownSubject: (token) => authenticator.knownSubject(token),
+  // The store has no hooks: auth charges failures to it, and the route budget after auth.
+  app.register(rateLimitStorePlugin, { redis, failClosed: config.RATE_LIMIT_FAIL_CLOSED });
+  app.register(authPlugin, {
+    authenticator,
+    failures: {
+      max: config.RATE_LIMIT_AUTH_FAILURES,
+      windowMs: config.RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS * 1000,
+    },
   });
-  app.register(authPlugin, { authenticator });
+  app.register(rateLimitPlugin);
   app.register(proxyPlugin, {
     pools,
     breakers,

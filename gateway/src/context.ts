@@ -4,7 +4,8 @@ import type { Tapped } from './shadow/shadowing.ts';
 
 /**
  * What the edge knows about a request, built up by the onRequest hooks in order:
- * normalise path -> match route -> rate limit -> auth. The proxy handler and shadowing read it.
+ * normalise path -> match route -> auth (subject, scopes) -> rate limit (keyed by that subject).
+ * The proxy handler and shadowing read it.
  */
 export interface EdgeContext {
   /** The normalised path routes are matched on and the upstream receives. */

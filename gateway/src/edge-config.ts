@@ -18,6 +18,9 @@ export interface EdgeEnv {
   AUTH_JWKS_MAX_AGE_MS: number;
   RATE_LIMIT_FAIL_CLOSED: boolean;
   RATE_LIMIT_REDIS_TIMEOUT_MS: number;
+  /** Failed authentications an address may cause per window before its unknown tokens get 429. */
+  RATE_LIMIT_AUTH_FAILURES: number;
+  RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS: number;
   MAX_HEADER_BYTES: number;
   HEADERS_TIMEOUT_MS: number;
   REQUEST_TIMEOUT_MS: number;
@@ -46,6 +49,8 @@ export const edgeEnvProperties = {
   AUTH_JWKS_MAX_AGE_MS: integer(0, 86_400_000, 600_000),
   RATE_LIMIT_FAIL_CLOSED: { type: 'boolean', default: false },
   RATE_LIMIT_REDIS_TIMEOUT_MS: integer(5, 5000, 100),
+  RATE_LIMIT_AUTH_FAILURES: integer(1, 1_000_000, 30),
+  RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS: integer(1, 86_400, 60),
   MAX_HEADER_BYTES: integer(1024, 65536, 16384),
   HEADERS_TIMEOUT_MS: integer(100, 120_000, 10_000),
   REQUEST_TIMEOUT_MS: integer(100, 600_000, 30_000),

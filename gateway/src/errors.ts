@@ -25,3 +25,8 @@ export const AdminHostRefused = createError(
   'the admin port answers only to its own host names',
   421,
 );
+export const AuthThrottled = createError(
+  'GW_ERR_AUTH_THROTTLED',
+  'too many failed authentications from this address, retry in %ss',
+  429,
+);

@@ -17,6 +17,10 @@ import { Authenticator } from '@fig/common/auth/authenticator';
 import { createKeyStore, type KeyStoreOptions } from '@fig/common/auth/key-store';
 import { edgeApp } from './edge-app.ts';
 
+// These tests send many bad tokens from one address to see each refusal; the budget that
+// throttles such an address is tested in rate-limit.test.ts.
+const authFailures = { max: 100_000, windowMs: 60_000 };
+
 const rules = `
 version: 1
 upstreams: { monolith: { url: 'http://127.0.0.1:1' } }
@@ -89,7 +93,7 @@ describe('bearer authentication against a real JWKS', () => {
     other = await createSigningKey('k-unpublished');
     jwks = await startJwksServer([key]);
     authenticator = authenticatorFor(jwks);
-    app = await edgeApp(rules, { authenticator });
+    app = await edgeApp(rules, { authenticator, authFailures });
   });
   afterAll(async () => {
     await app.close();
@@ -296,7 +300,7 @@ describe('JWKS fetching', () => {
     const jwks = await startJwksServer(keys);
     // The mode the identity provider is in when the gateway starts (and warms up its keys).
     jwks.setMode(mode);
-    const app = await edgeApp(rules, { authenticator: authenticatorFor(jwks, keyOptions) });
+    const app = await edgeApp(rules, { authenticator: authenticatorFor(jwks, keyOptions), authFailures });
     opened.push(app, jwks);
     return { jwks, app };
   }
@@ -332,7 +336,7 @@ describe('JWKS fetching', () => {
         maxTokenAgeSec: 3600,
         maxTokenBytes: 4096,
       });
-      const app = await edgeApp(rules, { authenticator });
+      const app = await edgeApp(rules, { authenticator, authFailures });
       opened.push(app);
       expect((await call(app, await signToken(key, claims({ sub: 'filed' })))).body.subject).toBe('filed');
       expect(authenticator.keys.fetches()).toEqual({ ok: 0, failed: 0 });

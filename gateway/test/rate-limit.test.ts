@@ -102,66 +102,162 @@ describe('in-memory rate limiting', () => {
     expect((await get(app, '/api/x', { 'x-forwarded-for': '2001:db8:1:3::1' })).statusCode).toBe(200);
   });
 
-  it('charges unknown tokens to the client address and verified ones to their subject', async () => {
+  it('charges every valid token to its subject from its first request, never to the address', async () => {
     const key = await createSigningKey('k1');
     const jwks = await startJwksServer([key]);
-    const authenticator = new Authenticator({
-      keys: createKeyStore({ url: jwks.url }),
-      algorithms: ['RS256'],
-      clockToleranceSec: 5,
-      maxTokenAgeSec: 3600,
-      maxTokenBytes: 4096,
-    });
     try {
-      const app = await build({ authenticator });
+      const app = await build({ authenticator: authenticatorFor(jwks.url) });
       const now = Math.floor(Date.now() / 1000);
       const tokenFor = (sub: string) => signToken(key, { sub, iat: now, exp: now + 300 });
       const alice = await tokenFor('alice');
-      const bob = await tokenFor('bob');
-      // First sight of each token: charged to the address (2 of its 3).
-      expect((await get(app, '/api/x', { authorization: `Bearer ${alice}` })).statusCode).toBe(200);
-      expect((await get(app, '/api/x', { authorization: `Bearer ${bob}` })).statusCode).toBe(200);
-      // Verified since: each subject has a budget of its own.
+      // Alice's first request (a token never seen) already counts as hers: 3 of 3, then 429.
       const asAlice = () => ({ authorization: `Bearer ${alice}` });
       expect(await statuses(app, '/api/x', 4, asAlice)).toEqual([200, 200, 200, 429]);
-      expect((await get(app, '/api/x', { authorization: `Bearer ${bob}` })).statusCode).toBe(200);
-      // Rotating garbage tokens does not escape: they all land on the address budget.
-      let n = 0;
-      const garbage = () => ({ authorization: `Bearer a.b${n++}.c` });
-      expect(await statuses(app, '/api/x', 2, garbage)).toEqual([401, 429]);
+      // Five more users from the same address, first sight each: none is charged to the address.
+      for (const sub of ['bob', 'carol', 'dave', 'erin', 'frank']) {
+        const response = await get(app, '/api/x', { authorization: `Bearer ${await tokenFor(sub)}` });
+        expect(response.statusCode, sub).toBe(200);
+        expect(response.headers['ratelimit-remaining'], sub).toBe('2');
+      }
+      // The address's own (anonymous) budget is untouched by all of them.
+      expect(await statuses(app, '/api/x', 4, () => ({}))).toEqual([200, 200, 200, 429]);
+      // `by: ip` routes stay by address, tokens or not.
+      const bob = await tokenFor('bob');
+      expect(await statuses(app, '/auth/login', 3, () => ({ authorization: `Bearer ${bob}` }))).toEqual([
+        200, 200, 429,
+      ]);
     } finally {
       await jwks.close();
     }
   });
 });
 
-describe('rate limiting before verification', () => {
-  it('refuses a flood of unknown tokens before any of them costs a verification', async () => {
+function authenticatorFor(url: string, keyOptions: { minRefetchMs?: number } = {}) {
+  return new Authenticator({
+    keys: createKeyStore({ url, ...keyOptions }),
+    algorithms: ['RS256'],
+    clockToleranceSec: 5,
+    maxTokenAgeSec: 3600,
+    maxTokenBytes: 4096,
+  });
+}
+
+describe('the failed-authentication budget of an address', () => {
+  it('answers 401 until the budget is spent, then 429 without verifying, sparing known users and anonymous requests', async () => {
+    const key = await createSigningKey('k1');
     const stranger = await createSigningKey('stranger');
-    const jwks = await startJwksServer([await createSigningKey('k1')]);
-    // No cooldown: every verified token with an unknown kid would make the gateway fetch.
-    const authenticator = new Authenticator({
-      keys: createKeyStore({ url: jwks.url, minRefetchMs: 0 }),
-      algorithms: ['RS256'],
-      clockToleranceSec: 5,
-      maxTokenAgeSec: 3600,
-      maxTokenBytes: 4096,
+    const jwks = await startJwksServer([key]);
+    // No cooldown: every verified token with an unknown kid makes the gateway fetch, so the
+    // fetches count the verifications.
+    const app = await edgeApp(rules, {
+      authenticator: authenticatorFor(jwks.url, { minRefetchMs: 0 }),
+      authFailures: { max: 3, windowMs: 60_000 },
     });
-    const app = await edgeApp(rules, { authenticator });
     try {
-      const fetchesAtStart = jwks.requests;
       const now = Math.floor(Date.now() / 1000);
-      const codes: number[] = [];
+      const known = await signToken(key, { sub: 'known', iat: now, exp: now + 300 });
+      expect((await get(app, '/roomy', { authorization: `Bearer ${known}` })).statusCode).toBe(200);
+      const fetchesAtStart = jwks.requests;
+      const responses = [];
       for (let i = 0; i < 10; i++) {
         const token = await signToken(
           stranger,
           { sub: `s${i}`, iat: now, exp: now + 60 },
           { kid: `kid-${i}` },
         );
-        codes.push((await get(app, '/api/x', { authorization: `Bearer ${token}` })).statusCode);
+        responses.push(await get(app, '/roomy', { authorization: `Bearer ${token}` }));
       }
-      expect(codes).toEqual([401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
-      expect(jwks.requests - fetchesAtStart).toBe(3);
+      expect(responses.map((response) => response.statusCode)).toEqual([
+        401, 401, 401, 429, 429, 429, 429, 429, 429, 429,
+      ]);
+      // Three failures, and the fourth that went over: nothing verified after that.
+      expect(jwks.requests - fetchesAtStart).toBe(4);
+      const throttled = responses[9];
+      expect(throttled.json().error).toMatchObject({
+        code: 'GW_ERR_AUTH_THROTTLED',
+        requestId: expect.any(String),
+      });
+      expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+      // Malformed credentials of every kind are refused the same way, unverified.
+      for (const authorization of ['Bearer a.b.c', 'Bearer garbage', 'Basic dXNlcjpwYXNz']) {
+        expect((await get(app, '/roomy', { authorization })).statusCode, authorization).toBe(429);
+      }
+      // A user verified before keeps working from the same address, on its own budget.
+      const asKnown = await get(app, '/roomy', { authorization: `Bearer ${known}` });
+      expect(asKnown.statusCode).toBe(200);
+      expect(asKnown.headers['ratelimit-remaining']).toBe('48');
+      // Anonymous requests keep the address's own budget (optional auth here).
+      const anonymous = await get(app, '/roomy');
+      expect(anonymous.statusCode).toBe(200);
+      expect(anonymous.headers['ratelimit-remaining']).toBe('49');
+      // A new valid token from a throttled address waits like the others: it cannot be told apart unverified.
+      const newcomer = await signToken(key, { sub: 'newcomer', iat: now, exp: now + 300 });
+      expect((await get(app, '/roomy', { authorization: `Bearer ${newcomer}` })).statusCode).toBe(429);
+      expect(await metric(app, 'gateway_auth_rejections_total')).toMatch(
+        /status="429",reason="too many failed authentications"[^}]*\} 11/,
+      );
+    } finally {
+      await app.close();
+      await jwks.close();
+    }
+  });
+
+  it('charges nothing for valid tokens, however many first sights come from one address', async () => {
+    const key = await createSigningKey('k1');
+    const jwks = await startJwksServer([key]);
+    const app = await edgeApp(rules, {
+      authenticator: authenticatorFor(jwks.url),
+      authFailures: { max: 1, windowMs: 60_000 },
+    });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      for (let i = 0; i < 20; i++) {
+        const token = await signToken(key, { sub: `user-${i}`, iat: now, exp: now + 300 });
+        expect((await get(app, '/roomy', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
+      }
+      // One failure is within the budget of one; the next goes over it.
+      expect((await get(app, '/roomy', { authorization: 'Bearer a.b.c' })).statusCode).toBe(401);
+      expect((await get(app, '/roomy', { authorization: 'Bearer a.b.c' })).statusCode).toBe(429);
+    } finally {
+      await app.close();
+      await jwks.close();
+    }
+  });
+
+  it('never runs a later hook for a request auth has answered', async () => {
+    const key = await createSigningKey('k1');
+    const jwks = await startJwksServer([key]);
+    const reached: string[] = [];
+    const app = await edgeApp(rules.replace('auth: optional', 'auth: required'), {
+      authenticator: authenticatorFor(jwks.url),
+      authFailures: { max: 1, windowMs: 60_000 },
+      extend: (app) => {
+        // An answer that takes a turn to finish, as a compressing or tapping onSend hook does:
+        // until it has, Fastify would still run the hooks of a request whose hook goes on.
+        app.addHook('onSend', async (_request, _reply, payload) => {
+          await sleep(5);
+          return payload;
+        });
+        app.addHook('onRequest', async (request) => {
+          reached.push(request.headers['x-case'] as string);
+        });
+      },
+    });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const scopeless = await signToken(key, { sub: 'u', iat: now, exp: now + 300 });
+      const cases: Array<[string, Record<string, string>, number]> = [
+        ['valid', { authorization: `Bearer ${scopeless}` }, 200],
+        ['no token', {}, 401],
+        ['bad token', { authorization: 'Bearer a.b.c' }, 401],
+        ['throttled', { authorization: 'Bearer a.b.c' }, 429],
+        ['throttled, remembered', { authorization: 'Bearer x.y.z' }, 429],
+        ['not a bearer', { authorization: 'Basic dXNlcjpwYXNz' }, 429],
+      ];
+      for (const [name, headers, status] of cases) {
+        expect((await get(app, '/api/x', { ...headers, 'x-case': name })).statusCode, name).toBe(status);
+      }
+      expect(reached).toEqual(['valid']);
     } finally {
       await app.close();
       await jwks.close();

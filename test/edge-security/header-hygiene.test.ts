@@ -102,6 +102,25 @@ describe('headers at the edge', () => {
     expect(seen.headers['x-forwarded-proto']).toBe('http');
   });
 
+  it("never forwards a client's x-fig-* headers, whatever their case, to any upstream", async () => {
+    // `x-fig-shadow` would make a backend treat a real request as a shadow (and skip its side
+    // effects); no name under the prefix is the client's to send.
+    const response = await rawGet('/public', [
+      'x-fig-shadow: 1',
+      'X-Fig-Shadow: 1',
+      'X-Fig-Anything: yes',
+      'X-FIG-BACKEND: monolith',
+      'x-fig-: empty-suffix',
+      `Authorization: Bearer ${await token('carol')}`,
+      'X-Figure: kept',
+    ]);
+    expect(response.status).toBe(200);
+    const [seen] = monolith.received;
+    expect(Object.keys(seen.headers).filter((name) => name.startsWith('x-fig-'))).toEqual([]);
+    expect(seen.headers['x-figure']).toBe('kept');
+    expect(seen.headers['x-user-id']).toBe('carol');
+  });
+
   it('cannot be told by Connection to strip the headers the gateway adds', async () => {
     const response = await rawGet('/public', [
       `Authorization: Bearer ${await token('alice')}`,

@@ -95,11 +95,12 @@ describe('one budget shared through Redis', () => {
     }
 
     await redis.restart();
-    // Redis came back empty: once reconnected, the shared budget is enforced again.
+    // Redis came back empty: once reconnected, the shared budget is enforced again. Each gateway
+    // reconnects on its own schedule: wait until both refuse (the last request to each).
     await waitUntil(async () => {
       const codes = [];
       for (let i = 0; i < 12; i++) codes.push(await status(`${publicUrl(gateways[i % 2])}/limited/b`));
-      return codes.includes(429);
+      return codes.at(-1) === 429 && codes.at(-2) === 429;
     });
     const after: number[] = [];
     for (let i = 0; i < 4; i++) after.push(await status(`${publicUrl(gateways[i % 2])}/limited/b`));

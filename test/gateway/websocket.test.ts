@@ -63,9 +63,12 @@ describe('WebSocket through the edge', () => {
       'x-client-id': 'headers-user',
       'x-user-id': 'forged',
       'x-request-id': 'ws-request-1',
+      'x-fig-shadow': '1',
+      'X-Fig-Anything': 'forged',
     });
     const seen = monolith.handshakes.at(-1)!;
     expect(seen['x-user-id']).toBeUndefined();
+    expect(Object.keys(seen).filter((name) => name.startsWith('x-fig-'))).toEqual([]);
     expect(seen['x-request-id']).toBe('ws-request-1');
     expect(seen['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.upgrade).toBe('websocket');

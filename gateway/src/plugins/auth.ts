@@ -2,22 +2,32 @@ import { errorBody } from '@fig/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
-import type { Authenticator } from '../auth/authenticator.ts';
-import { type BearerToken, bearerChallenge, bearerToken } from '../auth/bearer.ts';
-import type { VerifiedToken } from '../auth/token-cache.ts';
+import type { Authenticator } from '@fig/common/auth/authenticator';
+import { type BearerToken, bearerChallenge, bearerToken } from '@fig/common/auth/bearer';
+import type { VerifiedToken } from '@fig/common/auth/token-cache';
+import { AuthThrottled } from '../errors.ts';
+import { type AuthFailureLimits, AuthFailureBudget } from '../rate-limit/auth-failure-budget.ts';
 
 export interface AuthPluginOptions {
   authenticator: Authenticator;
+  /** Failed authentications per client address before its unknown tokens are refused unverified. */
+  failures: AuthFailureLimits;
 }
 
 /**
  * Per route `auth`: `required` needs a valid token, `optional` accepts none but never a bad
  * one, `none` ignores the header (it is still forwarded). Route `scopes` must all be granted.
- * Sets `request.fig.subject/scopes`. Runs after rate limiting, so floods are cut before
- * any signature is checked.
+ * Sets `request.fig.subject/scopes`, which the route's rate limit (next) is keyed by.
+ *
+ * Runs before the route's rate limit, so a user is counted as themselves from the first
+ * request. What bounds the work of verifying is a budget of its own: every failed
+ * authentication is charged to the client address, and an address over that budget gets 429
+ * `GW_ERR_AUTH_THROTTLED` for any token not verified before, without a signature check. Tokens
+ * verified before keep working from that address, and valid tokens never cost it anything.
  */
 export const authPlugin = fp<AuthPluginOptions>(
-  async (app, { authenticator }) => {
+  async (app, { authenticator, failures: limits }) => {
+    const failures = new AuthFailureBudget(app.figRateLimitStore, limits);
     const registers = [app.observability.registry];
     const rejections = new Counter({
       name: 'gateway_auth_rejections_total',
@@ -64,8 +74,18 @@ export const authPlugin = fp<AuthPluginOptions>(
         app.log.warn('no signing keys yet: tokens get 503 until the JWKS answers');
     });
 
-    /** A verified token still has to carry the route's scopes (else 403). */
-    const admit = (request: FastifyRequest, reply: FastifyReply, token: VerifiedToken): void => {
+    /** 429 for an address over its failed-authentication budget. */
+    const throttle = (request: FastifyRequest, reply: FastifyReply, retryAfter: number) => {
+      rejections.inc({ status: 429, reason: 'too many failed authentications' });
+      const { code, message } = new AuthThrottled(retryAfter);
+      reply
+        .code(429)
+        .header('retry-after', retryAfter)
+        .send(errorBody(code, message, request.id));
+    };
+
+    /** A verified token still has to carry the route's scopes (else 403). Whether it answered. */
+    const admit = (request: FastifyRequest, reply: FastifyReply, token: VerifiedToken): boolean => {
       const required = request.fig.route.scopes ?? [];
       const missing = required.filter((scope) => !token.scopes.includes(scope));
       if (missing.length > 0) {
@@ -74,54 +94,75 @@ export const authPlugin = fp<AuthPluginOptions>(
           error_description: 'token lacks a required scope',
           scope: required.join(' '),
         });
-        return;
+        return true;
       }
       request.fig.subject = token.subject;
       request.fig.scopes = token.scopes;
+      return false;
     };
 
-    const authenticate = async (request: FastifyRequest, reply: FastifyReply, bearer: BearerToken) => {
-      const { route } = request.fig;
-      if (bearer.kind === 'none') {
-        if (route.auth === 'optional') return;
-        return challenge(request, reply, 401, {});
-      }
+    /** A failed authentication: 401, or 429 when it takes the address over its budget. */
+    const refuse = async (request: FastifyRequest, reply: FastifyReply, params: Record<string, string>) => {
+      const retryAfter = await failures.charge(request);
+      if (retryAfter === undefined) challenge(request, reply, 401, params);
+      else throttle(request, reply, retryAfter);
+    };
+
+    /** Credentials not verified before. Whether it answered the request. */
+    const authenticate = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      bearer: Exclude<BearerToken, { kind: 'none' }>,
+    ): Promise<boolean> => {
       if (bearer.kind === 'malformed') {
-        return challenge(request, reply, 401, {
+        await refuse(request, reply, {
           error: 'invalid_request',
           error_description: 'authorization is not a bearer token',
         });
+        return true;
       }
       const outcome = await authenticator.authenticate(bearer.token);
-      if (!outcome.ok && outcome.status === 503) {
+      if (outcome.ok) return admit(request, reply, outcome.token);
+      if (outcome.status === 503) {
+        // Nothing was wrong with the token: the gateway could not check it. Not a failure.
         rejections.inc({ status: 503, reason: outcome.description });
         request.log.warn('token not verifiable: no signing keys');
-        return reply
+        reply
           .code(503)
           .header('retry-after', '5')
           .send(errorBody('GW_ERR_AUTH_UNAVAILABLE', 'token verification unavailable', request.id));
+        return true;
       }
-      if (!outcome.ok) {
-        return challenge(request, reply, 401, {
-          error: 'invalid_token',
-          error_description: outcome.description,
-        });
-      }
-      admit(request, reply, outcome.token);
+      await refuse(request, reply, { error: 'invalid_token', error_description: outcome.description });
+      return true;
     };
 
     // A callback hook, so routes without auth, and tokens verified before (the usual case),
-    // cost no promise per request.
+    // cost no promise per request. A request answered here (401, 403, 429, 503) must not go on
+    // down the chain: `done` is called only for requests that continue.
     app.addHook('onRequest', (request, reply, done) => {
-      if (request.fig.route.auth === 'none') return done();
+      const { route } = request.fig;
+      if (route.auth === 'none') return done();
       const bearer = bearerToken(request.headers);
+      if (bearer.kind === 'none') {
+        if (route.auth === 'optional') return done();
+        challenge(request, reply, 401, {});
+        return;
+      }
       const known = bearer.kind === 'token' ? authenticator.verifiedBefore(bearer.token) : undefined;
       if (known) {
-        admit(request, reply, known);
-        return done();
+        if (!admit(request, reply, known)) done();
+        return;
       }
-      authenticate(request, reply, bearer).then(() => done(), done);
+      const retryAfter = failures.exhausted(request);
+      if (retryAfter !== undefined) {
+        throttle(request, reply, retryAfter);
+        return;
+      }
+      authenticate(request, reply, bearer).then((answered) => {
+        if (!answered) done();
+      }, done);
     });
   },
-  { name: 'fig-auth', dependencies: ['fig-rate-limit'] },
+  { name: 'fig-auth', dependencies: ['fig-edge-context', 'fig-rate-limit-store'] },
 );

@@ -1,87 +1,51 @@
-import rateLimit, { normalizeIP } from '@fastify/rate-limit';
+import { normalizeIP } from '@fastify/rate-limit';
 import { errorBody } from '@fig/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
 import { Counter } from 'prom-client';
-import { bearerToken } from '../auth/bearer.ts';
-import { batchedRedisStore } from '../rate-limit/batched-redis-store.ts';
-
-export interface RateLimitPluginOptions {
-  /** Shared budget across gateway instances; in-memory per instance when absent. */
-  redis?: Redis;
-  /** Refuse (503) instead of allowing requests while the store is unreachable. */
-  failClosed?: boolean;
-  /** The subject of an already-verified token, found without verifying (a cache lookup). */
-  knownSubject?: (token: string) => string | undefined;
-}
+import type { Decision } from './rate-limit-store.ts';
 
 /**
  * Limits from the matched route (`rateLimit: {max, window, by}`, else the rules' defaults),
- * one budget per route and client. Runs before auth, so a flood of unknown tokens costs a
- * map lookup each and is charged to the client address; a token verified earlier is charged to its
- * subject. IPv6 clients are grouped by /64, since one host usually owns the whole prefix.
+ * one budget per route and client. Runs after auth, so the client is known rather than
+ * guessed: with `by: subject` (the default) the subject of the token auth verified for this
+ * request, else (anonymous, `auth: none`, or `by: ip`) the client address. A user's budget is
+ * therefore one budget from its very first request, whichever replica counts it, and many
+ * users behind one address (an office NAT) never share one. Floods of bad tokens are cut by
+ * auth's own failed-authentication budget before they cost a verification.
+ * IPv6 clients are grouped by /64, since one host usually owns the whole prefix.
  */
-export const rateLimitPlugin = fp<RateLimitPluginOptions>(
-  async (app, options) => {
-    const registry = app.observability.registry;
+export const rateLimitPlugin = fp(
+  async (app) => {
     const limited = new Counter({
       name: 'gateway_rate_limited_total',
       help: 'Requests refused with 429, by route',
       labelNames: ['route'],
-      registers: [registry],
-    });
-    const storeErrors = new Counter({
-      name: 'gateway_rate_limit_store_errors_total',
-      help: 'Rate-limit decisions the store could not make, by what happened to the request',
-      labelNames: ['action'],
-      registers: [registry],
+      registers: [app.observability.registry],
     });
 
     const clientKey = (request: FastifyRequest): string => {
-      const { route, clientIp } = request.fig;
-      if (route.rateLimit.by === 'subject' && options.knownSubject) {
-        const bearer = bearerToken(request.headers);
-        const subject = bearer.kind === 'token' ? options.knownSubject(bearer.token) : undefined;
-        if (subject !== undefined) return `${route.name}|s|${subject}`;
-      }
+      const { route, subject, clientIp } = request.fig;
+      if (route.rateLimit.by === 'subject' && subject !== undefined) return `${route.name}|s|${subject}`;
       return `${route.name}|ip|${normalizeIP(clientIp)}`;
     };
-
-    await app.register(rateLimit, {
-      global: false,
-      // Shared across instances, one script call per event-loop turn; in memory without Redis.
-      store: options.redis && batchedRedisStore(options.redis, 'fig:rl:'),
-      // An LRU: a client spraying addresses evicts old entries rather than growing memory.
-      cache: 100_000,
-      skipOnError: false,
+    const store = app.figRateLimitStore;
+    const count = store.limiter({
       keyGenerator: clientKey,
       max: (request: FastifyRequest) => request.fig.route.rateLimit.max,
       timeWindow: (request: FastifyRequest) => request.fig.route.rateLimit.windowMs,
     });
-    const decide = app.createRateLimit();
-    type Decision = Awaited<ReturnType<typeof decide>>;
-    let storeDown = false;
 
-    /** Whether it answered the request (503). */
-    const storeFailed = (request: FastifyRequest, reply: FastifyReply, error: unknown): boolean => {
-      storeErrors.inc({ action: options.failClosed ? 'refused' : 'allowed' });
-      if (!storeDown) request.log.warn({ err: error }, 'rate-limit store unavailable');
-      storeDown = true;
-      if (!options.failClosed) return false;
-      reply
-        .code(503)
-        .header('retry-after', '1')
-        .send(errorBody('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'rate limiting unavailable', request.id));
-      return true;
-    };
-
-    /** Whether it answered the request (429). */
-    const decided = (request: FastifyRequest, reply: FastifyReply, decision: Decision): boolean => {
-      if (storeDown) request.log.info('rate-limit store available again');
-      storeDown = false;
-      // Allow-listed keys skip counting; none are configured, but the type keeps the case.
-      if (decision.isAllowed) return false;
+    /** Whether it answered the request (429, or 503 when the store is down and failing closed). */
+    const answered = (request: FastifyRequest, reply: FastifyReply, decision: Decision | undefined) => {
+      if (decision === undefined) {
+        if (!store.failClosed) return false;
+        reply
+          .code(503)
+          .header('retry-after', '1')
+          .send(errorBody('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'rate limiting unavailable', request.id));
+        return true;
+      }
       const { max, remaining, ttlInSeconds, isExceeded } = decision;
       reply.header('ratelimit-limit', max);
       reply.header('ratelimit-remaining', isExceeded ? 0 : remaining);
@@ -99,18 +63,17 @@ export const rateLimitPlugin = fp<RateLimitPluginOptions>(
     // promise for Fastify to wait on, for every request.
     // A request answered here (429, 503) must not go on down the chain, so `done` is not called.
     app.addHook('onRequest', (request, reply, done) => {
-      decide(request)
-        .then(
-          (decision) => {
-            if (!decided(request, reply, decision)) done();
-          },
-          (error: unknown) => {
-            if (!storeFailed(request, reply, error)) done();
-          },
-        )
-        // Should either of the above throw, Fastify answers with its error handler rather than never.
-        .catch((error: Error) => done(error));
+      count(request, (decision) => {
+        let stop: boolean;
+        try {
+          stop = answered(request, reply, decision);
+        } catch (error) {
+          // Fastify answers with its error handler rather than never.
+          return done(error as Error);
+        }
+        if (!stop) done();
+      });
     });
   },
-  { name: 'fig-rate-limit' },
+  { name: 'fig-rate-limit', dependencies: ['fig-rate-limit-store', 'fig-auth'] },
 );

@@ -14,9 +14,10 @@ const hopByHop = [
 ];
 
 // Identity and routing controls only the gateway may set; a client-sent value never passes.
+// Every `x-fig-*` header too (below): they mean something between Fig's own parts
+// (`x-fig-shadow` tells a backend to skip side effects), so none is ever taken from a client.
 const gatewayOwned = [
   'x-user-id',
-  'x-fig-backend',
   'forwarded',
   'x-forwarded-for',
   'x-forwarded-proto',
@@ -28,6 +29,7 @@ const gatewayOwned = [
 // read); the upstream gets the whole body at once, and undici refuses to send the header at all.
 const neverForwarded = new Set([...hopByHop, 'proxy-authorization', 'host', 'expect', ...gatewayOwned]);
 const neverReturned = new Set([...hopByHop, 'proxy-authenticate']);
+const figPrefix = 'x-fig-';
 
 /** The lower-cased header names a `Connection` header lists (RFC 9110 §7.6.1). */
 function namedByConnection(connection: string | string[] | undefined): Set<string> | undefined {
@@ -42,7 +44,7 @@ function namedByConnection(connection: string | string[] | undefined): Set<strin
 
 /**
  * The headers an upstream receives, built fresh (one pass, no deletes): hop-by-hop, anything
- * `Connection` names and gateway-owned ones left out, then identity (`x-user-id` from the
+ * `Connection` names, gateway-owned ones and every `x-fig-*` left out, then identity (`x-user-id` from the
  * verified token only), `x-request-id` and `X-Forwarded-*` set from what the gateway trusts
  * (Fastify applies TRUST_PROXY to `ips`, `protocol` and `host`). Authorization and
  * traceparent pass unchanged. `host` is the upstream's when given, else the client's.
@@ -56,7 +58,8 @@ export function forwardRequestHeaders(
   const headers: Record<string, string | string[]> = {};
   for (const name in source) {
     const value = source[name];
-    if (value === undefined || neverForwarded.has(name) || named?.has(name)) continue;
+    if (value === undefined || neverForwarded.has(name) || named?.has(name) || name.startsWith(figPrefix))
+      continue;
     headers[name] = value;
   }
   const clientHost = source.host;
