@@ -17,7 +17,9 @@ export function describeShares(route: CompiledRoute): string {
 export function describeShadow(route: CompiledRoute): string {
   if (!route.shadow) return '';
   const writes = (route.compare?.methods ?? []).filter(isWrite);
-  const shown = route.compare?.showValues?.length ? `, values shown for ${route.compare.showValues.join(', ')}` : '';
+  const shown = route.compare?.showValues?.length
+    ? `, values shown for ${route.compare.showValues.join(', ')}`
+    : '';
   const how = writes.length > 0 ? `, ${writes.join(',')} compared as dry runs` : '';
   return `shadow ${pct(route.shadow)}${how}${shown}`;
 }
@@ -101,7 +103,9 @@ export function describeChanges(active: CompiledRules, next: CompiledRules): str
     }
     if (before.auth !== route.auth) changes.push(`${route.name}: auth ${before.auth} -> ${route.auth}`);
     if (describeShadow(before) !== describeShadow(route)) {
-      changes.push(`${route.name}: ${describeShadow(before) || 'no shadow'} -> ${describeShadow(route) || 'no shadow'}`);
+      changes.push(
+        `${route.name}: ${describeShadow(before) || 'no shadow'} -> ${describeShadow(route) || 'no shadow'}`,
+      );
     }
   }
   for (const route of active.routes) {

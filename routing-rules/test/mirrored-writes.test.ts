@@ -19,7 +19,12 @@ interface Options {
   monolithDryRun?: boolean;
 }
 
-const rules = ({ percent = 5, methods = '[POST]', paymentDryRun, monolithDryRun }: Options = {}) => `version: 1
+const rules = ({
+  percent = 5,
+  methods = '[POST]',
+  paymentDryRun,
+  monolithDryRun,
+}: Options = {}) => `version: 1
 upstreams:
   monolith: { url: http://127.0.0.1:3000${monolithDryRun ? ', dryRun: true' : ''} }
   payment: { url: http://127.0.0.1:5002${paymentDryRun ? ', dryRun: true' : ''} }
@@ -57,7 +62,9 @@ describe('shadowed writes', () => {
     // Before the first user moves, only the service is mirrored to; at 100% only the monolith.
     expect(messages(rules({ percent: 0 }))).toEqual([refusal('payment')]);
     expect(messages(rules({ percent: 100, paymentDryRun: true }))).toEqual([refusal('monolith')]);
-    expect(messages(rules({ methods: '[PUT, DELETE]', percent: 0 }))).toEqual([refusal('payment', 'PUT, DELETE')]);
+    expect(messages(rules({ methods: '[PUT, DELETE]', percent: 0 }))).toEqual([
+      refusal('payment', 'PUT, DELETE'),
+    ]);
   });
 
   it('are accepted once every side they can reach declares dryRun, and safe methods need nothing', () => {
@@ -71,7 +78,9 @@ describe('shadowed writes', () => {
   it('rules:check names the route and the upstream, points at compare.methods and fails', () => {
     const result = check(rules({ paymentDryRun: true }));
     expect(result.code).toBe(1);
-    expect(result.err).toContain(`${result.path}:11:25: ${refusal('monolith')} (at /routes/0/compare/methods)`);
+    expect(result.err).toContain(
+      `${result.path}:11:25: ${refusal('monolith')} (at /routes/0/compare/methods)`,
+    );
   });
 
   it('rules:check says when writes are compared as dry runs', () => {
