@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SubgraphStack, startSubgraphStack } from '@fig/common/testing/subgraph-stack';
+import { loginToken } from '@fig/common/testing/test-identity';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, defaultDocumentsPath } from '../src/app.ts';
@@ -36,6 +37,7 @@ describe('bff-mobile', () => {
       rulesPath: join(dir, 'routes.yaml'),
       documentsPath: join(dir, 'documents.json'),
       subgraphUrls: stack.subgraphUrls,
+      auth: stack.auth,
       registeredOnly: true,
       logLevel: 'silent',
     });
@@ -48,11 +50,17 @@ describe('bff-mobile', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const tokens = new Map<string, string>();
+  // Users sign in at the monolith like a client does; `usr_alice` is `alice`.
+  const tokenOf = async (user: string) => {
+    if (!tokens.has(user)) tokens.set(user, await loginToken(stack.urls.monolith, user.replace(/^usr_/, '')));
+    return tokens.get(user)!;
+  };
   const post = async (payload: object, user = 'usr_alice') => {
     const response = await app.inject({
       method: 'POST',
       url: '/mobile/graphql',
-      headers: { 'content-type': 'application/json', 'x-user-id': user },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenOf(user)}` },
       payload,
     });
     return { status: response.statusCode, body: response.json() };

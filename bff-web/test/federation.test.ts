@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { composeSupergraph } from '@fig/common/federation';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
+import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
 import { parseRules, stickyBucket } from '@fig/routing-rules';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,10 +42,17 @@ describe('bff-web federation', () => {
   let monolith: RunningSubgraph;
   let inventory: RunningSubgraph;
   let app: FastifyInstance;
+  let identity: TestIdentity;
+  const tokens = new Map<string, string>();
   const rulesPath = () => join(dir, 'routes.yaml');
+  const tokenFor = async (user: string) => {
+    if (!tokens.has(user)) tokens.set(user, await identity.userToken(user));
+    return tokens.get(user)!;
+  };
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bff-web-'));
+    identity = await startTestIdentity();
     monolith = await startSubgraph('monolith', monolithSdl, {
       Query: {
         products: (_: unknown, { first }: { first: number }) => products.slice(0, first),
@@ -67,6 +75,7 @@ describe('bff-web federation', () => {
       supergraphPath: join(dir, 'supergraph.graphql'),
       rulesPath: rulesPath(),
       logLevel: 'silent',
+      auth: identity,
     });
     await app.ready();
   });
@@ -75,6 +84,7 @@ describe('bff-web federation', () => {
     await app?.close();
     await monolith?.close();
     await inventory?.close();
+    await identity?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -82,7 +92,10 @@ describe('bff-web federation', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/graphql',
-      headers: { 'content-type': 'application/json', ...(user ? { 'x-user-id': user } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        ...(user ? { authorization: `Bearer ${await tokenFor(user)}` } : {}),
+      },
       payload: { query: text, variables },
     });
     return { status: response.statusCode, body: response.json() };
@@ -102,14 +115,15 @@ describe('bff-web federation', () => {
   it('answers a federated query and propagates identity and tracing headers to subgraphs', async () => {
     monolith.calls.length = 0;
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const authorization = `Bearer ${await tokenFor('alice')}`;
     const response = await app.inject({
       method: 'POST',
       url: '/graphql',
       headers: {
         'content-type': 'application/json',
-        'x-user-id': 'alice',
+        'x-user-id': 'mallory',
         'x-request-id': 'req-42',
-        authorization: 'Bearer token-of-alice',
+        authorization,
         traceparent,
         cookie: 'session=secret',
       },
@@ -121,13 +135,35 @@ describe('bff-web federation', () => {
       { id: 'p0', name: 'Product 0', stock: { available: 1 } },
       { id: 'p1', name: 'Product 1', stock: { available: 1 } },
     ]);
+    // The user is the token's; the x-user-id a client made up goes nowhere.
     expect(monolith.calls[0].headers).toMatchObject({
       'x-user-id': 'alice',
       'x-request-id': 'req-42',
-      authorization: 'Bearer token-of-alice',
+      authorization,
       traceparent,
     });
     expect(monolith.calls[0].headers.cookie).toBeUndefined();
+  });
+
+  it('refuses a bad token, and takes nobody for a bare x-user-id', async () => {
+    const forged = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer not.a.token' },
+      payload: { query: '{ me }' },
+    });
+    expect(forged.statusCode).toBe(401);
+    expect(forged.json().error.code).toBe('INVALID_TOKEN');
+    monolith.calls.length = 0;
+    const bare = await app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: { 'content-type': 'application/json', 'x-user-id': 'alice' },
+      payload: { query: '{ me }' },
+    });
+    expect(bare.statusCode).toBe(200);
+    expect(monolith.calls[0].headers['x-user-id']).toBeUndefined();
+    expect(monolith.calls[0].headers.authorization).toBeUndefined();
   });
 
   it('fetches stock for fifty products in one call with each SKU once', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBffFiles } from '@fig/common/testing/bff-files';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
+import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -16,11 +17,14 @@ describe('sharing identical operations in flight', () => {
   let dir: string;
   let subgraph: RunningSubgraph;
   let app: FastifyInstance;
+  let identity: TestIdentity;
+  const tokens = new Map<string, string>();
   let release: () => void = () => {};
   let gate = new Promise<void>((resolve) => (release = resolve));
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'bff-sharing-'));
+    identity = await startTestIdentity();
     subgraph = await startSubgraph('monolith', sdl, {
       Query: {
         whoami: async (_: unknown, { greeting }: { greeting: string }, context: unknown) => {
@@ -37,7 +41,9 @@ describe('sharing identical operations in flight', () => {
       rulesPath,
       shareIdenticalOperations: true,
       logLevel: 'silent',
+      auth: identity,
     });
+    for (const user of ['alice', 'bob', 'carol']) tokens.set(user, await identity.userToken(user));
     await app.ready();
   });
 
@@ -45,6 +51,7 @@ describe('sharing identical operations in flight', () => {
     release();
     await app?.close();
     await subgraph?.close();
+    await identity?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -53,7 +60,7 @@ describe('sharing identical operations in flight', () => {
       .inject({
         method: 'POST',
         url: '/graphql',
-        headers: { 'content-type': 'application/json', 'x-user-id': user },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.get(user)}` },
         payload: { query, variables: { g: greeting } },
       })
       .then((response) => response.json());

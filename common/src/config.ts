@@ -50,12 +50,24 @@ export function loadConfig<T>(schema: object, env: NodeJS.ProcessEnv = process.e
   const validate = ajv.compile(schema as JSONSchemaType<T>);
   const properties = (schema as { properties?: Record<string, unknown> }).properties ?? {};
   const candidate: Record<string, unknown> = {};
-  for (const name of Object.keys(properties)) {
+  const problems: string[] = [];
+  for (const [name, property] of Object.entries(properties)) {
     const value = env[name];
     // An empty variable means "not set" — the usual shell and compose convention.
-    if (value !== undefined && value !== '') candidate[name] = value;
+    if (value === undefined || value === '') continue;
+    if ((property as { contentMediaType?: string }).contentMediaType !== 'application/json') {
+      candidate[name] = value;
+      continue;
+    }
+    // A variable holding JSON (a list of clients...) is parsed, then validated like the rest.
+    try {
+      candidate[name] = JSON.parse(value);
+    } catch {
+      problems.push(`${name} is not valid JSON`);
+    }
   }
-  if (!validate(candidate)) throw new ConfigError((validate.errors ?? []).map(describe));
+  if (!validate(candidate)) problems.push(...(validate.errors ?? []).map(describe));
+  if (problems.length > 0) throw new ConfigError(problems);
   return candidate as T;
 }
 

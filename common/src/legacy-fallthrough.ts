@@ -10,7 +10,14 @@ export interface LegacyFallthroughOptions {
 }
 
 // What a caller's request means to the legacy side, and what its answer means to the caller.
-const forwardedHeaders = ['content-type', 'x-user-id', 'idempotency-key', 'x-request-id', 'traceparent'];
+const forwardedHeaders = [
+  'content-type',
+  'authorization',
+  'x-user-id',
+  'idempotency-key',
+  'x-request-id',
+  'traceparent',
+];
 const returnedHeaders = ['content-type', 'idempotent-replayed'];
 
 /**

@@ -8,7 +8,7 @@ export interface LegacyRecordsOptions {
 }
 
 // The caller's identity and trace follow the lookup, as they follow a forwarded REST request.
-const forwardedHeaders = ['x-user-id', 'x-request-id', 'traceparent'];
+const forwardedHeaders = ['authorization', 'x-user-id', 'x-request-id', 'traceparent'];
 
 /**
  * Reads records the monolith made before a route moved here, for answers that are not a

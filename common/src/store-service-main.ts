@@ -1,14 +1,22 @@
 import type { FastifyInstance } from 'fastify';
+import {
+  type BackendAuthEnv,
+  backendAuthEnvProperties,
+  backendAuthenticatorFromEnv,
+} from './auth/backend-auth.ts';
 import { type CommonEnv, envSchema, loadConfigOrExit } from './config.ts';
 import { serve } from './shutdown.ts';
 import type { StoreServiceOptions } from './store-service.ts';
 
-interface StoreServiceEnv extends CommonEnv {
+interface StoreServiceEnv extends CommonEnv, BackendAuthEnv {
   DATA_DIR: string;
   MONOLITH_URL: string;
 }
 
-/** A store service's entry point: its env (DATA_DIR, MONOLITH_URL), then serve until a signal. */
+/**
+ * A store service's entry point: its env (DATA_DIR, MONOLITH_URL, and AUTH_* to verify its
+ * callers' tokens, by default against the local monolith), then serve until a signal.
+ */
 export async function runStoreService(
   service: string,
   defaultPort: number,
@@ -19,10 +27,16 @@ export async function runStoreService(
     envSchema(defaultPort, {
       DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
       MONOLITH_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000' },
+      ...backendAuthEnvProperties,
     }),
   );
   await serve(
-    buildApp({ dataDir: config.DATA_DIR, monolithUrl: config.MONOLITH_URL, logLevel: config.LOG_LEVEL }),
+    buildApp({
+      dataDir: config.DATA_DIR,
+      monolithUrl: config.MONOLITH_URL,
+      logLevel: config.LOG_LEVEL,
+      authenticator: backendAuthenticatorFromEnv(config),
+    }),
     { port: config.PORT, host: config.HOST },
   );
 }

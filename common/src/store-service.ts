@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseSync } from 'node:sqlite';
+import type { Authenticator } from './auth/authenticator.ts';
+import { callerAuth } from './auth/caller-auth.ts';
 import { openDatabase } from './domain/database.ts';
 import { addLegacyFallthrough } from './legacy-fallthrough.ts';
 import { type LegacyRecords, legacyRecords } from './legacy-record.ts';
@@ -12,6 +14,8 @@ export interface StoreServiceOptions {
   /** The monolith, which keeps answering for the records made there before the route moved. */
   monolithUrl?: string;
   logLevel?: string;
+  /** Verifies the bearer tokens callers present; the only source of who is calling. */
+  authenticator: Authenticator;
 }
 
 export interface StoreServiceParts<Store> {
@@ -37,6 +41,7 @@ export function buildStoreService<Store>(options: StoreServiceOptions, parts: St
   const store = parts.createStore(db);
   app.observability.readiness.set('store', () => db.isOpen);
   app.addHook('onClose', async () => db.close());
+  app.register(callerAuth, { authenticator: options.authenticator });
   app.register(openApi, { title: parts.title });
   const ownRecord = db.prepare(`SELECT 1 FROM ${parts.ownedTable} WHERE id = ?`);
   app.register(async (scope) => {

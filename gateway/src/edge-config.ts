@@ -1,5 +1,5 @@
-import { asymmetricAlgorithms, Authenticator } from './auth/authenticator.ts';
-import { createKeyStore } from './auth/key-store.ts';
+import { asymmetricAlgorithms, Authenticator } from '@fig/common/auth/authenticator';
+import { createKeyStore } from '@fig/common/auth/key-store';
 import type { ServerLimits } from './hardening/server-options.ts';
 
 /** Env vars of the edge's security concerns: auth, rate limiting, request limits. */

@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator } from '../src/auth/authenticator.ts';
-import { createKeyStore, type KeyStoreOptions } from '../src/auth/key-store.ts';
+import { Authenticator } from '@fig/common/auth/authenticator';
+import { createKeyStore, type KeyStoreOptions } from '@fig/common/auth/key-store';
 import { edgeApp } from './edge-app.ts';
 
 const rules = `

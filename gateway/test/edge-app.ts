@@ -1,7 +1,7 @@
 import { createServer } from '@fig/common';
 import { parseRules } from '@fig/routing-rules';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import type { Authenticator } from '../src/auth/authenticator.ts';
+import type { Authenticator } from '@fig/common/auth/authenticator';
 import { authPlugin } from '../src/plugins/auth.ts';
 import { hardeningPlugin } from '../src/plugins/hardening.ts';
 import { rateLimitPlugin, type RateLimitPluginOptions } from '../src/plugins/rate-limit.ts';

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator } from '../src/auth/authenticator.ts';
-import { createKeyStore } from '../src/auth/key-store.ts';
+import { Authenticator } from '@fig/common/auth/authenticator';
+import { createKeyStore } from '@fig/common/auth/key-store';
 import { createRateLimitRedis } from '../src/rate-limit/redis-client.ts';
 import { edgeApp } from './edge-app.ts';
 

@@ -1,4 +1,7 @@
 import { createServer } from '@fig/common';
+import { createBackendAuthenticator } from '@fig/common/auth/backend-auth';
+import { callerAuth } from '@fig/common/auth/caller-auth';
+import { devServiceClients, type ServiceClient } from '@fig/common/auth/dev-service-clients';
 import { openApi } from '@fig/common/openapi';
 import {
   cartRoutes,
@@ -9,11 +12,12 @@ import {
   paymentRoutes,
 } from '@fig/common/domain/index';
 import { openKeystore } from './auth/keystore.ts';
+import { clientCredentialsRoutes } from './auth/client-credentials.ts';
+import { ownKeyStore } from './auth/own-key-store.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createTokens } from './auth/tokens.ts';
 import { createDomainModules } from './domain-modules.ts';
 import { legacyGraphql } from './graphql/plugin.ts';
-import { identity } from './plugins/identity.ts';
 import { legacyLatency } from './plugins/latency.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { internalRoutes } from './routes/internal.ts';
@@ -30,8 +34,13 @@ export interface MonolithOptions {
   latencyMs?: number;
   checkoutLatencyMs?: number;
   internalToken?: string;
+  /** Who may get service tokens from `POST /auth/token`; default the local stack's services. */
+  serviceClients?: ServiceClient[];
   clock?: Clock;
 }
+
+// Where a stale Authorization header must not lock a client out of logging in again.
+const publicPaths = /^\/(auth\/|\.well-known\/|health\/|metrics(\?|$))/;
 
 /** The legacy monolith: the whole domain API, the dev identity provider and the legacy subgraph. */
 export async function buildApp(options: MonolithOptions) {
@@ -41,10 +50,15 @@ export async function buildApp(options: MonolithOptions) {
 
   const db = openDatabase(options.dataDir, { name: 'monolith' });
   const keystore = await openKeystore({ dataDir: options.dataDir, tokenTtlSeconds, clock });
-  const tokens = createTokens(keystore, {
+  const audience = options.audience ?? 'fig';
+  const tokens = createTokens(keystore, { issuer, audience, ttlSeconds: tokenTtlSeconds });
+  // No verified-token cache: the identity provider's own checks follow its keystore exactly, so
+  // a key withdrawn from the JWKS stops its tokens here at once.
+  const authenticator = createBackendAuthenticator({
     issuer,
-    audience: options.audience ?? 'fig',
-    ttlSeconds: tokenTtlSeconds,
+    audience,
+    keys: ownKeyStore(keystore),
+    cacheEntries: 0,
   });
   const domain = createDomainModules(db, { clock });
   const { catalog, inventory, carts, payments, orders, users, placeOrder } = domain;
@@ -58,8 +72,13 @@ export async function buildApp(options: MonolithOptions) {
     latencyMs: options.latencyMs ?? 0,
     checkoutLatencyMs: options.checkoutLatencyMs ?? 0,
   });
-  await app.register(identity, { tokens });
+  // Every caller is who a token verified here says, whichever way it reached this port.
+  await app.register(callerAuth, { authenticator, publicPaths });
   await app.register(authRoutes, { users, tokens, keystore, issuer });
+  await app.register(clientCredentialsRoutes, {
+    clients: options.serviceClients ?? devServiceClients,
+    tokens,
+  });
   await app.register(catalogRoutes, { catalog, inventory });
   await app.register(userRoutes, { users });
   await app.register(orderRoutes, { orders });

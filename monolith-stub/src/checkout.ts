@@ -27,12 +27,15 @@ export function createCheckout(
       const cart = parts.carts.forCheckout(input.cart_id, input.user_id);
       parts.inventory.take(cart.items);
       const orderId = newId('ord');
-      const payment = parts.payments.charge({
-        amount_cents: cart.total_cents,
-        currency: cart.currency,
-        payment_method: input.payment_method,
-        order_ref: orderId,
-      });
+      const payment = parts.payments.charge(
+        {
+          amount_cents: cart.total_cents,
+          currency: cart.currency,
+          payment_method: input.payment_method,
+          order_ref: orderId,
+        },
+        input.user_id,
+      );
       parts.orders.record({
         order_id: orderId,
         user_id: input.user_id,

@@ -1,4 +1,5 @@
 import { type CommonEnv, envSchema } from '@fig/common';
+import { devServiceClients, type ServiceClient } from '@fig/common/auth/dev-service-clients';
 
 export interface MonolithEnv extends CommonEnv {
   DATA_DIR: string;
@@ -8,7 +9,30 @@ export interface MonolithEnv extends CommonEnv {
   LEGACY_LATENCY_MS: number;
   LEGACY_CHECKOUT_LATENCY_MS: number;
   INTERNAL_TOKEN?: string;
+  SERVICE_CLIENTS: ServiceClient[];
 }
+
+// A scope travels in a space-separated claim: printable ASCII without spaces or quotes.
+const scope = { type: 'string', pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]{1,64}$' };
+
+/** `[{ "id", "secret", "scopes": [...] }]`: the clients `POST /auth/token` issues service tokens to. */
+export const serviceClientsSchema = {
+  type: 'array',
+  contentMediaType: 'application/json',
+  maxItems: 100,
+  items: {
+    type: 'object',
+    required: ['id', 'secret', 'scopes'],
+    additionalProperties: false,
+    properties: {
+      // The token's subject is `svc:<id>`, forwarded as a header value.
+      id: { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' },
+      secret: { type: 'string', minLength: 16, maxLength: 256 },
+      scopes: { type: 'array', items: scope, uniqueItems: true, maxItems: 50 },
+    },
+  },
+  default: devServiceClients,
+};
 
 export const monolithEnvSchema = envSchema(3000, {
   DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
@@ -19,4 +43,11 @@ export const monolithEnvSchema = envSchema(3000, {
   LEGACY_LATENCY_MS: { type: 'integer', minimum: 0, maximum: 10_000, default: 30 },
   LEGACY_CHECKOUT_LATENCY_MS: { type: 'integer', minimum: 0, maximum: 10_000, default: 120 },
   INTERNAL_TOKEN: { type: 'string', minLength: 16 },
+  SERVICE_CLIENTS: serviceClientsSchema,
 });
+
+/** Client ids registered twice: a config error (which secret would count?). */
+export function duplicateClientIds(clients: ServiceClient[]): string[] {
+  const ids = clients.map((client) => client.id);
+  return [...new Set(ids.filter((id, index) => ids.indexOf(id) !== index))];
+}

@@ -1,8 +1,13 @@
 import { loadConfigOrExit, serve } from '@fig/common';
 import { buildApp } from './app.ts';
-import { type MonolithEnv, monolithEnvSchema } from './config.ts';
+import { duplicateClientIds, type MonolithEnv, monolithEnvSchema } from './config.ts';
 
 const config = loadConfigOrExit<MonolithEnv>('monolith', monolithEnvSchema);
+const duplicates = duplicateClientIds(config.SERVICE_CLIENTS);
+if (duplicates.length > 0) {
+  process.stderr.write(`monolith: SERVICE_CLIENTS registers ${duplicates.join(', ')} more than once\n`);
+  process.exit(78); // EX_CONFIG
+}
 const app = await buildApp({
   dataDir: config.DATA_DIR,
   logLevel: config.LOG_LEVEL,
@@ -12,5 +17,6 @@ const app = await buildApp({
   latencyMs: config.LEGACY_LATENCY_MS,
   checkoutLatencyMs: config.LEGACY_CHECKOUT_LATENCY_MS,
   internalToken: config.INTERNAL_TOKEN,
+  serviceClients: config.SERVICE_CLIENTS,
 });
 await serve(app, { port: config.PORT, host: config.HOST });

@@ -71,7 +71,7 @@ describe('dev identity provider', () => {
     const rejected = await monolith.call('/api/users/me', { token: forged });
     expect(rejected.status).toBe(401);
     expect(rejected.body.error.code).toBe('INVALID_TOKEN');
-    expect(rejected.headers.get('www-authenticate')).toMatch(/^Bearer error="invalid_token"/);
+    expect(rejected.headers.get('www-authenticate')).toMatch(/^Bearer realm="fig", error="invalid_token"/);
   });
 
   it('rotates keys: new tokens use the new key, old tokens verify until they expire, then the old key goes', async () => {

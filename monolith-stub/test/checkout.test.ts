@@ -99,7 +99,7 @@ describe('checkout', () => {
       items: [{ sku: product.sku, quantity: 2, unit_price_cents: product.price_cents }],
       shipping_address: address,
     });
-    const payment = await monolith.call(`/api/payments/${order.body.payment_id}`);
+    const payment = await monolith.call(`/api/payments/${order.body.payment_id}`, { token: monolith.token });
     expect(payment.body).toMatchObject({
       amount_cents: 2 * product.price_cents,
       order_ref: placed.body.order_id,

@@ -33,7 +33,7 @@ describe('legacy subgraph DataLoaders', () => {
     const result = await graphql({
       schema,
       source: '{ products(first: 20) { items { sku stock { available } } } }',
-      contextValue: { loaders: createLoaders(sources, undefined) },
+      contextValue: { loaders: createLoaders(sources, undefined, undefined) },
     });
     expect(result.errors).toBeUndefined();
     expect(calls.stock).toEqual([seedProducts.slice(0, 20).map((p) => p.sku)]);
@@ -47,7 +47,7 @@ describe('legacy subgraph DataLoaders', () => {
       schema,
       source: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name } } }',
       variableValues: { r: [...ids, ids[0]].map((id) => ({ __typename: 'Product', id })) },
-      contextValue: { loaders: createLoaders(sources, undefined) },
+      contextValue: { loaders: createLoaders(sources, undefined, undefined) },
     });
     expect(result.errors).toBeUndefined();
     expect((result.data?._entities as { id: string }[]).map((p) => p.id)).toEqual([...ids, ids[0]]);

@@ -70,15 +70,16 @@ describe('legacy subgraph', () => {
       {
         reps: [
           { __typename: 'Product', id: seedProducts[5].id },
-          { __typename: 'User', id: 'usr_bob' },
+          { __typename: 'User', id: 'usr_alice' },
           { __typename: 'Product', id: 'prd_9999' },
           { __typename: 'Product', id: seedProducts[3].id },
         ],
       },
+      monolith.token,
     );
     expect(order.data._entities).toEqual([
       { id: seedProducts[5].id, name: seedProducts[5].name, stock: { available: seedProducts[5].stock } },
-      { username: 'bob' },
+      { username: 'alice' },
       null,
       expect.objectContaining({ id: seedProducts[3].id }),
     ]);
@@ -167,9 +168,13 @@ describe('legacy subgraph', () => {
   it('reads payments', async () => {
     const paid = await monolith.call('/api/payments', {
       body: { amount_cents: 500, currency: 'EUR', payment_method: 'pm_card_visa', order_ref: 'x' },
+      token: await monolith.serviceToken('checkout'),
+      headers: { 'x-user-id': 'usr_alice' },
     });
     const payment = await graphql(
       `{ payment(id: "${paid.body.payment_id}") { id status amountCents currency } }`,
+      {},
+      monolith.token,
     );
     expect(payment.data.payment).toEqual({
       id: paid.body.payment_id,

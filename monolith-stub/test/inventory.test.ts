@@ -8,15 +8,15 @@ const none = seedProducts.find((p) => p.stock === 0)!;
 
 describe('inventory', () => {
   let now = Date.now();
-  const monolith = monolithPerSuite({ clock: () => now });
+  const monolith = monolithPerSuite({ clock: () => now, service: 'checkout' });
 
-  const stockOf = async (sku: string) => (await monolith.call(`/api/inventory/${sku}`)).body;
+  const stockOf = async (sku: string) => (await monolith.asService(`/api/inventory/${sku}`)).body;
   const reserve = (items: { sku: string; quantity: number }[], ttl_seconds = 60) =>
-    monolith.call('/api/inventory/reservations', { body: { items, ttl_seconds } });
+    monolith.asService('/api/inventory/reservations', { body: { items, ttl_seconds } });
 
   it('reports seeded availability and 404s an unknown sku', async () => {
     expect(await stockOf(plenty.sku)).toEqual({ sku: plenty.sku, available: plenty.stock, reserved: 0 });
-    const missing = await monolith.call('/api/inventory/SKU-9999');
+    const missing = await monolith.asService('/api/inventory/SKU-9999');
     expect(missing.status).toBe(404);
     expect(missing.body.error.code).toBe('SKU_NOT_FOUND');
   });
@@ -29,10 +29,14 @@ describe('inventory', () => {
     expect(await stockOf(plenty.sku)).toEqual({ sku: plenty.sku, available: plenty.stock - 3, reserved: 3 });
 
     const id = created.body.reservation_id;
-    expect((await monolith.call(`/api/inventory/reservations/${id}`, { method: 'DELETE' })).status).toBe(204);
-    expect((await monolith.call(`/api/inventory/reservations/${id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await monolith.asService(`/api/inventory/reservations/${id}`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
+    expect((await monolith.asService(`/api/inventory/reservations/${id}`, { method: 'DELETE' })).status).toBe(
+      204,
+    );
     expect(await stockOf(plenty.sku)).toEqual({ sku: plenty.sku, available: plenty.stock, reserved: 0 });
-    expect((await monolith.call(`/api/inventory/reservations/${id}`)).body.status).toBe('released');
+    expect((await monolith.asService(`/api/inventory/reservations/${id}`)).body.status).toBe('released');
   });
 
   it('refuses to reserve more than is available, all or nothing', async () => {
@@ -65,8 +69,8 @@ describe('inventory', () => {
     now += 30_000;
     expect(await stockOf(scarce.sku)).toEqual({ sku: scarce.sku, available: scarce.stock, reserved: 0 });
     const id = created.body.reservation_id;
-    expect((await monolith.call(`/api/inventory/reservations/${id}`)).body.status).toBe('expired');
-    const late = await monolith.call(`/api/inventory/reservations/${id}/commit`, { method: 'POST' });
+    expect((await monolith.asService(`/api/inventory/reservations/${id}`)).body.status).toBe('expired');
+    const late = await monolith.asService(`/api/inventory/reservations/${id}/commit`, { method: 'POST' });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('RESERVATION_NOT_ACTIVE');
   });
@@ -75,15 +79,17 @@ describe('inventory', () => {
     const created = await reserve([{ sku: plenty.sku, quantity: 2 }]);
     const id = created.body.reservation_id;
     for (let i = 0; i < 2; i++) {
-      const committed = await monolith.call(`/api/inventory/reservations/${id}/commit`, { method: 'POST' });
+      const committed = await monolith.asService(`/api/inventory/reservations/${id}/commit`, {
+        method: 'POST',
+      });
       expect(committed.status).toBe(200);
       expect(committed.body.status).toBe('committed');
     }
     expect(await stockOf(plenty.sku)).toEqual({ sku: plenty.sku, available: plenty.stock - 2, reserved: 0 });
-    const release = await monolith.call(`/api/inventory/reservations/${id}`, { method: 'DELETE' });
+    const release = await monolith.asService(`/api/inventory/reservations/${id}`, { method: 'DELETE' });
     expect(release.status).toBe(409);
     expect(
-      (await monolith.call('/api/inventory/reservations/res_unknown', { method: 'DELETE' })).status,
+      (await monolith.asService('/api/inventory/reservations/res_unknown', { method: 'DELETE' })).status,
     ).toBe(404);
   });
 
@@ -108,7 +114,7 @@ describe('inventory', () => {
     ['a negative ttl', { items: [{ sku: 'SKU-0001', quantity: 1 }], ttl_seconds: -5 }],
     ['malformed JSON', '{"items": [}'],
   ])('answers %s with a JSON 400', async (_name, body) => {
-    const response = await monolith.call('/api/inventory/reservations', { body });
+    const response = await monolith.asService('/api/inventory/reservations', { body });
     expect(response.status).toBe(400);
     expect(response.body.error).toEqual({ code: expect.any(String), message: expect.any(String) });
   });

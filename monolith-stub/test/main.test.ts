@@ -47,6 +47,20 @@ describe('monolith main', () => {
     }
   });
 
+  it.each([
+    ['not JSON', '[{"id":'],
+    ['a short secret', '[{"id":"checkout","secret":"short","scopes":[]}]'],
+    ['an id that is no header value', '[{"id":"Check Out","secret":"a-long-enough-secret","scopes":[]}]'],
+    [
+      'a client twice',
+      '[{"id":"a","secret":"a-long-enough-secret","scopes":[]},{"id":"a","secret":"another-long-secret","scopes":[]}]',
+    ],
+  ])('refuses SERVICE_CLIENTS with %s', async (_name, value) => {
+    const { code, stderr } = await runWithEnv({ SERVICE_CLIENTS: value });
+    expect(code).toBe(78);
+    expect(stderr).toContain('SERVICE_CLIENTS');
+  });
+
   it('starts from env, serves, drains on SIGTERM, and finds its data again on the next start', async () => {
     const env = {
       DATA_DIR: dataDir,

@@ -13,17 +13,17 @@ const placedElsewhere = {
 };
 
 describe('orders', () => {
-  const monolith = monolithPerSuite({ signedIn: 'bob' });
+  const monolith = monolithPerSuite({ signedIn: 'bob', service: 'checkout' });
 
   it('records orders placed by the checkout service so the user sees them here', async () => {
-    const recorded = await monolith.call('/internal/orders/ord_svc_1', {
+    const recorded = await monolith.asService('/internal/orders/ord_svc_1', {
       method: 'PUT',
       body: placedElsewhere,
     });
     expect(recorded.status).toBe(201);
     expect(recorded.body).toEqual({ order_id: 'ord_svc_1', ...placedElsewhere });
 
-    const again = await monolith.call('/internal/orders/ord_svc_1', {
+    const again = await monolith.asService('/internal/orders/ord_svc_1', {
       method: 'PUT',
       body: { ...placedElsewhere, status: 'refunded' },
     });
@@ -37,7 +37,7 @@ describe('orders', () => {
   });
 
   it("hides other users' orders and unknown ones behind 404, and needs a user", async () => {
-    await monolith.call('/internal/orders/ord_svc_2', { method: 'PUT', body: placedElsewhere });
+    await monolith.asService('/internal/orders/ord_svc_2', { method: 'PUT', body: placedElsewhere });
     const alice = await monolith.login('alice');
     expect((await monolith.call('/api/orders/ord_svc_2', { token: alice })).status).toBe(404);
     expect((await monolith.call('/api/orders', { token: alice })).body.items).toEqual([]);
@@ -47,13 +47,18 @@ describe('orders', () => {
     expect((await monolith.call('/api/orders')).status).toBe(401);
   });
 
-  it('trusts x-user-id set by the gateway', async () => {
-    const list = await monolith.call('/api/orders', { headers: { 'x-user-id': 'usr_bob' } });
+  it('lets a service token act for the user named in x-user-id, and nobody else', async () => {
+    const acting = { 'x-user-id': 'usr_bob' };
+    const list = await monolith.asService('/api/orders', { headers: acting });
     expect(list.body.items.length).toBeGreaterThan(0);
-    expect((await monolith.call('/api/users/me', { headers: { 'x-user-id': 'usr_carol' } })).status).toBe(
-      404,
+    expect((await monolith.asService('/api/users/me', { headers: acting })).body.username).toBe('bob');
+    const carol = await monolith.asService('/api/users/me', { headers: { 'x-user-id': 'usr_carol' } });
+    expect(carol.status).toBe(404);
+    expect((await monolith.asService('/api/users/me', { headers: { 'x-user-id': 'bad id!' } })).status).toBe(
+      400,
     );
-    expect((await monolith.call('/api/users/me', { headers: { 'x-user-id': 'bad id!' } })).status).toBe(400);
+    // Without x-user-id the service acts for nobody: there is no "me".
+    expect((await monolith.asService('/api/users/me')).status).toBe(401);
   });
 
   it('refuses internal calls that came through the edge (X-Forwarded-For or Forwarded set)', async () => {
@@ -62,7 +67,7 @@ describe('orders', () => {
       { forwarded: 'for=203.0.113.7' },
     ];
     for (const headers of proxied) {
-      const refused = await monolith.call('/internal/orders/ord_edge', {
+      const refused = await monolith.asService('/internal/orders/ord_edge', {
         method: 'PUT',
         body: placedElsewhere,
         headers,
@@ -83,7 +88,7 @@ describe('orders', () => {
     ],
     ['an unknown field', { ...placedElsewhere, notes: 'x' }],
   ])('refuses to record an order with %s', async (_name, body) => {
-    const response = await monolith.call('/internal/orders/ord_bad', { method: 'PUT', body });
+    const response = await monolith.asService('/internal/orders/ord_bad', { method: 'PUT', body });
     expect(response.status).toBe(400);
   });
 });
@@ -100,5 +105,15 @@ describe('internal endpoints with INTERNAL_TOKEN', () => {
     expect((await put({ 'x-internal-token': 'wrong' })).status).toBe(403);
     expect((await put({ 'x-internal-token': internalToken })).status).toBe(201);
     expect((await monolith.call('/internal/keys/rotate', { method: 'POST' })).status).toBe(403);
+  });
+
+  it('or a service token with orders:record instead', async () => {
+    const token = await monolith.serviceToken('checkout');
+    const recorded = await monolith.call('/internal/orders/ord_t2', {
+      method: 'PUT',
+      body: placedElsewhere,
+      token,
+    });
+    expect(recorded.status).toBe(201);
   });
 });

@@ -4,10 +4,10 @@ import { monolithPerSuite } from './support/start-monolith.ts';
 const charge = { amount_cents: 2500, currency: 'EUR', payment_method: 'pm_card_visa', order_ref: 'ord_test' };
 
 describe('payments', () => {
-  const monolith = monolithPerSuite();
+  const monolith = monolithPerSuite({ service: 'checkout' });
 
   const pay = (body: unknown, key?: string) =>
-    monolith.call('/api/payments', { body, headers: key ? { 'idempotency-key': key } : {} });
+    monolith.asService('/api/payments', { body, headers: key ? { 'idempotency-key': key } : {} });
 
   it('charges a test card and reads the payment back', async () => {
     const created = await pay(charge);
@@ -18,9 +18,9 @@ describe('payments', () => {
       refunded_cents: 0,
       currency: 'EUR',
     });
-    const read = await monolith.call(`/api/payments/${created.body.payment_id}`);
+    const read = await monolith.asService(`/api/payments/${created.body.payment_id}`);
     expect(read.body).toEqual(created.body);
-    expect((await monolith.call('/api/payments/pay_missing')).status).toBe(404);
+    expect((await monolith.asService('/api/payments/pay_missing')).status).toBe(404);
   });
 
   it('declines pm_card_chargeDeclined with 402 and refuses unknown methods with 422', async () => {
@@ -67,7 +67,7 @@ describe('payments', () => {
   it('refunds partially, then the rest, never more than the charge', async () => {
     const { payment_id } = (await pay({ ...charge, amount_cents: 1000 })).body;
     const refund = (body: unknown, key?: string) =>
-      monolith.call(`/api/payments/${payment_id}/refunds`, {
+      monolith.asService(`/api/payments/${payment_id}/refunds`, {
         body,
         headers: key ? { 'idempotency-key': key } : {},
       });
@@ -85,10 +85,10 @@ describe('payments', () => {
     expect(tooMuch.status).toBe(422);
     expect(tooMuch.body.error.code).toBe('REFUND_EXCEEDS_CHARGE');
 
-    const rest = await monolith.call(`/api/payments/${payment_id}/refunds`, { method: 'POST' });
+    const rest = await monolith.asService(`/api/payments/${payment_id}/refunds`, { method: 'POST' });
     expect(rest.status).toBe(201);
     expect(rest.body).toMatchObject({ amount_cents: 600, payment_status: 'refunded' });
-    expect((await monolith.call(`/api/payments/${payment_id}`)).body).toMatchObject({
+    expect((await monolith.asService(`/api/payments/${payment_id}`)).body).toMatchObject({
       status: 'refunded',
       refunded_cents: 1000,
     });
@@ -101,11 +101,11 @@ describe('payments', () => {
     const { payment_id } = (await pay({ ...charge, amount_cents: 1000 })).body;
     const answers = await Promise.all(
       Array.from({ length: 6 }, () =>
-        monolith.call(`/api/payments/${payment_id}/refunds`, { body: { amount_cents: 300 } }),
+        monolith.asService(`/api/payments/${payment_id}/refunds`, { body: { amount_cents: 300 } }),
       ),
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(3);
-    expect((await monolith.call(`/api/payments/${payment_id}`)).body.refunded_cents).toBe(900);
+    expect((await monolith.asService(`/api/payments/${payment_id}`)).body.refunded_cents).toBe(900);
   });
 
   it.each([
@@ -124,7 +124,7 @@ describe('payments', () => {
   it('refuses a refund body with unknown fields or a negative amount', async () => {
     const { payment_id } = (await pay(charge)).body;
     for (const body of [{ amount_cents: -1 }, { everything: true }]) {
-      expect((await monolith.call(`/api/payments/${payment_id}/refunds`, { body })).status).toBe(400);
+      expect((await monolith.asService(`/api/payments/${payment_id}/refunds`, { body })).status).toBe(400);
     }
   });
 });

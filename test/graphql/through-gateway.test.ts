@@ -57,7 +57,12 @@ beforeAll(async () => {
     AUTH_ISSUER: 'http://127.0.0.1:3000',
     AUTH_AUDIENCE: 'fig',
   });
-  const common = { rulesPath: gateway.rulesFile, subgraphUrls: stack.subgraphUrls, logLevel: 'silent' };
+  const common = {
+    rulesPath: gateway.rulesFile,
+    subgraphUrls: stack.subgraphUrls,
+    auth: stack.auth,
+    logLevel: 'silent',
+  };
   web = buildWeb(common);
   mobile = buildMobile({ ...common, documentsPath: defaultDocumentsPath, registeredOnly: true });
   webUrl = await web.listen({ port: 0, host: '127.0.0.1' });

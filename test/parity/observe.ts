@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RouteName, Side } from './targets.ts';
+import type { ParityIdentity, RouteName, Side } from './targets.ts';
 
 /** What one request looked like from the client's side, with run-specific values abstracted. */
 export interface Observation {
@@ -11,7 +11,11 @@ export interface Observation {
   value?: unknown;
 }
 
-export type Caller = 'owner' | 'stranger' | 'anonymous';
+/**
+ * Who sends a request: the scenario's user, another user, nobody, or the checkout saga acting
+ * for the user (a service token with `x-user-id`), which is who holds stock and moves money.
+ */
+export type Caller = 'owner' | 'stranger' | 'anonymous' | 'saga';
 
 export interface RequestOptions {
   body?: unknown;
@@ -40,12 +44,14 @@ const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\
  */
 export class Recorder {
   readonly observations: Observation[] = [];
-  readonly users: Record<Exclude<Caller, 'anonymous'>, string>;
+  readonly users: Record<'owner' | 'stranger', string>;
   private readonly side: Side;
+  private readonly identity: ParityIdentity;
   private readonly placeholders = new Map<string, string>();
 
-  constructor(side: Side) {
+  constructor(side: Side, identity: ParityIdentity) {
     this.side = side;
+    this.identity = identity;
     // Fresh users per run and side keep order histories apart on a shared monolith.
     const run = randomUUID().slice(0, 8);
     this.users = { owner: `usr_parity_${run}_owner`, stranger: `usr_parity_${run}_stranger` };
@@ -85,7 +91,7 @@ export class Recorder {
   ): Promise<Answer> {
     const caller = options.as ?? 'owner';
     const headers: Record<string, string> = { ...options.headers };
-    if (caller !== 'anonymous') headers['x-user-id'] = this.users[caller];
+    if (caller !== 'anonymous') Object.assign(headers, await this.credentials(caller));
     const payload =
       options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined) headers['content-type'] ??= 'application/json';
@@ -105,6 +111,15 @@ export class Recorder {
       body: this.normalise(body, options.volatile),
     });
     return { status: response.status, body };
+  }
+
+  /** The same credentials for both sides: a user's own token, or the saga's acting for the owner. */
+  private async credentials(caller: Exclude<Caller, 'anonymous'>): Promise<Record<string, string>> {
+    const user = caller === 'saga' ? this.users.owner : this.users[caller];
+    if (caller !== 'saga' && this.identity.userToken) {
+      return { authorization: `Bearer ${await this.identity.userToken(user)}` };
+    }
+    return { authorization: `Bearer ${await this.identity.serviceToken()}`, 'x-user-id': user };
   }
 
   /** A derived fact (a stock delta, a count) the sides must agree on. */

@@ -53,9 +53,9 @@ describe('parity between the monolith and the extracted services', () => {
   for (const scenario of scenarios) {
     const run = !selected || selected.includes(scenario.route) ? it : it.skip;
     run(`${scenario.route}: ${scenario.name}`, async () => {
-      const monolith = new Recorder(targets.monolith);
+      const monolith = new Recorder(targets.monolith, targets.identity);
       await scenario.run(monolith);
-      const services = new Recorder(targets.services);
+      const services = new Recorder(targets.services, targets.identity);
       await scenario.run(services);
       expect(monolith.observations.length).toBeGreaterThan(0);
       expect(services.observations).toEqual(monolith.observations);

@@ -46,8 +46,10 @@ async function stockChange(
   r.note(step, { available: after.available - before.available, reserved: after.reserved - before.reserved });
 }
 
+// Holding stock and moving money are the checkout saga's: a service token acting for the owner.
 const reserve = (r: Recorder, body: unknown) =>
-  r.request('inventory', 'POST', '/api/inventory/reservations', { body });
+  r.request('inventory', 'POST', '/api/inventory/reservations', { body, as: 'saga' });
+const saga = { as: 'saga' } as const;
 
 async function cartWith(r: Recorder, items: { sku: string; quantity: number }[]) {
   const cart = (await r.request('carts', 'POST', '/api/carts', { body: {} })).body;
@@ -97,8 +99,9 @@ const chargeBody = (amount_cents: number, fields: Record<string, unknown> = {}) 
 });
 
 async function paidPayment(r: Recorder, amount_cents: number, fields: Record<string, unknown> = {}) {
-  return (await r.request('payments', 'POST', '/api/payments', { body: chargeBody(amount_cents, fields) }))
-    .body;
+  return (
+    await r.request('payments', 'POST', '/api/payments', { body: chargeBody(amount_cents, fields), ...saga })
+  ).body;
 }
 
 const cartFields = 'id totalCents items { sku quantity product { id } }';
@@ -125,11 +128,11 @@ export const scenarios: Scenario[] = [
       const reservation = (await reserve(r, { items: [{ sku, quantity: 2 }], ttl_seconds: 60 })).body;
       await stockChange(r, sku, before, 'stock while reserved');
       const path = `/api/inventory/reservations/${reservation.reservation_id}`;
-      await r.request('inventory', 'GET', path);
-      await r.request('inventory', 'DELETE', path);
-      await r.request('inventory', 'DELETE', path);
-      await r.request('inventory', 'GET', path);
-      await r.request('inventory', 'POST', `${path}/commit`);
+      await r.request('inventory', 'GET', path, saga);
+      await r.request('inventory', 'DELETE', path, saga);
+      await r.request('inventory', 'DELETE', path, saga);
+      await r.request('inventory', 'GET', path, saga);
+      await r.request('inventory', 'POST', `${path}/commit`, saga);
       await stockChange(r, sku, before, 'stock after release');
     },
   },
@@ -148,9 +151,9 @@ export const scenarios: Scenario[] = [
         })
       ).body;
       const path = `/api/inventory/reservations/${reservation.reservation_id}`;
-      await r.request('inventory', 'POST', `${path}/commit`);
-      await r.request('inventory', 'POST', `${path}/commit`);
-      await r.request('inventory', 'DELETE', path);
+      await r.request('inventory', 'POST', `${path}/commit`, saga);
+      await r.request('inventory', 'POST', `${path}/commit`, saga);
+      await r.request('inventory', 'DELETE', path, saga);
       await stockChange(r, sku, before, 'stock after commit');
     },
   },
@@ -172,10 +175,59 @@ export const scenarios: Scenario[] = [
       await reserve(r, { items: [{ sku: plentiful[0], quantity: 1 }], ttl_seconds: 0 });
       await reserve(r, { items: [{ sku: plentiful[0], quantity: 1 }], colour: 'red' });
       await reserve(r, {});
-      await r.request('inventory', 'POST', '/api/inventory/reservations', { rawBody: '{"items": [' });
-      await r.request('inventory', 'GET', '/api/inventory/reservations/res_missing');
-      await r.request('inventory', 'DELETE', '/api/inventory/reservations/res_missing');
-      await r.request('inventory', 'POST', '/api/inventory/reservations/res_missing/commit');
+      await r.request('inventory', 'POST', '/api/inventory/reservations', {
+        rawBody: '{"items": [',
+        ...saga,
+      });
+      await r.request('inventory', 'GET', '/api/inventory/reservations/res_missing', saga);
+      await r.request('inventory', 'DELETE', '/api/inventory/reservations/res_missing', saga);
+      await r.request('inventory', 'POST', '/api/inventory/reservations/res_missing/commit', saga);
+    },
+  },
+  {
+    name: 'only the saga holds, sells or releases stock: users get 403, nobody 401, and nothing moves',
+    route: 'inventory',
+    async run(r) {
+      const sku = plentiful[3];
+      const body = { items: [{ sku, quantity: 1 }], ttl_seconds: 60 };
+      const before = await stockOf(r, sku);
+      const reservations = '/api/inventory/reservations';
+      await r.request('inventory', 'POST', reservations, { body });
+      await r.request('inventory', 'POST', reservations, { body, as: 'anonymous' });
+      await r.request('inventory', 'POST', reservations, {
+        body,
+        as: 'anonymous',
+        headers: { 'x-user-id': 'svc:checkout' },
+      });
+      await stockChange(r, sku, before, 'stock after refused reservations');
+      const held = (await reserve(r, body)).body;
+      const path = `${reservations}/${held.reservation_id}`;
+      await r.request('inventory', 'GET', path);
+      await r.request('inventory', 'POST', `${path}/commit`);
+      await r.request('inventory', 'DELETE', path, { as: 'stranger' });
+      await r.request('inventory', 'DELETE', path, { as: 'anonymous' });
+      await r.request('inventory', 'GET', path, saga);
+      await r.request('inventory', 'DELETE', path, saga);
+      await stockChange(r, sku, before, 'stock after the saga released its hold');
+    },
+  },
+  {
+    name: "only the saga charges and refunds; a payment is its user's alone",
+    route: 'payments',
+    async run(r) {
+      const charge = chargeBody(1900);
+      await r.request('payments', 'POST', '/api/payments', { body: charge });
+      await r.request('payments', 'POST', '/api/payments', { body: charge, as: 'anonymous' });
+      const paid = await paidPayment(r, 1900);
+      const path = `/api/payments/${paid.payment_id}`;
+      await r.request('payments', 'POST', `${path}/refunds`, { body: {} });
+      await r.request('payments', 'POST', `${path}/refunds`, { body: {}, as: 'anonymous' });
+      await r.request('payments', 'GET', path);
+      await r.request('payments', 'GET', path, { as: 'stranger' });
+      await r.request('payments', 'GET', path, { as: 'anonymous' });
+      const query = 'query($id: ID!) { payment(id: $id) { id status amountCents } }';
+      await graphql(r, 'payments', query, { id: paid.payment_id }, 'stranger');
+      await graphql(r, 'payments', query, { id: paid.payment_id }, 'anonymous');
     },
   },
   {
@@ -188,20 +240,23 @@ export const scenarios: Scenario[] = [
         await r.request('payments', 'POST', '/api/payments', {
           body: charge,
           headers: { 'idempotency-key': key },
+          ...saga,
         })
       ).body;
       await r.request('payments', 'POST', '/api/payments', {
         body: charge,
         headers: { 'idempotency-key': key },
+        ...saga,
       });
       await r.request('payments', 'POST', '/api/payments', {
         body: { ...charge, amount_cents: 2501 },
         headers: { 'idempotency-key': key },
+        ...saga,
       });
       await r.request('payments', 'GET', `/api/payments/${paid.payment_id}`);
       // Without a key, each request is a new charge.
-      const first = (await r.request('payments', 'POST', '/api/payments', { body: charge })).body;
-      const second = (await r.request('payments', 'POST', '/api/payments', { body: charge })).body;
+      const first = (await r.request('payments', 'POST', '/api/payments', { body: charge, ...saga })).body;
+      const second = (await r.request('payments', 'POST', '/api/payments', { body: charge, ...saga })).body;
       r.note('keyless charges are distinct', first.payment_id !== second.payment_id);
     },
   },
@@ -210,7 +265,7 @@ export const scenarios: Scenario[] = [
     route: 'payments',
     async run(r) {
       const charge = (body: Record<string, unknown>, headers?: Record<string, string>) =>
-        r.request('payments', 'POST', '/api/payments', { body: chargeBody(1200, body), headers });
+        r.request('payments', 'POST', '/api/payments', { body: chargeBody(1200, body), headers, ...saga });
       const key = `parity-${crypto.randomUUID()}`;
       await charge({ payment_method: 'pm_card_chargeDeclined' }, { 'idempotency-key': key });
       await charge({ payment_method: 'pm_card_chargeDeclined' }, { 'idempotency-key': key });
@@ -219,7 +274,7 @@ export const scenarios: Scenario[] = [
       await charge({ amount_cents: 12.5 });
       await charge({ currency: 'euro' });
       await charge({ tip_cents: 100 });
-      await r.request('payments', 'POST', '/api/payments', { body: { amount_cents: 100 } });
+      await r.request('payments', 'POST', '/api/payments', { body: { amount_cents: 100 }, ...saga });
       await r.request('payments', 'GET', '/api/payments/pay_missing');
     },
   },
@@ -229,15 +284,17 @@ export const scenarios: Scenario[] = [
     async run(r) {
       const paid = await paidPayment(r, 1000, { payment_method: 'pm_card_mastercard' });
       const refunds = `/api/payments/${paid.payment_id}/refunds`;
-      await r.request('payments', 'POST', refunds, { body: { amount_cents: 300 } });
-      await r.request('payments', 'POST', refunds, { body: { amount_cents: 701 } });
-      await r.request('payments', 'POST', refunds, { body: { amount_cents: 0 } });
+      const refund = (body: object, headers?: Record<string, string>) =>
+        r.request('payments', 'POST', refunds, { body, headers, ...saga });
+      await refund({ amount_cents: 300 });
+      await refund({ amount_cents: 701 });
+      await refund({ amount_cents: 0 });
       const key = `parity-${crypto.randomUUID()}`;
-      await r.request('payments', 'POST', refunds, { body: {}, headers: { 'idempotency-key': key } });
-      await r.request('payments', 'POST', refunds, { body: {}, headers: { 'idempotency-key': key } });
-      await r.request('payments', 'POST', refunds, { body: { amount_cents: 1 } });
+      await refund({}, { 'idempotency-key': key });
+      await refund({}, { 'idempotency-key': key });
+      await refund({ amount_cents: 1 });
       await r.request('payments', 'GET', `/api/payments/${paid.payment_id}`);
-      await r.request('payments', 'POST', '/api/payments/pay_missing/refunds', { body: {} });
+      await r.request('payments', 'POST', '/api/payments/pay_missing/refunds', { body: {}, ...saga });
     },
   },
   {
@@ -422,7 +479,8 @@ export const scenarios: Scenario[] = [
     name: 'GraphQL and REST: a payment the monolith took before the route moved',
     route: 'payments',
     async run(r) {
-      const old = (await r.request('legacy', 'POST', '/api/payments', { body: chargeBody(640) })).body;
+      const old = (await r.request('legacy', 'POST', '/api/payments', { body: chargeBody(640), ...saga }))
+        .body;
       await r.request('payments', 'GET', `/api/payments/${old.payment_id}`);
       await graphql(
         r,

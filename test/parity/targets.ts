@@ -1,3 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devServiceClients } from '@fig/common/auth/dev-service-clients';
+import { createServiceTokens } from '@fig/common/auth/service-tokens';
+import { monolithUsers } from '@fig/common/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
 /**
@@ -11,9 +17,22 @@ export interface Side {
   baseUrl(route: RouteName): string;
 }
 
+/** How the suite proves who it is: the same tokens go to both sides. */
+export interface ParityIdentity {
+  /**
+   * A user's own token, as the monolith's login issues it; undefined against a deployed
+   * monolith, whose signing key the suite does not hold (a service token acting for the user
+   * with `x-user-id` stands in).
+   */
+  userToken?(userId: string): Promise<string>;
+  /** The checkout service's client-credentials token: what the saga holds stock and charges with. */
+  serviceToken(): Promise<string>;
+}
+
 export interface ParityTargets {
   monolith: Side;
   services: Side;
+  identity: ParityIdentity;
   /** Stops whatever the suite started itself. */
   close(): Promise<void>;
 }
@@ -24,6 +43,8 @@ const variables = {
   payment: 'PARITY_PAYMENT_URL',
   checkout: 'PARITY_CHECKOUT_URL',
 } as const;
+
+const checkoutClient = devServiceClients.find((client) => client.id === 'checkout')!;
 
 const trimmed = (url: string) => url.replace(/\/+$/, '');
 
@@ -41,22 +62,38 @@ export async function resolveTargets(env: NodeJS.ProcessEnv = process.env): Prom
     started.push(running);
     return running.url;
   };
+  // A started monolith keeps its signing key here, so the suite can sign its users' tokens.
+  const monolithDir = given('monolith') ? undefined : mkdtempSync(join(tmpdir(), 'fig-parity-'));
+  const removeMonolithDir = () => monolithDir && rmSync(monolithDir, { recursive: true, force: true });
   try {
     const monolith =
       given('monolith') ??
-      (await start('monolith-stub', { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' }));
-    // Started services answer for records they do not own from this monolith, as deployed ones do.
+      (await start('monolith-stub', {
+        DATA_DIR: monolithDir!,
+        LEGACY_LATENCY_MS: '0',
+        LEGACY_CHECKOUT_LATENCY_MS: '0',
+      }));
+    // Started services trust this monolith's identity provider and answer for records they do
+    // not own from it, as deployed ones do.
+    const trust = { AUTH_JWKS_URL: `${monolith}/.well-known/jwks.json`, MONOLITH_URL: monolith };
     const [inventory, payment] = await Promise.all([
-      given('inventory') ?? start('services/inventory', { MONOLITH_URL: monolith }),
-      given('payment') ?? start('services/payment', { MONOLITH_URL: monolith }),
+      given('inventory') ?? start('services/inventory', trust),
+      given('payment') ?? start('services/payment', trust),
     ]);
     const checkout =
       given('checkout') ??
       (await start('services/checkout', {
+        ...trust,
+        AUTH_TOKEN_URL: `${monolith}/auth/token`,
         INVENTORY_URL: inventory,
         PAYMENT_URL: payment,
-        MONOLITH_URL: monolith,
       }));
+    const users = monolithDir ? monolithUsers(monolithDir) : undefined;
+    const saga = createServiceTokens({
+      tokenUrl: `${monolith}/auth/token`,
+      clientId: env.PARITY_CLIENT_ID ?? checkoutClient.id,
+      clientSecret: env.PARITY_CLIENT_SECRET ?? checkoutClient.secret,
+    });
     const serviceFor: Record<RouteName, string> = {
       inventory,
       carts: checkout,
@@ -69,12 +106,15 @@ export async function resolveTargets(env: NodeJS.ProcessEnv = process.env): Prom
     return {
       monolith: { name: 'monolith', baseUrl: () => monolith },
       services: { name: 'services', baseUrl: (route) => serviceFor[route] },
+      identity: { userToken: users && ((userId) => users.token(userId)), serviceToken: () => saga.token() },
       close: async () => {
         await Promise.all(started.map((running) => running.stop()));
+        removeMonolithDir();
       },
     };
   } catch (error) {
     await Promise.all(started.map((running) => running.kill()));
+    removeMonolithDir();
     throw error;
   }
 }

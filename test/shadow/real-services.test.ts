@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig } from '@fig/common';
 import { skuFor } from '@fig/common/domain/ids';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { fetchServiceToken } from '@fig/common/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Gateway } from '../../gateway/src/app.ts';
 import { type GatewayConfig, gatewayEnvSchema } from '../../gateway/src/config.ts';
@@ -71,10 +72,13 @@ describe('shadowing the real monolith and inventory service', () => {
     const agreed = await inventoryRoute((route) => route.comparisons.compared === 21);
     expect(agreed.comparisons).toMatchObject({ matched: 21, mismatched: 0 });
 
-    // Stock reserved on the monolith only: the two sides now disagree about this sku.
+    // Stock reserved on the monolith only (as the checkout saga would): the sides now disagree.
     const reserved = await fetch(`${monolith.url}/api/inventory/reservations`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-user-id': 'alice' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await fetchServiceToken(monolith.url)}`,
+      },
       body: JSON.stringify({ items: [{ sku: skuFor(3), quantity: 2 }], ttl_seconds: 600 }),
     });
     expect(reserved.status).toBe(201);

@@ -10,6 +10,7 @@ export const DomainError = {
   InvalidCredentials: createError('INVALID_CREDENTIALS', 'wrong username or password', 401),
   InvalidToken: createError('INVALID_TOKEN', 'the bearer token is invalid: %s', 401),
   Forbidden: createError('FORBIDDEN', '%s', 403),
+  InsufficientScope: createError('INSUFFICIENT_SCOPE', 'this operation needs the %s scope', 403),
   InvalidCursor: createError('INVALID_CURSOR', 'the cursor is not one this API issued', 400),
   UserNotFound: createError('USER_NOT_FOUND', 'user %s not found', 404),
   ProductNotFound: createError('PRODUCT_NOT_FOUND', 'product %s not found', 404),

@@ -118,4 +118,6 @@ function seed(db: DatabaseSync) {
 export const domainMigrations: readonly Migration[] = [
   { id: 'domain-001-schema', up: (db) => db.exec(schema) },
   { id: 'domain-002-seed', up: seed },
+  // The user a payment was taken for (the one the charging service acted for): only they may read it.
+  { id: 'domain-003-payment-owner', up: (db) => db.exec('ALTER TABLE payments ADD COLUMN user_id TEXT') },
 ];

@@ -62,8 +62,8 @@ export function createPayments(db: DatabaseSync, options: { clock?: Clock } = {}
   const clock = options.clock ?? systemClock;
   const idempotency = createIdempotency(db, { clock });
   const insertPayment = db.prepare(
-    `INSERT INTO payments (id, status, amount_cents, currency, payment_method, order_ref, created_at)
-     VALUES (?, 'succeeded', ?, ?, ?, ?, ?)`,
+    `INSERT INTO payments (id, status, amount_cents, currency, payment_method, order_ref, created_at, user_id)
+     VALUES (?, 'succeeded', ?, ?, ?, ?, ?, ?)`,
   );
   const paymentRow = db.prepare('SELECT * FROM payments WHERE id = ?');
   const addRefunded = db.prepare(
@@ -73,9 +73,10 @@ export function createPayments(db: DatabaseSync, options: { clock?: Clock } = {}
     'INSERT INTO refunds (id, payment_id, amount_cents, created_at) VALUES (?, ?, ?, ?)',
   );
 
-  function get(id: string): Payment {
+  /** With `userId`, only that user's payment: someone else's is as unknown as a missing one. */
+  function get(id: string, userId?: string): Payment {
     const row = paymentRow.get(id);
-    if (!row) throw new DomainError.PaymentNotFound(id);
+    if (!row || (userId !== undefined && row.user_id !== userId)) throw new DomainError.PaymentNotFound(id);
     return {
       payment_id: id,
       status: row.status as PaymentStatus,
@@ -88,7 +89,8 @@ export function createPayments(db: DatabaseSync, options: { clock?: Clock } = {}
     };
   }
 
-  function charge(request: ChargeRequest): Payment {
+  /** `userId`: whom the charge is for (the user the charging service acts for), if anyone. */
+  function charge(request: ChargeRequest, userId?: string): Payment {
     authorise(request.payment_method);
     const id = newId('pay');
     insertPayment.run(
@@ -98,6 +100,7 @@ export function createPayments(db: DatabaseSync, options: { clock?: Clock } = {}
       request.payment_method,
       request.order_ref,
       clock(),
+      userId ?? null,
     );
     return get(id);
   }
@@ -129,8 +132,8 @@ export function createPayments(db: DatabaseSync, options: { clock?: Clock } = {}
     charge,
     refund,
     /** `charge` behind an optional Idempotency-Key; the outcome is what the HTTP answer should be. */
-    chargeOnce: (request: ChargeRequest, key?: string) =>
-      idempotency('payment', key, request, 201, () => charge(request)),
+    chargeOnce: (request: ChargeRequest, key?: string, userId?: string) =>
+      idempotency('payment', key, request, 201, () => charge(request, userId)),
     refundOnce: (paymentId: string, request: RefundRequest, key?: string) =>
       idempotency(`refund:${paymentId}`, key, request, 201, () => refund(paymentId, request)),
   };

@@ -3,6 +3,9 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { type BackendAuthenticatorOptions, createBackendAuthenticator } from '../auth/backend-auth.ts';
+import { callerAuth } from '../auth/caller-auth.ts';
 import { createServer } from '../server.ts';
 import { type BffContext, contextFromRequest } from './context.ts';
 import { FederatedGateway } from './federated-gateway.ts';
@@ -53,7 +56,17 @@ export interface BffOptions {
    */
   trustProxy?: boolean | string;
   watch?: boolean;
+  /** Where the callers' tokens are verified (default the local monolith's JWKS, issuer `fig`). */
+  auth?: Partial<BackendAuthenticatorOptions>;
+  /** A ready verifier instead of `auth` (tests). */
+  authenticator?: Authenticator;
 }
+
+const defaultAuth: BackendAuthenticatorOptions = {
+  jwksUrl: 'http://127.0.0.1:3000/.well-known/jwks.json',
+  issuer: 'http://127.0.0.1:3000',
+  audience: 'fig',
+};
 
 // Apollo files limit refusals under its generic validation and parse codes; give them their
 // own so clients can tell "too big" from "wrong". (graphql-js spells its token message
@@ -89,6 +102,12 @@ export function createBffApp(options: BffOptions): FastifyInstance {
     service: options.service,
     logLevel: options.logLevel,
     fastify: { trustProxy: options.trustProxy ?? true },
+  });
+  // The requester (sticky override labels) is whoever a token verified here says; the same
+  // token goes on to every subgraph, which verifies it again for itself.
+  app.register(callerAuth, {
+    authenticator: options.authenticator ?? createBackendAuthenticator({ ...defaultAuth, ...options.auth }),
+    publicPaths: /^\/(health\/|metrics(\?|$))/,
   });
   const metrics = createFederationMetrics(app.observability.registry);
   const showRules = (version: string) => {

@@ -1,9 +1,10 @@
 import { defaultRulesPath } from '@fig/routing-rules/paths';
+import { type BackendAuthEnv, backendAuthEnvProperties } from '../auth/backend-auth.ts';
 import type { CommonEnv } from '../config.ts';
 import { envSchema } from '../config.ts';
 import { parseSubgraphTimeouts, parseSubgraphUrls } from './stack-subgraphs.ts';
 
-export interface BffEnv extends CommonEnv {
+export interface BffEnv extends CommonEnv, BackendAuthEnv {
   SUPERGRAPH_PATH: string;
   ROUTING_RULES: string;
   SUBGRAPH_TIMEOUT_MS: number;
@@ -31,6 +32,7 @@ export function bffEnvSchema(port: number, supergraphPath: string, own: Record<s
     },
     SUBGRAPH_TIMEOUTS: { type: 'string', pattern: '^([a-z0-9_-]+=[0-9]+)(,[a-z0-9_-]+=[0-9]+)*$' },
     SHARE_IDENTICAL_OPERATIONS: { type: 'boolean', default: false },
+    ...backendAuthEnvProperties,
     ...own,
   });
 }
@@ -47,5 +49,6 @@ export function bffOptionsFrom(config: BffEnv) {
     shareIdenticalOperations: config.SHARE_IDENTICAL_OPERATIONS,
     subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
     subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
+    auth: { jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
   };
 }

@@ -8,8 +8,11 @@ export interface BffContext {
   forwardHeaders: Record<string, string>;
 }
 
-// The gateway sets x-user-id from the verified token and drops any a client sent.
-const forwarded = ['x-user-id', 'authorization', 'traceparent', 'tracestate', 'x-request-id'];
+import type {} from '../auth/caller-auth.ts';
+
+// The caller's own Authorization goes to every subgraph, which verifies it itself; a client's
+// x-user-id never does (it is no credential, and a subgraph would ignore it anyway).
+const forwarded = ['authorization', 'traceparent', 'tracestate', 'x-request-id'];
 
 export function contextFromRequest(request: FastifyRequest): BffContext {
   const forwardHeaders: Record<string, string> = { 'x-request-id': request.id };
@@ -17,6 +20,8 @@ export function contextFromRequest(request: FastifyRequest): BffContext {
     const value = request.headers[name];
     if (typeof value === 'string' && value !== '') forwardHeaders[name] = value;
   }
-  const subject = forwardHeaders['x-user-id'];
+  // Set by callerAuth from the verified token: the sticky bucket follows the real user.
+  const subject = request.caller?.user ?? request.caller?.subject;
+  if (request.caller?.user) forwardHeaders['x-user-id'] = request.caller.user;
   return { requester: { subject, ip: request.ip, headers: request.headers }, forwardHeaders };
 }

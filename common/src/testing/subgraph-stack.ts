@@ -5,6 +5,8 @@ export interface SubgraphStack {
   readonly urls: { monolith: string; inventory: string; payment: string; checkout: string };
   /** Subgraph name -> its /graphql URL, to hand a BFF as `subgraphUrls`. */
   readonly subgraphUrls: Record<string, string>;
+  /** Where a BFF in front of this stack verifies its callers' tokens (the monolith's keys). */
+  readonly auth: { jwksUrl: string; issuer: string; audience: string };
   /** Stops one of them (its port is then closed: "subgraph down"). */
   stop(name: 'monolith' | 'inventory' | 'payment' | 'checkout'): Promise<void>;
   close(): Promise<void>;
@@ -12,7 +14,8 @@ export interface SubgraphStack {
 
 /**
  * The monolith and the three services as real processes on port 0, in-memory data, no
- * legacy latency, the checkout service wired to the others: what a BFF federates.
+ * legacy latency, the checkout service wired to the others, every service verifying tokens
+ * against the monolith's keys: what a BFF federates.
  */
 export async function startSubgraphStack(): Promise<SubgraphStack> {
   const running = new Map<string, RunningDeployable>();
@@ -22,12 +25,29 @@ export async function startSubgraphStack(): Promise<SubgraphStack> {
     return deployable.url;
   };
   try {
-    const [monolith, inventory, payment] = await Promise.all([
-      start('monolith', 'monolith-stub', { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' }),
-      start('inventory', 'services/inventory'),
-      start('payment', 'services/payment'),
+    const monolith = await start('monolith', 'monolith-stub', {
+      LEGACY_LATENCY_MS: '0',
+      LEGACY_CHECKOUT_LATENCY_MS: '0',
+    });
+    // Every backend verifies tokens against the monolith's keys and gets its own there.
+    const auth = {
+      jwksUrl: `${monolith}/.well-known/jwks.json`,
+      issuer: 'http://127.0.0.1:3000',
+      audience: 'fig',
+    };
+    const authEnv = {
+      AUTH_JWKS_URL: auth.jwksUrl,
+      AUTH_ISSUER: auth.issuer,
+      AUTH_AUDIENCE: auth.audience,
+      AUTH_TOKEN_URL: `${monolith}/auth/token`,
+    };
+    const [inventory, payment] = await Promise.all([
+      // Records they do not own are looked up on this monolith, not whatever listens on :3000.
+      start('inventory', 'services/inventory', { ...authEnv, MONOLITH_URL: monolith }),
+      start('payment', 'services/payment', { ...authEnv, MONOLITH_URL: monolith }),
     ]);
     const checkout = await start('checkout', 'services/checkout', {
+      ...authEnv,
       INVENTORY_URL: inventory,
       PAYMENT_URL: payment,
       MONOLITH_URL: monolith,
@@ -35,6 +55,7 @@ export async function startSubgraphStack(): Promise<SubgraphStack> {
     const urls = { monolith, inventory, payment, checkout };
     return {
       urls,
+      auth,
       subgraphUrls: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, `${url}/graphql`])),
       async stop(name) {
         await running.get(name)?.stop();

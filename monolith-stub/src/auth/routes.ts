@@ -28,7 +28,8 @@ export const authRoutes: FastifyPluginAsync<{
   app.get('/.well-known/openid-configuration', async () => ({
     issuer,
     jwks_uri: new URL('/.well-known/jwks.json', issuer).href,
-    token_endpoint: new URL('/auth/login', issuer).href,
+    token_endpoint: new URL('/auth/token', issuer).href,
+    grant_types_supported: ['password', 'client_credentials'],
     id_token_signing_alg_values_supported: ['RS256'],
   }));
 };

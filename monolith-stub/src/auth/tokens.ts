@@ -1,5 +1,7 @@
-import { DomainError, type User } from '@fig/common/domain/index';
-import { createLocalJWKSet, errors, jwtVerify, SignJWT } from 'jose';
+import type { ServiceClient } from '@fig/common/auth/dev-service-clients';
+import { servicePrefix } from '@fig/common/auth/caller-auth';
+import type { User } from '@fig/common/domain/index';
+import { SignJWT } from 'jose';
 import { type Keystore, signingAlgorithm } from './keystore.ts';
 
 export interface TokenSettings {
@@ -8,18 +10,16 @@ export interface TokenSettings {
   ttlSeconds: number;
 }
 
-/** Issues RS256 access tokens for users and verifies them against the keystore's JWKS. */
+/** Issues RS256 access tokens: for users (password login) and for services (client credentials). */
 export function createTokens(keystore: Keystore, settings: TokenSettings) {
-  async function issue(user: User, requestedScope?: string) {
-    const wanted = requestedScope?.split(' ').filter(Boolean);
-    const scopes = wanted ? user.scopes.filter((scope) => wanted.includes(scope)) : user.scopes;
+  async function sign(subject: string, scopes: string[], claims: Record<string, string>) {
     const { kid, key } = await keystore.signingKey();
     const issuedAt = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ scope: scopes.join(' '), preferred_username: user.username })
+    const token = await new SignJWT({ scope: scopes.join(' '), ...claims })
       .setProtectedHeader({ alg: signingAlgorithm, kid, typ: 'JWT' })
       .setIssuer(settings.issuer)
       .setAudience(settings.audience)
-      .setSubject(user.id)
+      .setSubject(subject)
       .setIssuedAt(issuedAt)
       .setExpirationTime(issuedAt + settings.ttlSeconds)
       .sign(key);
@@ -31,32 +31,19 @@ export function createTokens(keystore: Keystore, settings: TokenSettings) {
     };
   }
 
-  // Importing RSA keys is not free: rebuild the verifier's key set only when the published keys change.
-  let published = { kids: '', keySet: createLocalJWKSet({ keys: [] }) };
-  function keySet() {
-    const jwks = keystore.jwks();
-    const kids = jwks.keys.map((key) => key.kid).join(' ');
-    if (kids !== published.kids) published = { kids, keySet: createLocalJWKSet(jwks) };
-    return published.keySet;
+  /** A user's token with the requested scopes the user has (all of them by default). */
+  function issue(user: User, requestedScope?: string) {
+    const wanted = requestedScope?.split(' ').filter(Boolean);
+    const scopes = wanted ? user.scopes.filter((scope) => wanted.includes(scope)) : user.scopes;
+    return sign(user.id, scopes, { preferred_username: user.username });
   }
 
-  /** The token's subject, or INVALID_TOKEN saying why (expired, wrong audience, bad signature...). */
-  async function verify(token: string): Promise<string> {
-    try {
-      const { payload } = await jwtVerify(token, keySet(), {
-        issuer: settings.issuer,
-        audience: settings.audience,
-        algorithms: [signingAlgorithm],
-      });
-      if (!payload.sub) throw new DomainError.InvalidToken('it has no subject');
-      return payload.sub;
-    } catch (error) {
-      if (error instanceof errors.JOSEError) throw new DomainError.InvalidToken(error.code);
-      throw error;
-    }
+  /** A service's token, `sub` = `svc:<client id>`, with the scopes already granted to it. */
+  function issueService(client: ServiceClient, scopes: string[]) {
+    return sign(`${servicePrefix}${client.id}`, scopes, { client_id: client.id });
   }
 
-  return { issue, verify };
+  return { issue, issueService };
 }
 
 export type Tokens = ReturnType<typeof createTokens>;

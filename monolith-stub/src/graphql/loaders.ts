@@ -12,6 +12,7 @@ import type {
   User,
   Users,
 } from '@fig/common/domain/index';
+import { mayRead, type Reader } from '@fig/common/domain/index';
 import DataLoader from 'dataloader';
 
 export interface LoaderSources {
@@ -35,8 +36,17 @@ function attempt<T>(read: () => T): T | null {
 /**
  * Per-request DataLoaders: a page of 20 products asking for `stock` makes one stock query, and
  * entity references from the gateway (`_entities`) are resolved in one batch per type.
+ * Every path to a user's entity (a query, `_entities`, a field of another entity) goes through
+ * these, so this is where a user's records are limited to that user (or a service): someone
+ * else's is null, exactly as if it did not exist.
  */
-export function createLoaders(sources: LoaderSources, callerId: string | undefined) {
+export function createLoaders(
+  sources: LoaderSources,
+  callerId: string | undefined,
+  reader: Reader | undefined,
+) {
+  const readable = <T>(record: T | null | undefined, owner: (record: T) => string | null) =>
+    record && mayRead(reader, owner(record)) ? record : null;
   return {
     product: new DataLoader<string, Product | null>(async (ids) => {
       const found = sources.catalog.getMany(ids);
@@ -47,14 +57,14 @@ export function createLoaders(sources: LoaderSources, callerId: string | undefin
       return skus.map((sku) => found.get(sku) ?? null);
     }),
     user: new DataLoader<string, User | null>(async (ids) =>
-      ids.map((id) => attempt(() => sources.users.get(id))),
+      ids.map((id) => (mayRead(reader, id) ? attempt(() => sources.users.get(id)) : null)),
     ),
     order: new DataLoader<string, Order | null>(async (ids) => {
       const found = sources.orders.getMany(ids);
-      return ids.map((id) => found.get(id) ?? null);
+      return ids.map((id) => readable(found.get(id), (order) => order.user_id));
     }),
     payment: new DataLoader<string, Payment | null>(async (ids) =>
-      ids.map((id) => attempt(() => sources.payments.get(id))),
+      ids.map((id) => (reader ? attempt(() => sources.payments.get(id, reader.user)) : null)),
     ),
     cart: new DataLoader<string, Cart | null>(async (ids) =>
       ids.map((id) => attempt(() => sources.carts.get(id, callerId))),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { callerOf } from '@fig/common/domain/index';
+import { callerOf, readerOf } from '@fig/common/domain/index';
 import { mountSubgraph } from '@fig/common/subgraph-server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { FastifyPluginAsync } from 'fastify';
@@ -16,8 +16,9 @@ export const legacyGraphql: FastifyPluginAsync<ResolverSources> = async (app, so
     typeDefs,
     resolvers: createResolvers(sources) as unknown as GraphQLResolverMap<GraphqlContext>,
     context: (request) => {
+      // Identity is the verified token's alone (callerAuth); entities are filtered by it in the loaders.
       const callerId = callerOf(request);
-      return { callerId, loaders: createLoaders(sources, callerId) };
+      return { callerId, loaders: createLoaders(sources, callerId, readerOf(request)) };
     },
   });
 };

@@ -11,7 +11,7 @@ function tokenMatches(given: unknown, expected: string) {
 
 /**
  * Service-to-service endpoints, never meant for clients. Requests that came through a proxy are
- * refused; with INTERNAL_TOKEN set, callers must also present it in `x-internal-token`.
+ * refused; the rest need a service token with the endpoint's scope (or INTERNAL_TOKEN, when set).
  */
 export const internalRoutes: FastifyPluginAsync<{
   orders: Orders;
@@ -20,20 +20,28 @@ export const internalRoutes: FastifyPluginAsync<{
 }> = async (app, { orders, keystore, internalToken }) => {
   app.addHook('onRequest', async (request: FastifyRequest) => {
     // The edge adds X-Forwarded-For to everything it proxies; services call us directly. So
-    // even where INTERNAL_TOKEN is unset (local dev), a client cannot reach these via the edge.
+    // a client cannot reach these via the edge, whatever it holds.
     if (request.headers['x-forwarded-for'] !== undefined || request.headers.forwarded !== undefined) {
       throw new DomainError.Forbidden('internal endpoints are not reachable through a proxy');
     }
-    if (internalToken && !tokenMatches(request.headers['x-internal-token'], internalToken)) {
-      throw new DomainError.Forbidden('internal endpoints need a valid x-internal-token');
-    }
   });
+
+  // A service token with the endpoint's scope is the way in; INTERNAL_TOKEN, where set, still
+  // works for callers that have not moved to service tokens yet.
+  const allowed = (scope: string, openWithoutInternalToken: boolean) => async (request: FastifyRequest) => {
+    if (request.caller?.scopes.includes(scope)) return;
+    if (internalToken && tokenMatches(request.headers['x-internal-token'], internalToken)) return;
+    if (request.caller) throw new DomainError.InsufficientScope(scope);
+    if (internalToken) throw new DomainError.Forbidden('internal endpoints need a valid x-internal-token');
+    if (!openWithoutInternalToken) throw new DomainError.Unauthenticated();
+  };
 
   // The checkout service records each order it places (and later status changes) here, so
   // GET /api/orders stays the one place a user's order history lives. Idempotent upsert.
   app.put<{ Params: { id: string }; Body: Omit<Order, 'order_id'> }>(
     '/internal/orders/:id',
     {
+      onRequest: allowed('orders:record', false),
       schema: {
         params: idParams,
         body: recordOrderRequest,
@@ -46,5 +54,8 @@ export const internalRoutes: FastifyPluginAsync<{
     },
   );
 
-  app.post('/internal/keys/rotate', async () => keystore.rotate());
+  // Local dev (no INTERNAL_TOKEN) keeps `npm run rotate-keys` working without credentials.
+  app.post('/internal/keys/rotate', { onRequest: allowed('keys:rotate', true) }, async () =>
+    keystore.rotate(),
+  );
 };

@@ -1,4 +1,4 @@
-import { type Orders, requireCaller } from '@fig/common/domain/index';
+import { type Orders, requireCaller, requireReader } from '@fig/common/domain/index';
 import {
   errorResponses,
   identityHeaders,
@@ -19,6 +19,6 @@ export const orderRoutes: FastifyPluginAsync<{ orders: Orders }> = async (app, {
   app.get<{ Params: { id: string } }>(
     '/api/orders/:id',
     { schema: { headers: identityHeaders, params: idParams, response: { 200: order, ...errorResponses } } },
-    async (request) => orders.get(request.params.id, requireCaller(request)),
+    async (request) => orders.get(request.params.id, requireReader(request)),
   );
 };

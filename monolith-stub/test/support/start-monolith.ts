@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { jsonRequest, type JsonRequestOptions } from '@fig/common/testing/json-request';
+import { fetchServiceToken } from '@fig/common/testing/test-identity';
 import { buildApp, type MonolithOptions } from '../../src/app.ts';
 
 export const address = {
@@ -28,6 +29,8 @@ export async function startMonolith(options: Partial<MonolithOptions> = {}) {
       if (response.status !== 200) throw new Error(`login failed: ${JSON.stringify(response.body)}`);
       return response.body.access_token;
     },
+    /** A service token from `POST /auth/token` (the dev client `client`, optionally narrowed to `scope`). */
+    serviceToken: (client = 'checkout', scope?: string) => fetchServiceToken(url, client, scope),
     /** A new cart for the token's user holding the given items. */
     async cartWith(token: string, items: { sku: string; quantity: number }[]): Promise<string> {
       const cart = await call('/api/carts', { method: 'POST', token });
@@ -44,17 +47,21 @@ export type Monolith = Awaited<ReturnType<typeof startMonolith>>;
 
 /**
  * One monolith for the enclosing `describe`: started before its tests, closed after them.
- * `signedIn` logs that user in first; its access token is `token`.
+ * `signedIn` logs that user in first; its access token is `token`. `service` gets that dev
+ * client's service token first; `asService` calls with it.
  */
 export function monolithPerSuite({
   signedIn,
+  service,
   ...options
-}: Partial<MonolithOptions> & { signedIn?: string } = {}) {
+}: Partial<MonolithOptions> & { signedIn?: string; service?: string } = {}) {
   let started: Monolith | undefined;
   let token = '';
+  let serviceToken = '';
   beforeAll(async () => {
     started = await startMonolith(options);
     if (signedIn) token = await started.login(signedIn);
+    if (service) serviceToken = await started.serviceToken(service);
   });
   afterAll(() => started?.close());
   const current = () => {
@@ -64,6 +71,7 @@ export function monolithPerSuite({
   return {
     call: ((path, init) => current().call(path, init)) as Monolith['call'],
     login: (username?: string, password?: string) => current().login(username, password),
+    serviceToken: (client?: string, scope?: string) => current().serviceToken(client, scope),
     cartWith: (token: string, items: { sku: string; quantity: number }[]) => current().cartWith(token, items),
     get url() {
       return current().url;
@@ -71,5 +79,8 @@ export function monolithPerSuite({
     get token() {
       return token;
     },
+    /** A call with the suite's service token (unless `init` names another). */
+    asService: ((path, init = {}) =>
+      current().call(path, { token: serviceToken, ...init })) as Monolith['call'],
   };
 }

@@ -1,5 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { createServer, sendError } from '@fig/common';
+import type { Authenticator } from '@fig/common/auth/authenticator';
+import { callerAuth } from '@fig/common/auth/caller-auth';
+import type { ServiceTokens } from '@fig/common/auth/service-tokens';
 import { createCarts } from '@fig/common/domain/carts';
 import { openDatabase } from '@fig/common/domain/database';
 import { callerOf } from '@fig/common/domain/identity';
@@ -31,6 +34,10 @@ export interface CheckoutAppOptions {
   reservationTtlSeconds?: number;
   recoveryIntervalMs?: number;
   logLevel?: string;
+  /** Verifies callers' bearer tokens: the only source of who is checking out. */
+  authenticator: Authenticator;
+  /** This service's own tokens, for its calls to inventory, payment and the monolith. */
+  serviceTokens: ServiceTokens;
 }
 
 /** Carts and the checkout saga (DESIGN.md §3.3 `carts`, `checkout`), over its own SQLite. */
@@ -48,6 +55,7 @@ export function buildApp(options: CheckoutAppOptions) {
       timeoutMs: options.upstreamTimeoutMs ?? 2000,
       breakerResetMs: options.breakerResetMs,
       registry: app.observability.registry,
+      credentials: options.serviceTokens,
     });
   const clients = [
     upstream('inventory', options.inventoryUrl),
@@ -89,6 +97,7 @@ export function buildApp(options: CheckoutAppOptions) {
   });
 
   trackRequestIds(app);
+  app.register(callerAuth, { authenticator: options.authenticator });
   app.register(openApi, { title: 'Fig checkout service' });
   app.register(async (scope) => {
     scope.addHook('preHandler', adoptRequestedCart);

@@ -1,6 +1,8 @@
 import { type CommonEnv, envSchema } from '@fig/common';
+import { type BackendAuthEnv, backendAuthEnvProperties } from '@fig/common/auth/backend-auth';
+import { type ServiceClientEnv, serviceClientEnvProperties } from '@fig/common/auth/service-tokens';
 
-export interface CheckoutEnv extends CommonEnv {
+export interface CheckoutEnv extends CommonEnv, BackendAuthEnv, ServiceClientEnv {
   DATA_DIR: string;
   INVENTORY_URL: string;
   PAYMENT_URL: string;
@@ -24,4 +26,7 @@ export const checkoutEnvSchema = envSchema(5001, {
   // The longest a crashed checkout can hold stock: the reservation's TTL.
   RESERVATION_TTL_SECONDS: { type: 'integer', minimum: 1, maximum: 86_400, default: 300 },
   SAGA_RECOVERY_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
+  // Who its callers are (their tokens' keys), and how it gets its own token for the saga's calls.
+  ...backendAuthEnvProperties,
+  ...serviceClientEnvProperties('checkout'),
 });

@@ -1,4 +1,6 @@
 import { loadConfigOrExit, serve } from '@fig/common';
+import { backendAuthenticatorFromEnv } from '@fig/common/auth/backend-auth';
+import { createServiceTokens } from '@fig/common/auth/service-tokens';
 import { buildApp } from './app.ts';
 import { type CheckoutEnv, checkoutEnvSchema } from './config.ts';
 
@@ -15,6 +17,13 @@ await serve(
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
     recoveryIntervalMs: config.SAGA_RECOVERY_INTERVAL_MS,
     logLevel: config.LOG_LEVEL,
+    authenticator: backendAuthenticatorFromEnv(config),
+    serviceTokens: createServiceTokens({
+      tokenUrl: config.AUTH_TOKEN_URL,
+      clientId: config.SERVICE_CLIENT_ID,
+      clientSecret: config.SERVICE_CLIENT_SECRET,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    }),
   }),
   { port: config.PORT, host: config.HOST },
 );

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { monolithUsers } from '@fig/common/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
 // A user whose traffic moves to the checkout service (the `carts` percentage went up)
@@ -7,27 +11,42 @@ let monolith: RunningDeployable;
 let inventory: RunningDeployable;
 let payment: RunningDeployable;
 let checkout: RunningDeployable;
+let monolithDir: string;
+// Customers' tokens, as the monolith (the identity provider every service trusts) issues them.
+let customers: ReturnType<typeof monolithUsers>;
 
 beforeAll(async () => {
-  [monolith, inventory, payment] = await Promise.all([
-    spawnDeployable('monolith-stub', { env: { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' } }),
-    spawnDeployable('services/inventory'),
-    spawnDeployable('services/payment'),
+  monolithDir = mkdtempSync(join(tmpdir(), 'fig-adoption-'));
+  monolith = await spawnDeployable('monolith-stub', {
+    env: { DATA_DIR: monolithDir, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
+  });
+  customers = monolithUsers(monolithDir);
+  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  [inventory, payment] = await Promise.all([
+    spawnDeployable('services/inventory', { env: trust }),
+    spawnDeployable('services/payment', { env: trust }),
   ]);
   checkout = await spawnDeployable('services/checkout', {
-    env: { INVENTORY_URL: inventory.url, PAYMENT_URL: payment.url, MONOLITH_URL: monolith.url },
+    env: {
+      ...trust,
+      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
+      INVENTORY_URL: inventory.url,
+      PAYMENT_URL: payment.url,
+      MONOLITH_URL: monolith.url,
+    },
   });
 });
 
 afterAll(async () => {
   await Promise.all([checkout?.stop(), monolith?.stop(), inventory?.stop(), payment?.stop()]);
+  rmSync(monolithDir, { recursive: true, force: true });
 });
 
 async function call(base: string, method: string, path: string, user?: string, body?: unknown) {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: {
-      ...(user ? { 'x-user-id': user } : {}),
+      ...(user ? { authorization: `Bearer ${await customers.token(user)}` } : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

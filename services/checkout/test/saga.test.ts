@@ -1,14 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/common/testing/closed-port';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
+import { monolithUsers } from '@fig/common/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
 // that can hold one call, so a test can kill -9 the checkout service while that call is in flight.
+// The monolith is the identity provider: every service trusts its keys, and the checkout
+// service calls the others with the service token it issues.
 let monolith: RunningDeployable;
 let inventory: RunningDeployable;
 let payment: RunningDeployable;
@@ -16,6 +19,11 @@ let inventoryProxy: HoldingProxy;
 let paymentProxy: HoldingProxy;
 let checkout: RunningDeployable;
 let dataDir: string;
+let monolithDir: string;
+/** Verify callers against the monolith's keys (and, for checkout, get service tokens from it). */
+let trustMonolith: Record<string, string>;
+// Each test's customer has a token of their own, as the monolith's login would issue it.
+let customers: ReturnType<typeof monolithUsers>;
 
 const address = {
   name: 'Alice Archer',
@@ -32,6 +40,8 @@ function startCheckout(env: Record<string, string> = {}) {
       INVENTORY_URL: inventoryProxy.url,
       PAYMENT_URL: paymentProxy.url,
       MONOLITH_URL: monolith.url,
+      ...trustMonolith,
+      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
       SAGA_RECOVERY_INTERVAL_MS: '200',
       BREAKER_RESET_MS: '500',
       ...env,
@@ -41,10 +51,15 @@ function startCheckout(env: Record<string, string> = {}) {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'fig-checkout-'));
-  [monolith, inventory, payment] = await Promise.all([
-    spawnDeployable('monolith-stub', { env: { LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' } }),
-    spawnDeployable('services/inventory'),
-    spawnDeployable('services/payment'),
+  monolithDir = mkdtempSync(join(tmpdir(), 'fig-checkout-monolith-'));
+  monolith = await spawnDeployable('monolith-stub', {
+    env: { DATA_DIR: monolithDir, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
+  });
+  trustMonolith = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  customers = monolithUsers(monolithDir);
+  [inventory, payment] = await Promise.all([
+    spawnDeployable('services/inventory', { env: trustMonolith }),
+    spawnDeployable('services/payment', { env: trustMonolith }),
   ]);
   [inventoryProxy, paymentProxy] = await Promise.all([
     startHoldingProxy(inventory.url),
@@ -57,12 +72,18 @@ afterAll(async () => {
   await Promise.all([checkout?.stop(), monolith?.stop(), inventory?.stop(), payment?.stop()]);
   await Promise.all([inventoryProxy?.close(), paymentProxy?.close()]);
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(monolithDir, { recursive: true, force: true });
 });
+
+const bearerFor = async (user: string) => `Bearer ${await customers.token(user)}`;
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { 'x-user-id': user, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: await bearerFor(user),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -336,7 +357,7 @@ describe('checkout saga', () => {
       expect(pending.body.error.code).toBe('CHECKOUT_PENDING');
       expect((await stock(sku)).reserved).toBe(2);
 
-      revived = await spawnDeployable('services/payment', { env: { PORT: String(port) } });
+      revived = await spawnDeployable('services/payment', { env: { PORT: String(port), ...trustMonolith } });
       // Recovery retries on its interval; the breaker may first have to half-open.
       const orders = await recordedOrders(user, 400);
       expect(orders).toHaveLength(1);
@@ -350,13 +371,16 @@ describe('checkout saga', () => {
     const user = 'usr_saga_monolith_down';
     const port = await closedPort();
     const isolated = await startCheckout({ DATA_DIR: ':memory:', MONOLITH_URL: `http://127.0.0.1:${port}` });
+    const revivedDir = mkdtempSync(join(tmpdir(), 'fig-checkout-revived-'));
     let revived: RunningDeployable | undefined;
     try {
       const cartId = await cartWith(user, [{ sku: 'SKU-0020', quantity: 1 }], isolated.url);
       const placed = await checkoutCart(user, cartId, 'pm_card_visa', isolated.url);
       expect(placed.status).toBe(201);
+      // The same identity provider keys (the tokens already issued stay good), its own data.
+      copyFileSync(join(monolithDir, 'jwt-keys.json'), join(revivedDir, 'jwt-keys.json'));
       revived = await spawnDeployable('monolith-stub', {
-        env: { PORT: String(port), LEGACY_LATENCY_MS: '0' },
+        env: { PORT: String(port), DATA_DIR: revivedDir, LEGACY_LATENCY_MS: '0' },
       });
       const listed = await eventually(
         async () => (await call(revived!.url, 'GET', '/api/orders', user)).body.items,
@@ -366,6 +390,7 @@ describe('checkout saga', () => {
       expect(listed.map((order: { order_id: string }) => order.order_id)).toEqual([placed.body.order_id]);
     } finally {
       await Promise.all([isolated.stop(), revived?.stop()]);
+      rmSync(revivedDir, { recursive: true, force: true });
     }
   });
 
@@ -462,7 +487,11 @@ describe('checkout saga', () => {
     const cartId = await cartWith(user, [{ sku: 'SKU-0022', quantity: 1 }]);
     const placed = await fetch(`${checkout.url}/api/checkout`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-user-id': user, 'x-request-id': 'checkout-trace-42' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: await bearerFor(user),
+        'x-request-id': 'checkout-trace-42',
+      },
       body: JSON.stringify({ cart_id: cartId, payment_method: 'pm_card_visa', shipping_address: address }),
     });
     expect(placed.status).toBe(201);

@@ -2,17 +2,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closedPort } from '@fig/common/testing/closed-port';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { fetchServiceToken, startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
 
+let identity: TestIdentity;
 let inventory: RunningDeployable;
+// Reservations are the checkout saga's: its service token carries `inventory:reserve`.
+let saga: { authorization: string };
 
 beforeAll(async () => {
+  identity = await startTestIdentity();
+  saga = { authorization: `Bearer ${await identity.serviceToken('checkout')}` };
   // No monolith behind it: every reservation id this service does not know is answered here.
   inventory = await spawnDeployable('services/inventory', {
-    env: { MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
+    env: { ...identity.env, MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
   });
 });
 afterAll(async () => {
   await inventory?.stop();
+  await identity?.close();
 });
 
 async function stock(sku: string) {
@@ -24,7 +31,7 @@ async function stock(sku: string) {
 function reserve(items: { sku: string; quantity: number }[], ttlSeconds = 60) {
   return fetch(`${inventory.url}/api/inventory/reservations`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...saga },
     body: JSON.stringify({ items, ttl_seconds: ttlSeconds }),
   });
 }
@@ -61,15 +68,15 @@ describe('inventory service', () => {
     }
     expect(after).toEqual(before);
     const status = (await (
-      await fetch(`${inventory.url}/api/inventory/reservations/${reservation.reservation_id}`)
+      await fetch(`${inventory.url}/api/inventory/reservations/${reservation.reservation_id}`, {
+        headers: saga,
+      })
     ).json()) as any;
     expect(status.status).toBe('expired');
     // Expired units cannot be committed any more: the checkout saga relies on this refusal.
     const commit = await fetch(
       `${inventory.url}/api/inventory/reservations/${reservation.reservation_id}/commit`,
-      {
-        method: 'POST',
-      },
+      { method: 'POST', headers: saga },
     );
     expect(commit.status).toBe(409);
   });
@@ -80,15 +87,14 @@ describe('inventory service', () => {
     const released = (await (await reserve([{ sku, quantity: 2 }])).json()) as any;
     const release = await fetch(`${inventory.url}/api/inventory/reservations/${released.reservation_id}`, {
       method: 'DELETE',
+      headers: saga,
     });
     expect(release.status).toBe(204);
     expect(await stock(sku)).toEqual(before);
     const committed = (await (await reserve([{ sku, quantity: 2 }])).json()) as any;
     const commit = await fetch(
       `${inventory.url}/api/inventory/reservations/${committed.reservation_id}/commit`,
-      {
-        method: 'POST',
-      },
+      { method: 'POST', headers: saga },
     );
     expect(commit.status).toBe(200);
     expect(await stock(sku)).toEqual({ sku, available: before.available - 2, reserved: 0 });
@@ -124,20 +130,33 @@ describe('inventory service', () => {
 
   it('lets the monolith answer for reservations made there before the route moved', async () => {
     const monolith = await spawnDeployable('monolith-stub', { env: { LEGACY_LATENCY_MS: '0' } });
-    const migrated = await spawnDeployable('services/inventory', { env: { MONOLITH_URL: monolith.url } });
+    // Both trust the monolith's identity provider, as in the local stack.
+    const migrated = await spawnDeployable('services/inventory', {
+      env: {
+        MONOLITH_URL: monolith.url,
+        AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json`,
+      },
+    });
     try {
+      const checkout = { authorization: `Bearer ${await fetchServiceToken(monolith.url)}` };
       const made = await fetch(`${monolith.url}/api/inventory/reservations`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...checkout },
         body: JSON.stringify({ items: [{ sku: 'SKU-0004', quantity: 2 }] }),
       });
       const legacy = (await made.json()) as any;
       const path = `/api/inventory/reservations/${legacy.reservation_id}`;
-      expect(await (await fetch(`${migrated.url}${path}`)).json()).toEqual(legacy);
-      expect((await fetch(`${migrated.url}${path}`, { method: 'DELETE' })).status).toBe(204);
-      const released = (await (await fetch(`${monolith.url}${path}`)).json()) as any;
+      expect(await (await fetch(`${migrated.url}${path}`, { headers: checkout })).json()).toEqual(legacy);
+      // The caller's own token goes along: the monolith refuses a forwarded request without one.
+      expect((await fetch(`${migrated.url}${path}`, { method: 'DELETE' })).status).toBe(401);
+      expect((await fetch(`${migrated.url}${path}`, { method: 'DELETE', headers: checkout })).status).toBe(
+        204,
+      );
+      const released = (await (await fetch(`${monolith.url}${path}`, { headers: checkout })).json()) as any;
       expect(released.status).toBe('released');
-      expect((await fetch(`${migrated.url}${path}/commit`, { method: 'POST' })).status).toBe(409);
+      expect(
+        (await fetch(`${migrated.url}${path}/commit`, { method: 'POST', headers: checkout })).status,
+      ).toBe(409);
     } finally {
       await Promise.all([migrated.stop(), monolith.stop()]);
     }

@@ -2,17 +2,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { closedPort } from '@fig/common/testing/closed-port';
 import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import {
+  fetchServiceToken,
+  loginToken,
+  startTestIdentity,
+  type TestIdentity,
+} from '@fig/common/testing/test-identity';
 
+let identity: TestIdentity;
 let payment: RunningDeployable;
+// Charges and refunds are the checkout saga's, for the customer it names; reads are the customer's.
+let saga: Record<string, string>;
+let customer: Record<string, string>;
 
 beforeAll(async () => {
+  identity = await startTestIdentity();
+  saga = { authorization: `Bearer ${await identity.serviceToken('checkout')}`, 'x-user-id': 'usr_carol' };
+  customer = { authorization: `Bearer ${await identity.userToken('usr_carol')}` };
   // No monolith behind it: every id this service does not know is answered here.
   payment = await spawnDeployable('services/payment', {
-    env: { MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
+    env: { ...identity.env, MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
   });
 });
 afterAll(async () => {
   await payment?.stop();
+  await identity?.close();
 });
 
 function charge(body: Record<string, unknown>, idempotencyKey?: string) {
@@ -20,6 +34,7 @@ function charge(body: Record<string, unknown>, idempotencyKey?: string) {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
+      ...saga,
       ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
     },
     body: JSON.stringify({ amount_cents: 1000, currency: 'EUR', payment_method: 'pm_card_visa', ...body }),
@@ -29,7 +44,7 @@ function charge(body: Record<string, unknown>, idempotencyKey?: string) {
 function refund(paymentId: string, body: Record<string, unknown> = {}) {
   return fetch(`${payment.url}/api/payments/${paymentId}/refunds`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...saga },
     body: JSON.stringify(body),
   });
 }
@@ -75,7 +90,9 @@ describe('payment service', () => {
       Array.from({ length: 8 }, () => refund(paid.payment_id, { amount_cents: 100 })),
     );
     expect(racing.filter((answer) => answer.status === 201)).toHaveLength(6);
-    const after = (await (await fetch(`${payment.url}/api/payments/${paid.payment_id}`)).json()) as any;
+    const after = (await (
+      await fetch(`${payment.url}/api/payments/${paid.payment_id}`, { headers: customer })
+    ).json()) as any;
     expect(after).toMatchObject({ status: 'refunded', amount_cents: 1000, refunded_cents: 1000 });
 
     const nothingLeft = await refund(paid.payment_id);
@@ -84,7 +101,7 @@ describe('payment service', () => {
   });
 
   it('answers unknown payments with the JSON error shape', async () => {
-    const missing = await fetch(`${payment.url}/api/payments/pay_missing`);
+    const missing = await fetch(`${payment.url}/api/payments/pay_missing`, { headers: customer });
     expect(missing.status).toBe(404);
     expect((await missing.json()) as any).toEqual({
       error: { code: 'PAYMENT_NOT_FOUND', message: 'payment pay_missing not found' },
@@ -95,7 +112,7 @@ describe('payment service', () => {
     const paid = (await (await charge({ order_ref: 'ord_graphql', amount_cents: 4200 })).json()) as any;
     const answer = await fetch(`${payment.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...customer },
       body: JSON.stringify({
         query:
           'query($id: ID!) { payment(id: $id) { id status amountCents currency } missing: payment(id: "pay_x") { id } }',
@@ -128,11 +145,20 @@ describe('payment service', () => {
 
   it('lets the monolith answer for payments it took before the route moved', async () => {
     const monolith = await spawnDeployable('monolith-stub', { env: { LEGACY_LATENCY_MS: '0' } });
-    const migrated = await spawnDeployable('services/payment', { env: { MONOLITH_URL: monolith.url } });
+    // Both trust the monolith's identity provider, as in the local stack.
+    const migrated = await spawnDeployable('services/payment', {
+      env: { MONOLITH_URL: monolith.url, AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` },
+    });
     try {
+      const alice = { authorization: `Bearer ${await loginToken(monolith.url, 'alice')}` };
+      const checkout = {
+        authorization: `Bearer ${await fetchServiceToken(monolith.url)}`,
+        'x-user-id': 'usr_alice',
+      };
+      const json = { 'content-type': 'application/json' };
       const legacy = await fetch(`${monolith.url}/api/payments`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...json, ...checkout },
         body: JSON.stringify({
           amount_cents: 900,
           currency: 'EUR',
@@ -141,14 +167,19 @@ describe('payment service', () => {
         }),
       });
       const old = (await legacy.json()) as any;
-      const seen = await fetch(`${migrated.url}/api/payments/${old.payment_id}`);
+      // Alice's own token goes to the monolith with the request, and the monolith shows her hers.
+      const seen = await fetch(`${migrated.url}/api/payments/${old.payment_id}`, { headers: alice });
       expect(seen.status).toBe(200);
       expect(await seen.json()).toEqual(old);
+      const bob = { authorization: `Bearer ${await loginToken(monolith.url, 'bob')}` };
+      expect((await fetch(`${migrated.url}/api/payments/${old.payment_id}`, { headers: bob })).status).toBe(
+        404,
+      );
 
       const refund = (key: string, amount: number) =>
         fetch(`${migrated.url}/api/payments/${old.payment_id}/refunds`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'idempotency-key': key },
+          headers: { ...json, ...checkout, 'idempotency-key': key },
           body: JSON.stringify({ amount_cents: amount }),
         });
       const refunded = await refund('refund-old-1', 400);
@@ -157,14 +188,16 @@ describe('payment service', () => {
       expect(replay.headers.get('idempotent-replayed')).toBe('true');
       expect(await replay.json()).toEqual(await refunded.json());
       expect((await refund('refund-old-2', 501)).status).toBe(422);
-      const after = (await (await fetch(`${monolith.url}/api/payments/${old.payment_id}`)).json()) as any;
+      const after = (await (
+        await fetch(`${monolith.url}/api/payments/${old.payment_id}`, { headers: alice })
+      ).json()) as any;
       expect(after).toMatchObject({ status: 'partially_refunded', refunded_cents: 400 });
 
       // GraphQL agrees with REST: the old payment is still there after `payments` moved.
-      const paymentQuery = (url: string, id: string) =>
+      const paymentQuery = (url: string, id: string, headers = alice) =>
         fetch(`${url}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...json, ...headers },
           body: JSON.stringify({
             query: 'query($id: ID!) { payment(id: $id) { id status amountCents currency } }',
             variables: { id },
@@ -177,12 +210,13 @@ describe('payment service', () => {
         },
       });
       expect(viaService).toEqual(await paymentQuery(monolith.url, old.payment_id));
+      expect(await paymentQuery(migrated.url, old.payment_id, bob)).toEqual({ data: { payment: null } });
 
       // Its own payments never leave it.
       const own = (await (
         await fetch(`${migrated.url}/api/payments`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { ...json, ...checkout },
           body: JSON.stringify({
             amount_cents: 100,
             currency: 'EUR',
@@ -191,9 +225,13 @@ describe('payment service', () => {
           }),
         })
       ).json()) as any;
-      expect((await fetch(`${monolith.url}/api/payments/${own.payment_id}`)).status).toBe(404);
-      expect((await fetch(`${migrated.url}/api/payments/${own.payment_id}`)).status).toBe(200);
-      const missing = await fetch(`${migrated.url}/api/payments/pay_nowhere`);
+      expect((await fetch(`${monolith.url}/api/payments/${own.payment_id}`, { headers: alice })).status).toBe(
+        404,
+      );
+      expect((await fetch(`${migrated.url}/api/payments/${own.payment_id}`, { headers: alice })).status).toBe(
+        200,
+      );
+      const missing = await fetch(`${migrated.url}/api/payments/pay_nowhere`, { headers: alice });
       expect(missing.status).toBe(404);
       expect(((await missing.json()) as any).error.code).toBe('PAYMENT_NOT_FOUND');
       expect(await paymentQuery(migrated.url, own.payment_id)).toMatchObject({

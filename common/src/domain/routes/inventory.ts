@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { DomainError } from '../errors.ts';
+import { scopeRequired } from '../identity.ts';
 import type { Inventory, ItemQuantity } from '../inventory.ts';
 import { reservation, reservationRequest, skuParams, stockLevel } from '../schemas/inventory.ts';
 import { errorResponses, idParams } from '../schemas/shared.ts';
@@ -16,29 +17,38 @@ export const inventoryRoutes: FastifyPluginAsync<{ inventory: Inventory }> = asy
     },
   );
 
+  // Holding and selling stock belong to the checkout saga: a service token with this scope.
+  const reserver = scopeRequired('inventory:reserve');
+
   app.post<{ Body: { items: ItemQuantity[]; ttl_seconds: number } }>(
     '/api/inventory/reservations',
-    { schema: { body: reservationRequest, response: { 201: reservation, ...errorResponses } } },
+    {
+      onRequest: reserver,
+      schema: { body: reservationRequest, response: { 201: reservation, ...errorResponses } },
+    },
     async (request, reply) =>
       reply.code(201).send(inventory.reserve(request.body.items, request.body.ttl_seconds)),
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/inventory/reservations/:id',
-    { schema: { params: idParams, response: { 200: reservation, ...errorResponses } } },
+    { onRequest: reserver, schema: { params: idParams, response: { 200: reservation, ...errorResponses } } },
     async (request) => inventory.get(request.params.id),
   );
 
   // Not in the legacy API's first version: the checkout saga needs to turn a hold into a sale.
   app.post<{ Params: { id: string } }>(
     '/api/inventory/reservations/:id/commit',
-    { schema: { params: idParams, response: { 200: reservation, ...errorResponses } } },
+    { onRequest: reserver, schema: { params: idParams, response: { 200: reservation, ...errorResponses } } },
     async (request) => inventory.commit(request.params.id),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/api/inventory/reservations/:id',
-    { schema: { params: idParams, response: { 204: { type: 'null' }, ...errorResponses } } },
+    {
+      onRequest: reserver,
+      schema: { params: idParams, response: { 204: { type: 'null' }, ...errorResponses } },
+    },
     async (request, reply) => {
       inventory.release(request.params.id);
       return reply.code(204).send();

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { callerOf, requireReader, scopeRequired } from '../identity.ts';
 import { optionalBody } from './optional-body.ts';
 import type { Outcome } from '../idempotency.ts';
 import type { ChargeRequest, Payments, RefundRequest } from '../payments.ts';
@@ -18,20 +19,27 @@ export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (
 
   app.post<{ Body: ChargeRequest; Headers: IdempotencyHeaders }>(
     '/api/payments',
-    { schema: { headers, body: chargeRequest, response: { 201: payment, ...errorResponses } } },
-    async (request, reply) =>
-      answer(reply, payments.chargeOnce(request.body, request.headers['idempotency-key'])),
+    // Charging is the checkout saga's (or an operator's), never an end user's own doing.
+    {
+      onRequest: scopeRequired('payments:charge'),
+      schema: { headers, body: chargeRequest, response: { 201: payment, ...errorResponses } },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      return answer(reply, payments.chargeOnce(request.body, key, callerOf(request)));
+    },
   );
 
   app.get<{ Params: { id: string } }>(
     '/api/payments/:id',
     { schema: { params: idParams, response: { 200: payment, ...errorResponses } } },
-    async (request) => payments.get(request.params.id),
+    async (request) => payments.get(request.params.id, requireReader(request)),
   );
 
   app.post<{ Params: { id: string }; Body: RefundRequest; Headers: IdempotencyHeaders }>(
     '/api/payments/:id/refunds',
     {
+      onRequest: scopeRequired('payments:refund'),
       preValidation: optionalBody,
       schema: {
         headers,
@@ -40,7 +48,9 @@ export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (
         response: { 201: refund, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      answer(reply, payments.refundOnce(request.params.id, request.body, request.headers['idempotency-key'])),
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      return answer(reply, payments.refundOnce(request.params.id, request.body, key));
+    },
   );
 };

@@ -6,8 +6,8 @@ import type { UpstreamClient } from '../clients/upstream-client.ts';
 
 /**
  * Raising the `carts` percentage moves users here who may already have a cart on the
- * monolith. Such a cart is adopted on first sight: read from the monolith with the caller's
- * identity and copied here under the same id, so the user carries on where they were.
+ * monolith. Such a cart is adopted on first sight: read from the monolith on the caller's
+ * behalf (this service's token, the caller's id) and copied here under the same id, so the user carries on where they were.
  * Only the lines move; prices always come from the catalog. The monolith's copy is left as
  * it was (it becomes stale if the user is later moved back).
  */
@@ -24,11 +24,12 @@ export function createCartAdoption(deps: {
     'INSERT OR IGNORE INTO cart_items (cart_id, sku, quantity, position) VALUES (?, ?, ?, ?)',
   );
 
+  // With this service's token, as the caller (x-user-id) or, without one, as nobody in particular.
   const read = (cartId: string, userId?: string) =>
     deps.monolith.request<Cart>({
       method: 'GET',
       path: `/api/carts/${encodeURIComponent(cartId)}`,
-      headers: userId ? { 'x-user-id': userId } : undefined,
+      actingFor: userId,
     });
 
   /** Copies the cart from the monolith when it is not here yet and the caller may see it there. */

@@ -1,29 +1,29 @@
 import type { ItemQuantity, Reservation } from '@fig/common/domain/inventory';
 import type { ErrorBody } from '@fig/common';
 import type { UpstreamClient, UpstreamResponse } from './upstream-client.ts';
+import { type OnBehalf, onBehalf } from './on-behalf.ts';
 
 /** The inventory service's reservation API, as the saga uses it. */
 export function createInventoryClient(upstream: UpstreamClient) {
-  const forward = (requestId?: string) => (requestId ? { 'x-request-id': requestId } : undefined);
   return {
-    reserve: (items: ItemQuantity[], ttlSeconds: number, requestId?: string) =>
+    reserve: (items: ItemQuantity[], ttlSeconds: number, on: OnBehalf) =>
       upstream.request<Reservation | ErrorBody>({
         method: 'POST',
         path: '/api/inventory/reservations',
         body: { items, ttl_seconds: ttlSeconds },
-        headers: forward(requestId),
+        ...onBehalf(on),
       }),
-    commit: (reservationId: string, requestId?: string) =>
+    commit: (reservationId: string, on: OnBehalf) =>
       upstream.request<Reservation | ErrorBody>({
         method: 'POST',
         path: `/api/inventory/reservations/${encodeURIComponent(reservationId)}/commit`,
-        headers: forward(requestId),
+        ...onBehalf(on),
       }),
-    release: (reservationId: string, requestId?: string): Promise<UpstreamResponse<ErrorBody | undefined>> =>
+    release: (reservationId: string, on: OnBehalf): Promise<UpstreamResponse<ErrorBody | undefined>> =>
       upstream.request({
         method: 'DELETE',
         path: `/api/inventory/reservations/${encodeURIComponent(reservationId)}`,
-        headers: forward(requestId),
+        ...onBehalf(on),
       }),
   };
 }

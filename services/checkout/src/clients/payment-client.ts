@@ -1,27 +1,28 @@
 import type { ChargeRequest, Payment, Refund } from '@fig/common/domain/payments';
 import type { ErrorBody } from '@fig/common';
 import type { UpstreamClient } from './upstream-client.ts';
+import { type OnBehalf, onBehalf } from './on-behalf.ts';
 
 /** The payment service's charge and refund API; every call carries an Idempotency-Key so it may be retried. */
 export function createPaymentClient(upstream: UpstreamClient) {
-  const headers = (idempotencyKey: string, requestId?: string) => ({
-    'idempotency-key': idempotencyKey,
-    ...(requestId ? { 'x-request-id': requestId } : {}),
-  });
+  const call = (idempotencyKey: string, on: OnBehalf) => {
+    const { actingFor, headers } = onBehalf(on);
+    return { actingFor, headers: { 'idempotency-key': idempotencyKey, ...headers } };
+  };
   return {
-    charge: (request: ChargeRequest, idempotencyKey: string, requestId?: string) =>
+    charge: (request: ChargeRequest, idempotencyKey: string, on: OnBehalf) =>
       upstream.request<Payment | ErrorBody>({
         method: 'POST',
         path: '/api/payments',
         body: request,
-        headers: headers(idempotencyKey, requestId),
+        ...call(idempotencyKey, on),
       }),
-    refundAll: (paymentId: string, idempotencyKey: string, requestId?: string) =>
+    refundAll: (paymentId: string, idempotencyKey: string, on: OnBehalf) =>
       upstream.request<Refund | ErrorBody>({
         method: 'POST',
         path: `/api/payments/${encodeURIComponent(paymentId)}/refunds`,
         body: {},
-        headers: headers(idempotencyKey, requestId),
+        ...call(idempotencyKey, on),
       }),
   };
 }

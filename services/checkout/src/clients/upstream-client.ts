@@ -1,6 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { Pool } from 'undici';
 import type { Registry } from 'prom-client';
+import type { ServiceTokens } from '@fig/common/auth/service-tokens';
 import { upstreamMetrics } from './upstream-metrics.ts';
 
 export interface UpstreamResponse<T = unknown> {
@@ -13,6 +14,8 @@ export interface UpstreamRequest {
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
+  /** The end user the call is made for, sent as `x-user-id` beside the service token. */
+  actingFor?: string;
 }
 
 export interface UpstreamClientOptions {
@@ -23,6 +26,8 @@ export interface UpstreamClientOptions {
   breakerResetMs?: number;
   /** Where the breaker state gauge is registered, so operators see an open breaker. */
   registry?: Registry;
+  /** This service's own tokens, sent as `Authorization: Bearer` on every call. */
+  credentials?: ServiceTokens;
 }
 
 /** The upstream could not give an answer: refused, timed out, 5xx, or its breaker is open. */
@@ -44,7 +49,10 @@ export interface UpstreamClient {
 /**
  * A keep-alive pool to one upstream behind an opossum breaker. Answers below 500 are
  * results (a 409 or 402 is the upstream doing its job); refusals, timeouts and 5xx count
- * against the breaker and surface as UpstreamUnavailableError.
+ * against the breaker and surface as UpstreamUnavailableError. With `credentials`, every call
+ * carries the service's token; a 401 (the token expired or its key was rotated) fetches a new
+ * one and tries once more. No token to be had (the identity provider is down) is
+ * UpstreamUnavailableError too, without counting against this upstream's breaker.
  */
 export function createUpstreamClient(options: UpstreamClientOptions): UpstreamClient {
   const pool = new Pool(options.baseUrl, {
@@ -87,12 +95,30 @@ export function createUpstreamClient(options: UpstreamClientOptions): UpstreamCl
   breaker.on('open', () => metrics?.breakerOpen.set({ upstream }, 1));
   breaker.on('close', () => metrics?.breakerOpen.set({ upstream }, 0));
 
+  const credentials = options.credentials;
+  const withCredentials = async (request: UpstreamRequest): Promise<UpstreamRequest> => {
+    const headers = { ...request.headers };
+    if (request.actingFor !== undefined) headers['x-user-id'] = request.actingFor;
+    if (credentials) {
+      try {
+        headers.authorization = await credentials.authorization();
+      } catch (error) {
+        throw new UpstreamUnavailableError(options.name, (error as Error).message, { cause: error });
+      }
+    }
+    return { ...request, headers };
+  };
+
   return {
     name: options.name,
     async request<T>(request: UpstreamRequest) {
       const stopTimer = metrics?.duration.startTimer({ upstream });
       try {
-        const response = (await breaker.fire(request)) as UpstreamResponse<T>;
+        let response = (await breaker.fire(await withCredentials(request))) as UpstreamResponse<T>;
+        if (response.status === 401 && credentials) {
+          credentials.invalidate();
+          response = (await breaker.fire(await withCredentials(request))) as UpstreamResponse<T>;
+        }
         stopTimer?.({ outcome: String(response.status) });
         return response;
       } catch (error) {

@@ -132,6 +132,8 @@ export function createCheckoutSaga(deps: SagaDependencies) {
 
   /** One step forward; returns the saga as persisted afterwards. */
   async function step(saga: Saga, live: boolean, requestId?: string): Promise<Saga> {
+    // Every call is made with this service's token, for the customer who checks out.
+    const on = { user: saga.user_id, requestId };
     switch (saga.step) {
       case 'reserving': {
         // Only the request that created the saga may reserve: after a crash the reservation it
@@ -140,7 +142,7 @@ export function createCheckoutSaga(deps: SagaDependencies) {
         const items = saga.items.flatMap(({ sku, quantity }) => reservationLines(sku, quantity));
         let answer;
         try {
-          answer = await deps.inventory.reserve(items, deps.reservationTtlSeconds, requestId);
+          answer = await deps.inventory.reserve(items, deps.reservationTtlSeconds, on);
         } catch (error) {
           fail(saga, 'interrupted', 503, undefined);
           throw error;
@@ -158,7 +160,7 @@ export function createCheckoutSaga(deps: SagaDependencies) {
             order_ref: saga.order_id,
           },
           chargeKey(saga),
-          requestId,
+          on,
         );
         if (answer.status !== 201) {
           return fail(
@@ -173,7 +175,7 @@ export function createCheckoutSaga(deps: SagaDependencies) {
         });
       }
       case 'ordering': {
-        const answer = await deps.inventory.commit(saga.reservation_id!, requestId);
+        const answer = await deps.inventory.commit(saga.reservation_id!, on);
         if (answer.status !== 200) {
           // The hold expired (or was released) before the charge came back: the units may be
           // sold to someone else, so the charge is undone rather than overselling.
@@ -189,7 +191,7 @@ export function createCheckoutSaga(deps: SagaDependencies) {
         });
       }
       case 'recording': {
-        const answer = await deps.monolith.recordOrder(toOrder(saga), requestId);
+        const answer = await deps.monolith.recordOrder(toOrder(saga), on);
         if (answer.status >= 300) {
           // A refusal (a wrong INTERNAL_TOKEN, a contract mismatch) needs an operator, but the
           // order must still reach the monolith once fixed: keep retrying, loudly.
@@ -203,14 +205,14 @@ export function createCheckoutSaga(deps: SagaDependencies) {
       }
       case 'compensating': {
         if (saga.payment_id) {
-          const answer = await deps.payment.refundAll(saga.payment_id, refundKey(saga), requestId);
+          const answer = await deps.payment.refundAll(saga.payment_id, refundKey(saga), on);
           // 409: nothing left to refund — an earlier attempt got there first.
           if (answer.status !== 201 && answer.status !== 409) {
             log.error({ saga: saga.id, status: answer.status, body: answer.body }, 'refund refused');
           }
         }
         if (saga.reservation_id) {
-          const answer = await deps.inventory.release(saga.reservation_id, requestId);
+          const answer = await deps.inventory.release(saga.reservation_id, on);
           if (answer.status !== 204 && answer.status !== 404) {
             log.error({ saga: saga.id, status: answer.status, body: answer.body }, 'release refused');
           }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import DataLoader from 'dataloader';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
+import { type Reader, readerOf } from '@fig/common/domain/identity';
 import type { Payment, Payments } from '@fig/common/domain/payments';
 import type { LegacyRecords } from '@fig/common/legacy-record';
 import { mountSubgraph } from '@fig/common/subgraph-server';
@@ -23,23 +24,27 @@ const toGraphql = (payment: Payment | null) =>
 /**
  * The `payment` subgraph: payment(id) and the Payment entity. A payment the monolith took
  * before the route moved is read from the monolith, as REST forwards it there, so it does not
- * vanish from the graph when `payments` moves here.
+ * vanish from the graph when `payments` moves here. Like REST, it shows a user only their own
+ * payments (someone else's is null, as one that does not exist) and an anonymous caller none.
  */
 export const paymentSubgraph: FastifyPluginAsync<{ payments: Payments; legacy?: LegacyRecords }> = async (
   app,
   { payments, legacy },
 ) => {
-  const find = (id: string) => {
+  const find = (id: string, reader: Reader) => {
     try {
-      return payments.get(id);
+      return payments.get(id, reader.user);
     } catch (error) {
       if ((error as { code?: string }).code === 'PAYMENT_NOT_FOUND') return null;
       throw error;
     }
   };
   const findAnywhere = async (id: string, request: FastifyRequest) => {
-    const own = find(id);
+    const reader = readerOf(request);
+    if (!reader) return null;
+    const own = find(id, reader);
     if (own || !legacy) return own;
+    // The monolith checks the caller's own token (forwarded) against its record.
     return (await legacy.get(`/api/payments/${encodeURIComponent(id)}`, request)) as Payment | null;
   };
   await mountSubgraph<Context>(app, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenCache } from '../src/auth/token-cache.ts';
+import { TokenCache } from '../../src/auth/token-cache.ts';
 
 const verified = (subject: string, validUntil: number) => ({ subject, scopes: [], validUntil });
 

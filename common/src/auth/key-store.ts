@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 
-/** No keys were ever obtained: the gateway cannot tell a good token from a bad one (503, not 401). */
+/** No keys were ever obtained: a verifier cannot tell a good token from a bad one (503, not 401). */
 export class KeysUnavailableError extends Error {
   constructor() {
     super('signing keys unavailable');
