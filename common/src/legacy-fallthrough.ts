@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { dryRunHeader } from '@fig/routing-rules';
 import { Agent, request as send } from 'undici';
 
 export interface LegacyFallthroughOptions {
@@ -17,6 +18,8 @@ const forwardedHeaders = [
   'idempotency-key',
   'x-request-id',
   'traceparent',
+  // A dry run passed on as a real request would do on the legacy side what the caller only rehearsed.
+  dryRunHeader,
 ];
 const returnedHeaders = ['content-type', 'idempotent-replayed'];
 

@@ -61,7 +61,7 @@ export async function buildApp(options: MonolithOptions) {
     cacheEntries: 0,
   });
   const domain = createDomainModules(db, { clock });
-  const { catalog, inventory, carts, payments, orders, users, placeOrder } = domain;
+  const { catalog, inventory, carts, payments, orders, users, placeOrder, previewOrder } = domain;
 
   const app = createServer({ service: 'monolith', logLevel: options.logLevel });
   app.observability.readiness.set('database', () => db.prepare('SELECT 1 AS ok').get()?.ok === 1);
@@ -84,7 +84,7 @@ export async function buildApp(options: MonolithOptions) {
   await app.register(orderRoutes, { orders });
   await app.register(inventoryRoutes, { inventory });
   await app.register(cartRoutes, { carts });
-  await app.register(checkoutRoutes, { placeOrder });
+  await app.register(checkoutRoutes, { placeOrder, previewOrder });
   await app.register(paymentRoutes, { payments });
   await app.register(internalRoutes, { orders, keystore, internalToken: options.internalToken });
   await app.register(legacyGraphql, domain);

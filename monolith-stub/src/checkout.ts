@@ -5,6 +5,7 @@ import {
   type CheckoutResult,
   type Clock,
   inTransaction,
+  rolledBack,
   type Inventory,
   newId,
   type Orders,
@@ -22,7 +23,7 @@ export function createCheckout(
   parts: { carts: Carts; inventory: Inventory; payments: Payments; orders: Orders; clock?: Clock },
 ) {
   const clock = parts.clock ?? systemClock;
-  return function placeOrder(input: CheckoutInput): CheckoutResult {
+  function placeOrder(input: CheckoutInput): CheckoutResult {
     return inTransaction(db, () => {
       const cart = parts.carts.forCheckout(input.cart_id, input.user_id);
       parts.inventory.take(cart.items);
@@ -55,5 +56,14 @@ export function createCheckout(
         currency: cart.currency,
       };
     });
-  };
+  }
+  return placeOrder;
+}
+
+/**
+ * The legacy checkout as a dry run: the whole transaction — stock taken, charge, order, cart
+ * closed — then rolled back, so the answer (201, 402, 409, 422) is exactly the real one.
+ */
+export function previewCheckout(db: DatabaseSync, placeOrder: (input: CheckoutInput) => CheckoutResult) {
+  return (input: CheckoutInput): CheckoutResult => rolledBack(db, () => placeOrder(input));
 }

@@ -8,7 +8,7 @@ import {
   createPayments,
   createUsers,
 } from '@fig/common/domain/index';
-import { createCheckout } from './checkout.ts';
+import { createCheckout, previewCheckout } from './checkout.ts';
 
 /** The whole domain over the monolith's one database, which its REST routes and subgraph share. */
 export function createDomainModules(db: DatabaseSync, options: { clock?: Clock } = {}) {
@@ -20,5 +20,6 @@ export function createDomainModules(db: DatabaseSync, options: { clock?: Clock }
   const orders = createOrders(db);
   const users = createUsers(db);
   const placeOrder = createCheckout(db, { carts, inventory, payments, orders, clock });
-  return { catalog, inventory, carts, payments, orders, users, placeOrder };
+  const previewOrder = previewCheckout(db, placeOrder);
+  return { catalog, inventory, carts, payments, orders, users, placeOrder, previewOrder };
 }

@@ -30,6 +30,7 @@ export function compileRules(doc: RulesDocument, source?: string): CompiledRules
       bodyTimeoutMs: parseDuration(u.bodyTimeout),
       connections: u.connections,
       retries: u.retries,
+      dryRun: u.dryRun === true,
       breaker: {
         volumeThreshold: u.breaker.volumeThreshold,
         errorThresholdPercentage: u.breaker.errorThresholdPercentage,

@@ -1,3 +1,4 @@
+import { isWrite } from './methods.ts';
 import type { CompiledRoute, CompiledRules } from './types.ts';
 
 function pct(value: number): string {
@@ -12,6 +13,17 @@ export function describeShares(route: CompiledRoute): string {
   return route.percent === 0 || route.percent === 100 ? shares : `${shares} (sticky by ${route.sticky})`;
 }
 
+/** `shadow 20%`, and which writes are compared and how: `shadow 20%, POST compared as dry runs`. */
+export function describeShadow(route: CompiledRoute): string {
+  if (!route.shadow) return '';
+  const writes = (route.compare?.methods ?? []).filter(isWrite);
+  const shown = route.compare?.showValues?.length
+    ? `, values shown for ${route.compare.showValues.join(', ')}`
+    : '';
+  const how = writes.length > 0 ? `, ${writes.join(',')} compared as dry runs` : '';
+  return `shadow ${pct(route.shadow)}${how}${shown}`;
+}
+
 /** One line per route: name, path, methods, backends and shares, auth. */
 export function summarise(rules: CompiledRules): string[] {
   const width = Math.max(...rules.routes.map((r) => r.name.length), 7);
@@ -23,7 +35,7 @@ export function summarise(rules: CompiledRules): string[] {
       (r.methods?.join(',') ?? 'any').padEnd(8),
       describeShares(r),
       `auth ${r.auth}`,
-      r.shadow ? `shadow ${pct(r.shadow)}` : '',
+      describeShadow(r),
     ]
       .filter(Boolean)
       .join('  ');
@@ -90,6 +102,11 @@ export function describeChanges(active: CompiledRules, next: CompiledRules): str
       changes.push(`${route.name}: ${pct(before.percent)} -> ${pct(route.percent)}: ${moves}`);
     }
     if (before.auth !== route.auth) changes.push(`${route.name}: auth ${before.auth} -> ${route.auth}`);
+    if (describeShadow(before) !== describeShadow(route)) {
+      changes.push(
+        `${route.name}: ${describeShadow(before) || 'no shadow'} -> ${describeShadow(route) || 'no shadow'}`,
+      );
+    }
   }
   for (const route of active.routes) {
     if (!next.byName.has(route.name))
@@ -99,6 +116,11 @@ export function describeChanges(active: CompiledRules, next: CompiledRules): str
     const before = active.upstreams.get(name);
     if (before === undefined) changes.push(`upstream ${name}: added (${upstream.url})`);
     else if (before.url !== upstream.url) changes.push(`upstream ${name}: ${before.url} -> ${upstream.url}`);
+    if (before !== undefined && before.dryRun !== upstream.dryRun) {
+      changes.push(
+        `upstream ${name}: ${upstream.dryRun ? 'now answers shadowed writes as dry runs' : 'no longer takes shadowed writes'}`,
+      );
+    }
   }
   for (const name of active.upstreams.keys()) {
     if (!next.upstreams.has(name)) changes.push(`upstream ${name}: removed`);

@@ -1,5 +1,6 @@
 export { compileRules } from './compile.ts';
 export { parseDuration } from './duration.ts';
+export { dryRunHeader, isWrite, safeMethods } from './methods.ts';
 export { formatProblem, loadRulesFile, parseRules } from './parse.ts';
 export { type OverrideLabels, overrideLabelOn, watchOverrideLabels } from './override-labels.ts';
 export { rulesSchema } from './schema.ts';

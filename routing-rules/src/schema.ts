@@ -36,7 +36,15 @@ const compare = {
       type: 'array',
       uniqueItems: true,
       items: { enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] },
-      description: 'unsafe methods shadowed too (GET and HEAD always are)',
+      description:
+        'methods shadowed besides GET and HEAD; a write (POST, PUT, PATCH, DELETE) needs `dryRun: true` on the upstream it is mirrored to',
+    },
+    showValues: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', minLength: 1 },
+      description:
+        'field paths (`*` one segment) whose differing values are kept as examples; every other value is kept only as type, length and a keyed hash',
     },
     noiseSample: {
       type: 'number',
@@ -104,6 +112,11 @@ export const rulesSchema = {
           bodyTimeout: { ...duration, default: '30s', description: 'between body chunks' },
           connections: { type: 'integer', minimum: 1, maximum: 4096, default: 128 },
           retries: { type: 'integer', minimum: 0, maximum: 3, default: 1 },
+          dryRun: {
+            type: 'boolean',
+            description:
+              'answers a request marked `x-fig-dry-run: 1` as a dry run (validates and answers, changes nothing), so writes may be shadowed to it',
+          },
           breaker: {
             type: 'object',
             additionalProperties: false,

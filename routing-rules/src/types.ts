@@ -28,6 +28,8 @@ export interface CompiledUpstream {
   bodyTimeoutMs: number;
   connections: number;
   retries: number;
+  /** Answers requests marked `x-fig-dry-run: 1` without side effects: writes may be shadowed to it. */
+  dryRun: boolean;
   breaker: {
     volumeThreshold: number;
     errorThresholdPercentage: number;
@@ -42,6 +44,8 @@ export interface RouteCompare {
   headers?: readonly string[];
   arrayKeys?: Readonly<Record<string, string>>;
   methods?: readonly string[];
+  /** Field paths whose differing values are kept as examples; others only as type, length and hash. */
+  showValues?: readonly string[];
   noiseSample?: number;
   thresholds?: { relative?: number; absolute?: number };
 }

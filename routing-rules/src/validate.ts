@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { normalisePath } from './normalise-path.ts';
 import { pointer } from './positions.ts';
 import { rulesSchema } from './schema.ts';
+import { isWrite } from './methods.ts';
 import type { RouteCompare } from './types.ts';
 
 /** routes.yaml after schema validation, with the schema's defaults filled in. */
@@ -16,6 +17,7 @@ export interface RulesDocument {
       bodyTimeout: string;
       connections: number;
       retries: number;
+      dryRun?: boolean;
       breaker: {
         volumeThreshold: number;
         errorThresholdPercentage: number;
@@ -174,8 +176,38 @@ function semanticProblems(doc: RulesDocument): LocatedProblem[] {
     if (route.shadow !== undefined && route.service === undefined) {
       problems.push({ message: 'shadow needs a "service" to compare against', path: at('shadow') });
     }
+    problems.push(...mirroredWriteProblems(doc, route, index));
   });
   return problems;
+}
+
+/**
+ * The upstreams a route's shadows go to: the service while the monolith serves (percent
+ * below 100), the monolith once the service does (percent above 0).
+ */
+export function shadowTargets(route: { service?: string; percent: number }): string[] {
+  if (route.service === undefined) return [];
+  return [...(route.percent < 100 ? [route.service] : []), ...(route.percent > 0 ? ['monolith'] : [])];
+}
+
+/**
+ * A write shadowed to a backend's real path would run twice — two charges, two orders — so a
+ * route may list unsafe methods in `compare.methods` only when every side they can be
+ * mirrored to declares that it answers dry runs.
+ */
+function mirroredWriteProblems(doc: RulesDocument, route: RulesDocument['routes'][number], index: number) {
+  const writes = (route.compare?.methods ?? []).filter(isWrite);
+  if (writes.length === 0) return [];
+  const methods = writes.join(', ');
+  return shadowTargets(route)
+    .filter((upstream) => doc.upstreams[upstream] !== undefined && doc.upstreams[upstream].dryRun !== true)
+    .map((upstream) => ({
+      message:
+        `route "${route.name}" shadows ${methods} to upstream "${upstream}", which does not declare ` +
+        `"dryRun: true": each mirrored write would run twice. Declare it once "${upstream}" answers ` +
+        `x-fig-dry-run requests without side effects, or remove ${methods} from compare.methods`,
+      path: pointer(['routes', index, 'compare', 'methods']),
+    }));
 }
 
 /** Validates (and fills defaults into) parsed YAML. */

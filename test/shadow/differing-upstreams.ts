@@ -6,7 +6,11 @@ export interface Upstream {
   origin: string;
   /** The `x-fig-shadow` header of each request received, in order. */
   readonly marks: (string | undefined)[];
+  /** The `x-fig-dry-run` header of each request received, in order. */
+  readonly dryRuns: (string | undefined)[];
   readonly methods: string[];
+  /** The path of each request received, in order. */
+  readonly paths: string[];
   /** The service's answers to `/api/held` wait until this is called. */
   release(): void;
   /** How many requests to `/api/held` are waiting. */
@@ -15,6 +19,18 @@ export interface Upstream {
 }
 
 type Answer = { status?: number; body: unknown };
+
+/** Each side's view of one customer: the e-mail and the street differ. */
+export const customers = {
+  monolith: {
+    email: 'alice.liddell@example.com',
+    shipping_address: { line1: '7 Looking Glass Lane', city: 'Oxford', postcode: 'OX1 1AA' },
+  },
+  service: {
+    email: 'a.liddell@wonder.example',
+    shipping_address: { line1: '7 Looking-Glass Ln', city: 'Oxford', postcode: 'OX1 1AA' },
+  },
+};
 
 const payment = { payment_id: 'pay-1', status: 'succeeded', currency: 'EUR', payment_method: 'pm_card_visa' };
 
@@ -27,6 +43,15 @@ function answer(side: 'monolith' | 'service', request: IncomingMessage): Answer 
   const path = (request.url ?? '/').split('?')[0];
   const service = side === 'service';
   if (path.startsWith('/api/payments')) return { body: { ...payment, amount_cents: service ? 1250 : 1200 } };
+  // Personal data that differs: the comparison must name the fields and keep none of the values.
+  if (path.startsWith('/api/customers')) {
+    return {
+      status: request.method === 'POST' ? 201 : 200,
+      body: service
+        ? { id: 'cu-1', name: 'Alice Liddell', ...customers.service }
+        : { id: 'cu-1', name: 'Alice Liddell', ...customers.monolith },
+    };
+  }
   if (path.startsWith('/api/clock'))
     return { body: { id: 'c-1', generated_at: new Date().toISOString(), trace: randomUUID() } };
   if (path.startsWith('/api/inventory')) {
@@ -50,13 +75,17 @@ function answer(side: 'monolith' | 'service', request: IncomingMessage): Answer 
 
 export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstream> {
   const marks: (string | undefined)[] = [];
+  const dryRuns: (string | undefined)[] = [];
   const methods: string[] = [];
+  const paths: string[] = [];
   let waiting: (() => void)[] = [];
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     request.resume();
     request.on('end', () => {
       marks.push(request.headers['x-fig-shadow'] as string | undefined);
+      dryRuns.push(request.headers['x-fig-dry-run'] as string | undefined);
       methods.push(request.method ?? '');
+      paths.push((request.url ?? '/').split('?')[0]);
       const { status = 200, body } = answer(side, request);
       if (request.headers['if-none-match'] === `"${side}"`) return void response.writeHead(304).end();
       const text = JSON.stringify(body);
@@ -76,7 +105,9 @@ export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstr
   return {
     origin: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
     marks,
+    dryRuns,
     methods,
+    paths,
     release: () => {
       for (const send of waiting) send();
       waiting = [];
@@ -93,8 +124,8 @@ export async function startUpstream(side: 'monolith' | 'service'): Promise<Upstr
 export function shadowRules(monolith: string, service: string): string {
   return `version: 1
 upstreams:
-  monolith: { url: ${monolith} }
-  payment: { url: ${service} }
+  monolith: { url: ${monolith}, dryRun: true }
+  payment: { url: ${service}, dryRun: true }
 defaults:
   auth: none
 routes:
@@ -102,6 +133,12 @@ routes:
     path: /api/payments
     service: payment
     shadow: 100
+    compare: { showValues: [amount_cents] }
+  - name: customers
+    path: /api/customers
+    service: payment
+    shadow: 100
+    compare: { methods: [POST] }
   - name: clock
     path: /api/clock
     service: payment

@@ -33,7 +33,7 @@ upstreams:
   inventory: { url: ${inventory.url} }
 defaults: { auth: none }
 routes:
-  - { name: inventory, path: /api/inventory, service: inventory, percent: 0, shadow: 100 }
+  - { name: inventory, path: /api/inventory, service: inventory, percent: 0, shadow: 100, compare: { showValues: [reserved, available] } }
 `,
   );
   const config = loadConfig<GatewayConfig>(gatewayEnvSchema, {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ValueSummary } from '../../gateway/src/shadow/example-values.ts';
 import { routeOf, type ShadowGateway, startShadowGateway } from './gateway-harness.ts';
 
 let gateway: ShadowGateway;
@@ -77,7 +78,16 @@ describe('shadow traffic through the gateway', () => {
     const streamed = routeOf(await gateway.until(compared('streamed', 10)), 'streamed');
     expect(streamed.comparisons).toMatchObject({ compared: 10, mismatched: 10, dropped: 0 });
     expect(streamed.fields.map((f) => f.field)).toEqual(['body.side']);
-    expect(streamed.fields[0].examples[0]).toMatchObject({ left: 'monolith', right: 'service' });
+    // Values are hidden unless the route shows them: each side's type, length and keyed hash.
+    const [example] = streamed.fields[0].examples;
+    expect(example).toMatchObject({
+      shown: false,
+      left: { type: 'string', length: 8 },
+      right: { type: 'string', length: 7 },
+    });
+    const [left, right] = [example.left, example.right] as ValueSummary[];
+    expect(left.hash).toMatch(/^[0-9a-f]{8}$/);
+    expect(left.hash).not.toBe(right.hash);
   });
 
   it('shadows to the monolith when the service serves, marks shadows, and leaves unsafe methods alone unless listed', async () => {

@@ -3,6 +3,7 @@ import { type Clock, systemClock } from './clock.ts';
 import { catalogCurrency } from './seed.ts';
 import { createCatalog } from './catalog.ts';
 import { DomainError } from './errors.ts';
+import { rolledBack } from './dry-run.ts';
 import { newId } from './ids.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -117,7 +118,10 @@ export function createCarts(db: DatabaseSync, options: { clock?: Clock } = {}) {
     close.run(id);
   }
 
-  return { create, get, addItem, removeItem, forCheckout, markCheckedOut };
+  /** Runs `work` and undoes everything it wrote: the dry run of a cart change. */
+  const rehearse = <T>(work: () => T): T => rolledBack(db, work);
+
+  return { create, get, addItem, removeItem, forCheckout, markCheckedOut, rehearse };
 }
 
 export type Carts = ReturnType<typeof createCarts>;

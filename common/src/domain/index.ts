@@ -3,6 +3,7 @@ export * from './carts.ts';
 export * from './catalog.ts';
 export * from './clock.ts';
 export * from './database.ts';
+export * from './dry-run.ts';
 export * from './errors.ts';
 export * from './identity.ts';
 export * from './idempotency.ts';

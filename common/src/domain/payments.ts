@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { type Clock, systemClock } from './clock.ts';
 import { DomainError } from './errors.ts';
 import { createIdempotency } from './idempotency.ts';
+import { rolledBack } from './dry-run.ts';
 import { newId } from './ids.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -131,6 +132,8 @@ export function createPayments(db: DatabaseSync, options: { clock?: Clock } = {}
     get,
     charge,
     refund,
+    /** Runs `work` and undoes everything it wrote (the payment, the refund, the idempotency key): a dry run. */
+    rehearse: <T>(work: () => T): T => rolledBack(db, work),
     /** `charge` behind an optional Idempotency-Key; the outcome is what the HTTP answer should be. */
     chargeOnce: (request: ChargeRequest, key?: string, userId?: string) =>
       idempotency('payment', key, request, 201, () => charge(request, userId)),

@@ -5,6 +5,8 @@ export interface CompareOptions {
   headers: string[];
   arrayKeys: Record<string, string>;
   methods: string[];
+  /** Fields whose differing values are kept as examples (qualified); others only summarised. */
+  showValues: string[];
   noiseSample: number;
   relativeThreshold: number;
   absoluteThreshold: number;
@@ -32,6 +34,8 @@ export function compareOptions(config: RouteCompare = {}): CompareOptions {
       Object.entries(config.arrayKeys ?? {}).map(([path, key]) => [qualifyField(path), key]),
     ),
     methods: [...new Set([...safeMethods, ...(config.methods ?? []).map((m) => m.toUpperCase())])],
+    // None by default: answers carry names, e-mails and addresses, and examples are kept.
+    showValues: (config.showValues ?? []).map(qualifyField),
     noiseSample: config.noiseSample ?? 10,
     relativeThreshold: config.thresholds?.relative ?? 20,
     absoluteThreshold: config.thresholds?.absolute ?? 0.03,

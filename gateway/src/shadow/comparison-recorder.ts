@@ -1,10 +1,11 @@
 import type { CompareOptions } from './compare-options.ts';
 import { type CapturedResponse, compareResponses } from './compare-responses.ts';
 import type { ComparisonStore, CounterDeltas } from './comparison-store.ts';
+import { ExampleValues } from './example-values.ts';
 import type { Difference } from './json-diff.ts';
 import { latencyBounds, latencyBucket } from './latency-histogram.ts';
 import { classifyField, type FieldVerdict } from './noise-filter.ts';
-import { redactUrl, redactValue } from './redact.ts';
+import { redactUrl } from './redact.ts';
 import type { ShadowMetrics } from './metric-relay.ts';
 
 export type Side = 'monolith' | 'service';
@@ -66,10 +67,13 @@ const uniqueFields = (differences: Difference[]) => [...new Set(differences.map(
 export class ComparisonRecorder {
   readonly #store: ComparisonStore;
   readonly #metrics?: ShadowMetrics;
+  readonly #values: ExampleValues;
 
-  constructor(store: ComparisonStore, metrics?: ShadowMetrics) {
+  /** `hashKey`: the key of the hashes that stand in for hidden values (random when not given). */
+  constructor(store: ComparisonStore, metrics?: ShadowMetrics, hashKey?: string) {
     this.#store = store;
     this.#metrics = metrics;
+    this.#values = new ExampleValues(hashKey);
   }
 
   /** Fields this instance has seen per route: cheap to consult on every comparison. */
@@ -139,13 +143,16 @@ export class ComparisonRecorder {
       this.#metrics?.fieldDifferences.inc({ route, field: difference.field, verdict: difference.verdict });
       if (recorded.has(difference.field)) continue;
       recorded.add(difference.field);
+      const shown = ExampleValues.shown(difference.field, options.showValues);
       this.#store.addExample(route, difference.field, {
         at: Date.now(),
         method: input.method,
         url,
-        path: difference.path,
-        left: redactValue(difference.path, difference.left),
-        right: redactValue(difference.path, difference.right),
+        // `items[sku=A-1]` carries a value of the body: generalise it when values are hidden.
+        path: shown || !difference.path.includes('=') ? difference.path : difference.field,
+        shown,
+        left: this.#values.value(difference.path, difference.left, shown),
+        right: this.#values.value(difference.path, difference.right, shown),
         leftSide: primary.side,
         rightSide: shadow.side,
         status,

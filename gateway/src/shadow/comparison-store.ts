@@ -8,12 +8,19 @@
  */
 export type Counters = Map<string, number>;
 
-/** A differing field shown side by side; values are redacted before they are stored. */
+/**
+ * A differing field side by side. Only fields the route lists in `compare.showValues` keep
+ * their values (redacted); the others keep a `ValueSummary` per side (type, length, keyed hash).
+ */
 export interface ExamplePair {
   at: number;
   method: string;
+  /** Path and query parameter names; query values never. */
   url: string;
+  /** The exact location; generalised (`items[*]`) when it would carry an array key's value. */
   path: string;
+  /** False when `left` and `right` are summaries, not values. */
+  shown: boolean;
   left: unknown;
   right: unknown;
   leftSide: string;
@@ -52,10 +59,17 @@ export interface StoreOptions {
   /** How long timeline buckets are kept. */
   retentionMs?: number;
   examplesPerField?: number;
+  /** How long an example is kept (Redis expires its keys; memory drops it when read). */
+  exampleTtlMs?: number;
   now?: () => number;
 }
 
-export const storeDefaults = { bucketMs: 10_000, retentionMs: 30 * 60_000, examplesPerField: 3 };
+export const storeDefaults = {
+  bucketMs: 10_000,
+  retentionMs: 30 * 60_000,
+  examplesPerField: 3,
+  exampleTtlMs: 24 * 3600_000,
+};
 
 export function increment(counters: Counters, deltas: CounterDeltas): void {
   // `for...in`, not Object.entries: this runs for every proxied answer.
@@ -73,12 +87,14 @@ export class MemoryComparisonStore implements ComparisonStore {
   readonly #bucketMs: number;
   readonly #retentionMs: number;
   readonly #examplesPerField: number;
+  readonly #exampleTtlMs: number;
   readonly #now: () => number;
 
   constructor(options: StoreOptions = {}) {
     this.#bucketMs = options.bucketMs ?? storeDefaults.bucketMs;
     this.#retentionMs = options.retentionMs ?? storeDefaults.retentionMs;
     this.#examplesPerField = options.examplesPerField ?? storeDefaults.examplesPerField;
+    this.#exampleTtlMs = options.exampleTtlMs ?? storeDefaults.exampleTtlMs;
     this.#now = options.now ?? Date.now;
   }
 
@@ -129,6 +145,14 @@ export class MemoryComparisonStore implements ComparisonStore {
   }
 
   async snapshot(): Promise<Map<string, RouteState>> {
+    const oldest = this.#now() - this.#exampleTtlMs;
+    for (const state of this.#routes.values()) {
+      for (const [field, examples] of state.examples) {
+        const kept = examples.filter((example) => example.at >= oldest);
+        if (kept.length === 0) state.examples.delete(field);
+        else if (kept.length < examples.length) state.examples.set(field, kept);
+      }
+    }
     return this.#routes;
   }
 

@@ -30,6 +30,7 @@ const toCounters = (hash: Record<string, string>): Counters =>
  * and the shared totals are exact sums. Keys: `<prefix>routes` (set of route names),
  * `<prefix>r:<route>` (counters), `<prefix>r:<route>:timeline` (`<bucket>|<counter>`),
  * `<prefix>r:<route>:examples` (set of fields) and `<prefix>r:<route>:ex:<field>` (lists).
+ * The two example keys expire `exampleTtlMs` after the latest example written to them.
  */
 export class RedisComparisonStore implements ComparisonStore {
   readonly kind = 'redis' as const;
@@ -39,6 +40,7 @@ export class RedisComparisonStore implements ComparisonStore {
   readonly #shared = new Map<string, Counters>();
   readonly #retentionMs: number;
   readonly #examplesPerField: number;
+  readonly #exampleTtlMs: number;
   readonly #now: () => number;
   readonly #timer: NodeJS.Timeout;
   readonly #onError: (error: unknown) => void;
@@ -50,6 +52,7 @@ export class RedisComparisonStore implements ComparisonStore {
     this.#pending = new MemoryComparisonStore(options);
     this.#retentionMs = options.retentionMs ?? storeDefaults.retentionMs;
     this.#examplesPerField = options.examplesPerField ?? storeDefaults.examplesPerField;
+    this.#exampleTtlMs = options.exampleTtlMs ?? storeDefaults.exampleTtlMs;
     this.#now = options.now ?? Date.now;
     this.#onError = options.onError ?? (() => {});
     this.#timer = setInterval(() => void this.flush().catch(this.#onError), options.flushIntervalMs ?? 1000);
@@ -101,6 +104,8 @@ export class RedisComparisonStore implements ComparisonStore {
         batch.sadd(this.#key(route, ':examples'), field);
         batch.lpush(key, ...examples.toReversed().map((example) => JSON.stringify(example)));
         batch.ltrim(key, 0, this.#examplesPerField - 1);
+        batch.pexpire(key, this.#exampleTtlMs);
+        batch.pexpire(this.#key(route, ':examples'), this.#exampleTtlMs);
       }
       batch.hgetall(this.#key(route));
     }
@@ -147,6 +152,7 @@ export class RedisComparisonStore implements ComparisonStore {
     }
     const results = (await read.exec()) ?? [];
     const oldest = this.#now() - this.#retentionMs;
+    const oldestExample = this.#now() - this.#exampleTtlMs;
     const states = new Map<string, RouteState>();
     const examples = this.#redis.pipeline();
     const wanted: [string, string][] = [];
@@ -180,7 +186,10 @@ export class RedisComparisonStore implements ComparisonStore {
       const [route, field] = wanted[index];
       states.get(route)?.examples.set(
         field,
-        (value as string[]).map((json) => JSON.parse(json) as ExamplePair),
+        (value as string[])
+          .map((json) => JSON.parse(json) as ExamplePair)
+          // A list lives as long as its newest example; older ones in it are past their time.
+          .filter((example) => example.at >= oldestExample),
       );
     });
     return states;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { shadowDefaults, type ShadowLimits } from './shadow-dispatcher.ts';
 
 /** Env vars of shadow traffic and comparison. */
@@ -9,6 +10,10 @@ export interface ShadowEnv {
   SHADOW_TIMEOUT_MS: number;
   /** Width of a match-rate-over-time bucket on the dashboard. */
   COMPARISON_BUCKET_SECONDS: number;
+  /** How long example pairs are kept. */
+  COMPARISON_EXAMPLE_TTL_SECONDS: number;
+  /** Key of the hashes standing in for hidden values; set the same on instances sharing Redis. */
+  COMPARISON_HASH_KEY?: string;
 }
 
 const integer = (minimum: number, maximum: number, fallback: number) => ({
@@ -25,6 +30,8 @@ export const shadowEnvProperties = {
   SHADOW_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024, shadowDefaults.maxBodyBytes),
   SHADOW_TIMEOUT_MS: integer(100, 120_000, shadowDefaults.timeoutMs),
   COMPARISON_BUCKET_SECONDS: integer(1, 3600, 10),
+  COMPARISON_EXAMPLE_TTL_SECONDS: integer(60, 30 * 86_400, shadowDefaults.exampleTtlMs / 1000),
+  COMPARISON_HASH_KEY: { type: 'string', minLength: 16 },
 } as const;
 
 export function shadowLimits(env: ShadowEnv): Partial<ShadowLimits> {
@@ -34,5 +41,8 @@ export function shadowLimits(env: ShadowEnv): Partial<ShadowLimits> {
     backlog: env.SHADOW_BACKLOG,
     maxBodyBytes: env.SHADOW_MAX_BODY_BYTES,
     timeoutMs: env.SHADOW_TIMEOUT_MS,
+    exampleTtlMs: env.COMPARISON_EXAMPLE_TTL_SECONDS * 1000,
+    // One key for the life of the process, so a restarted shadow worker hashes alike.
+    hashKey: env.COMPARISON_HASH_KEY ?? randomBytes(32).toString('hex'),
   };
 }

@@ -1,3 +1,4 @@
+import { dryRunHeader, isWrite } from '@fig/routing-rules';
 import { Agent } from 'undici';
 import { captureStream } from './capture-body.ts';
 import type { CompareOptions } from './compare-options.ts';
@@ -17,6 +18,13 @@ export interface ShadowLimits {
   timeoutMs: number;
   /** Every route's first noise probes are always taken, so noise is known before differences count. */
   warmupProbes: number;
+  /** How long example pairs are kept. */
+  exampleTtlMs: number;
+  /**
+   * Key of the hashes that stand in for hidden example values; the same on every instance that
+   * shares comparisons. Random per process when not set. Never reported.
+   */
+  hashKey?: string;
 }
 
 export const shadowDefaults: ShadowLimits = {
@@ -26,15 +34,18 @@ export const shadowDefaults: ShadowLimits = {
   maxBodyBytes: 1024 * 1024,
   timeoutMs: 5000,
   warmupProbes: 20,
+  exampleTtlMs: 24 * 3600_000,
 };
 
-/** Marks shadow and noise-probe requests, so backends can tell them apart (and skip side effects). */
+/** Marks shadow and noise-probe requests, so backends can tell them apart. */
 export const shadowHeader = 'x-fig-shadow';
 
 export interface ShadowTarget {
   side: Side;
   /** Upstream origin, e.g. `http://127.0.0.1:5003`. */
   origin: string;
+  /** The upstream declares `dryRun: true`: it answers a write marked `x-fig-dry-run` without doing it. */
+  dryRun: boolean;
 }
 
 export interface ShadowJob {
@@ -153,6 +164,8 @@ export class ShadowDispatcher {
   }
 
   async #compare(job: ShadowJob): Promise<void> {
+    // The last gate before the network: a write reaches a shadow only as a dry run.
+    if (isWrite(job.method) && !job.target.dryRun) throw new Dropped('no_dry_run');
     const probesSoFar = this.#recorder.noiseProbes(job.route);
     const [shadow, noiseProbe] = await Promise.all([
       this.#send(job, job.target.origin),
@@ -170,10 +183,14 @@ export class ShadowDispatcher {
   }
 
   async #send(job: ShadowJob, origin: string): Promise<{ response: CapturedResponse; ms: number }> {
-    const headers: Record<string, string | string[]> = { [shadowHeader]: '1' };
+    const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(job.headers)) {
-      if (value !== undefined && !hopByHop.has(name.toLowerCase())) headers[name] = value;
+      const lower = name.toLowerCase();
+      // `x-fig-*` are the gateway's own: whatever came with the request, only these marks go.
+      if (value !== undefined && !hopByHop.has(lower) && !lower.startsWith('x-fig-')) headers[name] = value;
     }
+    headers[shadowHeader] = '1';
+    if (isWrite(job.method)) headers[dryRunHeader] = '1';
     const started = performance.now();
     try {
       const answer = await this.#agent.request({

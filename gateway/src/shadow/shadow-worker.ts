@@ -44,10 +44,11 @@ const store: ComparisonStore = redis
   ? new RedisComparisonStore({
       redis,
       bucketMs: settings.bucketMs,
+      exampleTtlMs: settings.limits.exampleTtlMs,
       onError: (error) => send({ type: 'error', message: String(error) }),
     })
-  : new MemoryComparisonStore({ bucketMs: settings.bucketMs });
-const recorder = new ComparisonRecorder(store, metrics);
+  : new MemoryComparisonStore({ bucketMs: settings.bucketMs, exampleTtlMs: settings.limits.exampleTtlMs });
+const recorder = new ComparisonRecorder(store, metrics, settings.limits.hashKey);
 let queue = { inFlight: 0, queued: 0 };
 const dispatcher = new ShadowDispatcher(recorder, settings.limits, (inFlight, queued) => {
   metrics.inFlight.set(inFlight);

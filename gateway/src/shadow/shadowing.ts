@@ -1,4 +1,4 @@
-import { type CompiledRoute, type CompiledRules, upstreamFor } from '@fig/routing-rules';
+import { type CompiledRoute, type CompiledRules, isWrite, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { EventLog } from '../dashboard/event-log.ts';
@@ -33,7 +33,7 @@ export interface ComparisonsReport {
   store: 'memory' | 'redis';
   rulesVersion: string;
   bucketMs: number;
-  shadow: { inFlight: number; queued: number; limits: ShadowLimits };
+  shadow: { inFlight: number; queued: number; limits: Omit<ShadowLimits, 'hashKey'> };
   routes: RouteReport[];
   events: ReturnType<EventLog['recent']>;
 }
@@ -139,6 +139,10 @@ export class Shadowing {
     const targetUpstream = upstreamFor(route, target);
     const targetOrigin = originOf(rules, targetUpstream);
     if (!targetOrigin) return;
+    // A write goes to the other side only as a dry run, and only to a side that answers them
+    // (rules:check refuses others; this holds when an override or a fallback picked the side).
+    const dryRun = rules.upstreams.get(targetUpstream)?.dryRun === true;
+    if (isWrite(request.method) && !dryRun) return this.#local.dropped(route.name, 'no_dry_run');
     if (this.#available && !this.#available(targetUpstream)) {
       return this.#local.dropped(route.name, 'target_unavailable');
     }
@@ -170,7 +174,7 @@ export class Shadowing {
           truncated: capture.truncated,
         },
       },
-      target: { side: target, origin: targetOrigin },
+      target: { side: target, origin: targetOrigin, dryRun },
     });
   }
 
@@ -182,6 +186,7 @@ export class Shadowing {
   async report(): Promise<ComparisonsReport> {
     const rules = this.#rules();
     const states = await this.#worker.snapshot();
+    const { hashKey: _secret, ...limits } = this.#worker.limits;
     const routes = rules.routes.map((route) => {
       const description: RouteDescription = {
         name: route.name,
@@ -202,7 +207,7 @@ export class Shadowing {
       shadow: {
         inFlight: this.#worker.inFlight,
         queued: this.#worker.queued,
-        limits: this.#worker.limits,
+        limits,
       },
       routes,
       events: this.events.recent(),

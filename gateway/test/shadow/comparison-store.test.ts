@@ -6,6 +6,7 @@ const example = (at: number) => ({
   method: 'GET',
   url: '/x',
   path: 'body.n',
+  shown: true,
   left: 1,
   right: 2,
   leftSide: 'monolith',
@@ -32,8 +33,24 @@ describe('the in-memory comparison store', () => {
     });
   });
 
+  it('forgets examples older than their time to live', async () => {
+    let now = 10_000;
+    const store = new MemoryComparisonStore({ exampleTtlMs: 5_000, now: () => now });
+    store.addExample('r', 'body.n', example(4_000));
+    store.addExample('r', 'body.n', example(6_000));
+    store.addExample('r', 'body.m', example(7_000));
+    expect(
+      (await store.snapshot())
+        .get('r')!
+        .examples.get('body.n')!
+        .map((e) => e.at),
+    ).toEqual([6_000]);
+    now = 20_000;
+    expect([...(await store.snapshot()).get('r')!.examples.keys()]).toEqual([]);
+  });
+
   it('merges counts recorded elsewhere into the right time buckets, keeping the newest examples', async () => {
-    const here = new MemoryComparisonStore({ bucketMs: 1000, examplesPerField: 2 });
+    const here = new MemoryComparisonStore({ bucketMs: 1000, examplesPerField: 2, now: () => 5_000 });
     const there = new MemoryComparisonStore({ bucketMs: 1000, now: () => 5_000 });
     here.add('r', { 'requests|monolith': 2 });
     here.addExample('r', 'body.n', example(1));

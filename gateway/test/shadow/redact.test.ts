@@ -26,8 +26,10 @@ describe('redaction of example pairs', () => {
     expect(redactValue('body.list', ['ok', 'Bearer x'])).toEqual(['ok', redacted]);
   });
 
-  it('drops sensitive query parameters from example URLs', () => {
-    expect(redactUrl('/api/orders?token=abc&page=2')).toBe('/api/orders?token=%5Bredacted%5D&page=2');
+  it('keeps the names of query parameters in example URLs, never their values', () => {
+    expect(redactUrl('/api/orders?token=abc&page=2&email=a%40b.example&page=3')).toBe(
+      '/api/orders?token=%5Bredacted%5D&page=%5Bredacted%5D&email=%5Bredacted%5D',
+    );
     expect(redactUrl('/api/orders')).toBe('/api/orders');
   });
 });

@@ -32,7 +32,7 @@ const json = (body: unknown) => ({
   truncated: false,
 });
 
-const options = compareOptions();
+const options = compareOptions({ showValues: ['*'] });
 
 function compare(recorder: ComparisonRecorder, left: unknown, right: unknown, ms = 10) {
   return recorder.record({

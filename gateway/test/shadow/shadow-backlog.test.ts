@@ -44,7 +44,7 @@ const job = (n: number): ShadowJob => ({
       truncated: false,
     },
   },
-  target: { side: 'service', origin: service.url },
+  target: { side: 'service', origin: service.url, dryRun: false },
 });
 
 const counters = async () =>

@@ -35,8 +35,12 @@ const monolith: Handler = (request, response) => {
 
 /** The extracted service: the same, except for the differences under test. */
 const shadowMarks: (string | undefined)[] = [];
+/** What reached the service on `/write`: method and its `x-fig-dry-run`. */
+const writes: [string, string | undefined][] = [];
 const service: Handler = (request, response) => {
   const url = request.url ?? '';
+  if (url.startsWith('/write'))
+    writes.push([request.method ?? '', request.headers['x-fig-dry-run'] as string]);
   if (url.startsWith('/same')) shadowMarks.push(request.headers['x-fig-shadow'] as string | undefined);
   if (url.startsWith('/always')) return sendJson(response, 200, { id: 'p-1', amount_cents: 1100 });
   if (url.startsWith('/reordered'))
@@ -105,7 +109,7 @@ async function shadowMany(
       url,
       headers: { accept: 'application/json', authorization: 'Bearer secret' },
       primary: { side: 'monolith', origin: legacy.origin, ...primary },
-      target: { side: 'service', origin: extracted.origin },
+      target: { side: 'service', origin: extracted.origin, dryRun: false },
     });
   }
   await dispatcher.idle();
@@ -127,7 +131,7 @@ const report = async (store: MemoryComparisonStore, route: string, config = {}) 
 describe('shadow comparison against real upstreams', () => {
   it('classifies a field that always differs as a real difference, with redacted-safe examples', async () => {
     const { store, dispatcher } = harness();
-    await shadowMany(dispatcher, 'always', '/always?token=abc');
+    await shadowMany(dispatcher, 'always', '/always?token=abc', { showValues: ['amount_cents'] });
     const result = await report(store, 'always');
     expect(result.comparisons).toMatchObject({ compared: 30, mismatched: 30, matched: 0, noise: 0 });
     expect(result.fields[0]).toMatchObject({
@@ -199,6 +203,41 @@ describe('shadow comparison against real upstreams', () => {
     await dispatcher.close();
   });
 
+  it('sends a write only as a dry run, only to a side that declares them, and never a client x-fig-* header', async () => {
+    const { store, dispatcher } = harness();
+    const options = compareOptions({ methods: ['POST', 'DELETE'] });
+    const primary = await ask(legacy.origin, '/write');
+    const job = (method: string, dryRun: boolean, headers: Record<string, string> = {}) => ({
+      route: 'writes',
+      options,
+      method,
+      url: '/write',
+      headers,
+      body: method === 'POST' ? Buffer.from('{"amount_cents":100}') : undefined,
+      primary: { side: 'monolith' as const, origin: legacy.origin, ...primary },
+      target: { side: 'service' as const, origin: extracted.origin, dryRun },
+    });
+    writes.length = 0;
+    dispatcher.submit(job('POST', false));
+    dispatcher.submit(job('DELETE', false));
+    await dispatcher.idle();
+    expect(writes).toEqual([]);
+    dispatcher.submit(job('POST', true));
+    dispatcher.submit(job('DELETE', true, { 'X-Fig-Dry-Run': '0' }));
+    // A read is no dry run, whatever the request said.
+    dispatcher.submit(job('GET', false, { 'x-fig-dry-run': '1', 'x-fig-backend': 'service' }));
+    await dispatcher.idle();
+    expect(writes.toSorted()).toEqual([
+      ['DELETE', '1'],
+      ['GET', undefined],
+      ['POST', '1'],
+    ]);
+    const result = await report(store, 'writes');
+    expect(result.comparisons.droppedBy).toEqual({ no_dry_run: 2 });
+    expect(result.comparisons.compared).toBe(3);
+    await dispatcher.close();
+  });
+
   it('drops and counts what it cannot compare: a full queue, a timeout, a body over the cap', async () => {
     const { store, dispatcher } = harness({ concurrency: 1, queue: 1, timeoutMs: 200, maxBodyBytes: 1024 });
     const options = compareOptions();
@@ -211,7 +250,7 @@ describe('shadow comparison against real upstreams', () => {
         url,
         headers: {},
         primary: { side: 'monolith', origin: legacy.origin, ...primary },
-        target: { side: 'service', origin: extracted.origin },
+        target: { side: 'service', origin: extracted.origin, dryRun: false },
       });
     }
     await dispatcher.idle();
@@ -222,7 +261,7 @@ describe('shadow comparison against real upstreams', () => {
       url: '/big',
       headers: {},
       primary: { side: 'monolith', origin: legacy.origin, ...primary },
-      target: { side: 'service', origin: extracted.origin },
+      target: { side: 'service', origin: extracted.origin, dryRun: false },
     });
     await dispatcher.idle();
     const result = await report(store, 'limits');

@@ -5,6 +5,7 @@ import { callerAuth } from '@fig/common/auth/caller-auth';
 import type { ServiceTokens } from '@fig/common/auth/service-tokens';
 import { createCarts } from '@fig/common/domain/carts';
 import { openDatabase } from '@fig/common/domain/database';
+import { isDryRun } from '@fig/common/domain/dry-run';
 import { callerOf } from '@fig/common/domain/identity';
 import { createOrders } from '@fig/common/domain/orders';
 import { cartRoutes } from '@fig/common/domain/routes/carts';
@@ -76,6 +77,8 @@ export function buildApp(options: CheckoutAppOptions) {
   });
   const adopt = createCartAdoption({ db, monolith: monolithUpstream, log: app.log });
   const adoptRequestedCart = async (request: FastifyRequest) => {
+    // Adopting copies the cart into this service's database: a dry run changes nothing.
+    if (isDryRun(request)) return;
     const id =
       (request.params as { id?: string }).id ?? (request.body as { cart_id?: string } | undefined)?.cart_id;
     if (typeof id === 'string') await adopt(id, callerOf(request));
@@ -111,7 +114,10 @@ export function buildApp(options: CheckoutAppOptions) {
       if (!(error instanceof CheckoutUnavailable)) throw error;
       return sendError(reply.header('retry-after', '5'), error.statusCode, error.code, error.message);
     });
-    await scope.register(checkoutRoutes, { placeOrder: (input) => saga.placeOrder(input) });
+    await scope.register(checkoutRoutes, {
+      placeOrder: (input) => saga.placeOrder(input),
+      previewOrder: (input) => saga.previewOrder(input),
+    });
   });
   app.register(checkoutSubgraph, { carts, adopt, placeOrder: (input) => saga.placeOrder(input) });
   return app;

@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/common/testing/closed-port';
@@ -201,6 +202,57 @@ describe('checkout saga', () => {
     const again = await checkoutCart(user, cartId);
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('CART_CLOSED');
+  });
+
+  it('answers a dry-run checkout (x-fig-dry-run: 1) as it would, calling no other service and keeping nothing', async () => {
+    const user = 'usr_saga_dry_run';
+    const sku = 'SKU-0012';
+    const before = await stock(sku);
+    const cartId = await cartWith(user, [{ sku, quantity: 3 }]);
+    const calls = inventoryProxy.seen.length + paymentProxy.seen.length;
+    const everyRow = () => {
+      const db = new DatabaseSync(join(dataDir, 'checkout.sqlite'), { readOnly: true });
+      try {
+        const tables = db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+          .all()
+          .map((row) => row.name as string);
+        return Object.fromEntries(
+          tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]),
+        );
+      } finally {
+        db.close();
+      }
+    };
+    const rowsBefore = everyRow();
+    const dry = async (paymentMethod: string) => {
+      const response = await fetch(`${checkout.url}/api/checkout`, {
+        method: 'POST',
+        headers: {
+          authorization: await bearerFor(user),
+          'content-type': 'application/json',
+          'x-fig-dry-run': '1',
+        },
+        body: JSON.stringify({ cart_id: cartId, payment_method: paymentMethod, shipping_address: address }),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const rehearsed = await dry('pm_card_visa');
+    expect(rehearsed.status).toBe(201);
+    const cart = await call(checkout.url, 'GET', `/api/carts/${cartId}`, user);
+    expect(rehearsed.body).toEqual({
+      order_id: expect.stringMatching(/^ord_/),
+      status: 'confirmed',
+      total_cents: cart.body.total_cents,
+      currency: 'EUR',
+    });
+    const declined = await dry('pm_card_chargeDeclined');
+    expect([declined.status, declined.body.error.code]).toEqual([402, 'PAYMENT_DECLINED']);
+    expect(inventoryProxy.seen.length + paymentProxy.seen.length).toBe(calls);
+    expect(everyRow()).toEqual(rowsBefore);
+    expect(cart.body.status).toBe('open');
+    expect(await stock(sku)).toEqual(before);
+    expect(await ordersOf(user)).toEqual([]);
   });
 
   it('releases the stock when the card is declined and keeps the cart open', async () => {

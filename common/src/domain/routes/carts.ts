@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Carts } from '../carts.ts';
+import { runFor } from '../dry-run.ts';
 import { callerOf } from '../identity.ts';
 import { optionalBody } from './optional-body.ts';
 import { addCartItemRequest, cart, cartItemParams } from '../schemas/carts.ts';
 import { emptyBody, errorResponses, idParams, identityHeaders } from '../schemas/shared.ts';
 
-/** `/api/carts`, identical on the monolith and the checkout service. */
+/** `/api/carts`, identical on the monolith and the checkout service; writes honour `x-fig-dry-run`. */
 export const cartRoutes: FastifyPluginAsync<{ carts: Carts }> = async (app, { carts }) => {
   const headers = identityHeaders;
 
@@ -15,7 +16,8 @@ export const cartRoutes: FastifyPluginAsync<{ carts: Carts }> = async (app, { ca
       preValidation: optionalBody,
       schema: { headers, body: emptyBody, response: { 201: cart, ...errorResponses } },
     },
-    async (request, reply) => reply.code(201).send(carts.create(callerOf(request))),
+    async (request, reply) =>
+      reply.code(201).send(runFor(request, carts.rehearse)(() => carts.create(callerOf(request)))),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -35,12 +37,19 @@ export const cartRoutes: FastifyPluginAsync<{ carts: Carts }> = async (app, { ca
       },
     },
     async (request) =>
-      carts.addItem(request.params.id, request.body.sku, request.body.quantity, callerOf(request)),
+      runFor(
+        request,
+        carts.rehearse,
+      )(() => carts.addItem(request.params.id, request.body.sku, request.body.quantity, callerOf(request))),
   );
 
   app.delete<{ Params: { id: string; sku: string } }>(
     '/api/carts/:id/items/:sku',
     { schema: { headers, params: cartItemParams, response: { 200: cart, ...errorResponses } } },
-    async (request) => carts.removeItem(request.params.id, request.params.sku, callerOf(request)),
+    async (request) =>
+      runFor(
+        request,
+        carts.rehearse,
+      )(() => carts.removeItem(request.params.id, request.params.sku, callerOf(request))),
   );
 };

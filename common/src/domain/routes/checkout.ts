@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { isDryRun } from '../dry-run.ts';
 import { requireCaller } from '../identity.ts';
 import type { Address } from '../orders.ts';
 import { checkoutRequest, checkoutResponse } from '../schemas/checkout.ts';
@@ -18,13 +19,18 @@ export interface CheckoutResult {
   currency: string;
 }
 
+type PlaceOrder = (input: CheckoutInput) => CheckoutResult | Promise<CheckoutResult>;
+
 /**
  * `POST /api/checkout`: the contract (validation, 201 / 402 / 409 / 422) is shared; how the
  * order comes about is not — one transaction in the monolith, a saga in the checkout service.
+ * With `x-fig-dry-run: 1` the request goes to `previewOrder` instead: the same checks and the
+ * same answer, and no stock, money, order or cart touched (see dry-run.ts).
  */
 export const checkoutRoutes: FastifyPluginAsync<{
-  placeOrder: (input: CheckoutInput) => CheckoutResult | Promise<CheckoutResult>;
-}> = async (app, { placeOrder }) => {
+  placeOrder: PlaceOrder;
+  previewOrder: PlaceOrder;
+}> = async (app, { placeOrder, previewOrder }) => {
   app.post<{ Body: Omit<CheckoutInput, 'user_id'> }>(
     '/api/checkout',
     {
@@ -34,7 +40,9 @@ export const checkoutRoutes: FastifyPluginAsync<{
         response: { 201: checkoutResponse, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await placeOrder({ ...request.body, user_id: requireCaller(request) })),
+    async (request, reply) => {
+      const place = isDryRun(request) ? previewOrder : placeOrder;
+      return reply.code(201).send(await place({ ...request.body, user_id: requireCaller(request) }));
+    },
   );
 };

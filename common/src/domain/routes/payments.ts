@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { runFor } from '../dry-run.ts';
 import { callerOf, requireReader, scopeRequired } from '../identity.ts';
 import { optionalBody } from './optional-body.ts';
 import type { Outcome } from '../idempotency.ts';
@@ -13,7 +14,7 @@ function answer(reply: FastifyReply, outcome: Outcome) {
 
 type IdempotencyHeaders = { 'idempotency-key'?: string };
 
-/** `/api/payments`, identical on the monolith and the payment service. */
+/** `/api/payments`, identical on the monolith and the payment service; writes honour `x-fig-dry-run`. */
 export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (app, { payments }) => {
   const headers = idempotencyHeaders;
 
@@ -26,7 +27,11 @@ export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      return answer(reply, payments.chargeOnce(request.body, key, callerOf(request)));
+      const run = runFor(request, payments.rehearse);
+      return answer(
+        reply,
+        run(() => payments.chargeOnce(request.body, key, callerOf(request))),
+      );
     },
   );
 
@@ -50,7 +55,11 @@ export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      return answer(reply, payments.refundOnce(request.params.id, request.body, key));
+      const run = runFor(request, payments.rehearse);
+      return answer(
+        reply,
+        run(() => payments.refundOnce(request.params.id, request.body, key)),
+      );
     },
   );
 };

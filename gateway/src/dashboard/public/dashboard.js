@@ -53,6 +53,18 @@ const shortField = (field) =>
         : field.replace(/^body\./, '');
 const show = (value) => (value === undefined ? '(absent)' : JSON.stringify(value, null, 1));
 
+/** A hidden value as kept: `string(24) #1a2b3c4d` (equal hashes mean equal values). */
+const summary = (value) =>
+  value.type === 'absent'
+    ? '(absent)'
+    : `${value.type}${value.length === undefined ? '' : `(${value.length})`}${value.hash ? ` #${value.hash}` : ''}`;
+
+const showExample = (example, value) => (example.shown === false ? summary(value) : show(value));
+
+const hiddenNote =
+  'Values are hidden: each side shows its type, length and a keyed hash (equal hashes, equal values). ' +
+  'To see a field’s values, list it in the route’s compare.showValues in routes.yaml.';
+
 function setText(root, selector, text) {
   const node = root.querySelector(selector);
   if (node && node.textContent !== text) node.textContent = text;
@@ -384,12 +396,16 @@ function renderFields(container, route) {
         el(
           'td',
           { class: 'example' },
-          example ? el('code', { title: `${example.method} ${example.url}` }, show(monolith)) : '',
+          example
+            ? el('code', { title: `${example.method} ${example.url}` }, showExample(example, monolith))
+            : '',
         ),
         el(
           'td',
           { class: 'example' },
-          example ? el('code', { title: `${example.method} ${example.url}` }, show(service)) : '',
+          example
+            ? el('code', { title: `${example.method} ${example.url}` }, showExample(example, service))
+            : '',
         ),
       ),
     );
@@ -397,6 +413,8 @@ function renderFields(container, route) {
   table.append(body);
   const first = route.fields.find((field) => field.examples.length > 0)?.examples[0];
   container.append(table);
+  if (route.fields.some((field) => field.examples.some((example) => example.shown === false)))
+    container.append(el('p', { class: 'dim example-note', 'data-hidden-note': '' }, hiddenNote));
   if (first)
     container.append(
       el(

@@ -6,6 +6,7 @@ import type { Carts } from '@fig/common/domain/carts';
 import { DomainError } from '@fig/common/domain/errors';
 import { newId } from '@fig/common/domain/ids';
 import type { Order, Orders } from '@fig/common/domain/orders';
+import { authorise } from '@fig/common/domain/payments';
 import type { CheckoutInput, CheckoutResult } from '@fig/common/domain/routes/checkout';
 import { inTransaction } from '@fig/common/domain/transaction';
 import type { InventoryClient } from '../clients/inventory-client.ts';
@@ -303,7 +304,25 @@ export function createCheckoutSaga(deps: SagaDependencies) {
     return { resumed, pending };
   }
 
-  return { placeOrder, recover };
+  /**
+   * The checkout as a dry run (`x-fig-dry-run: 1`): the cart is checked and priced here and the
+   * payment method authorised as the payment service would (402 when declined); the answer is
+   * the order a real checkout would confirm, under a fresh id. No saga is stored and no other
+   * service is called — a reservation, a charge or a recorded order would be real there.
+   * Stock is not looked at: a dry run of a cart the inventory cannot fill answers 201 here.
+   */
+  function previewOrder(input: CheckoutInput): CheckoutResult {
+    const cart = deps.carts.forCheckout(input.cart_id, input.user_id);
+    authorise(input.payment_method);
+    return {
+      order_id: newId('ord'),
+      status: orderStatus,
+      total_cents: cart.total_cents,
+      currency: cart.currency,
+    };
+  }
+
+  return { placeOrder, previewOrder, recover };
 }
 
 export type CheckoutSaga = ReturnType<typeof createCheckoutSaga>;
