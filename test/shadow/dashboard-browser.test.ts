@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComparisonsReport } from '../../gateway/src/shadow/shadowing.ts';
+import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 import { routeOf, type ShadowGateway, startShadowGateway } from './gateway-harness.ts';
 
 let gateway: ShadowGateway;

@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { errorBody } from '@fig/common';
+import type { CompiledRules } from '@fig/routing-rules';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Shadowing } from '../shadow/shadowing.ts';
+import type { Shadowing } from '../shadow/plugin/shadowing.ts';
+import { comparisonsReport } from './comparisons-report.ts';
+import type { EventLog } from './event-log.ts';
 
 const require = createRequire(import.meta.url);
 const publicFile = (name: string) => new URL(`./public/${name}`, import.meta.url);
@@ -23,11 +26,16 @@ const assets: Record<string, { file: URL | string; type: string }> = {
  * `DELETE /comparisons/:route` (start a route's evidence afresh, e.g. after a fix), and the
  * `GET /dashboard` page with its assets.
  */
-export const dashboardRoutes: FastifyPluginAsync<{ shadowing: Shadowing }> = async (app, { shadowing }) => {
+export const dashboardRoutes: FastifyPluginAsync<{
+  shadowing: Shadowing;
+  events: EventLog;
+  /** The active rules: the report lists their routes. */
+  rules: () => CompiledRules;
+}> = async (app, { shadowing, events, rules }) => {
   const quiet = { logLevel: 'warn' as const };
   app.get('/comparisons', quiet, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    return shadowing.report();
+    return comparisonsReport(shadowing, rules(), events);
   });
   app.delete<{ Params: { route: string } }>(
     '/comparisons/:route',
