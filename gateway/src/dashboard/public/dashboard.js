@@ -237,6 +237,14 @@ async function reset(name) {
   await fetch(`/comparisons/${encodeURIComponent(name)}`, { method: 'DELETE', headers: authHeaders() });
 }
 
+/** @param {string[]} names */
+const tableHead = (names) =>
+  html`<thead>
+    <tr>
+      ${names.map((name) => html`<th>${name}</th>`)}
+    </tr>
+  </thead>`;
+
 /** @param {{ route: DashboardRoute }} props */
 function Fields({ route }) {
   if (route.fields.length === 0) {
@@ -248,11 +256,7 @@ function Fields({ route }) {
   const hidden = route.fields.some((field) => field.examples.some((example) => !example.shown));
   return html`
     <table class="field-table">
-      <thead>
-        <tr>
-          ${['field', '', 'differs', 'noise', 'monolith', 'service'].map((h) => html`<th>${h}</th>`)}
-        </tr>
-      </thead>
+      ${tableHead(['field', '', 'differs', 'noise', 'monolith', 'service'])}
       <tbody>
         ${route.fields.map((field) => {
           const example = field.examples[0];
@@ -347,11 +351,7 @@ function RouteCard({ route, rank }) {
       <div class="column">
         <h3>Traffic per side</h3>
         <table class="sides">
-          <thead>
-            <tr>
-              ${['', 'requests', 'errors', 'p50', 'p95', 'p99'].map((h) => html`<th>${h}</th>`)}
-            </tr>
-          </thead>
+          ${tableHead(['', 'requests', 'errors', 'p50', 'p95', 'p99'])}
           <tbody>
             ${
               /** @type {const} */ (['monolith', 'service']).map((side) => {
