@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ComparisonsReport } from '../gateway/src/shadow/shadowing.ts';
+import type { ComparisonsReport } from '../gateway/src/dashboard/comparisons-report.ts';
 import { inventoryRules, startGateway, stop } from './gateway-process.ts';
 import { load, type LoadResult, median } from './load.ts';
 

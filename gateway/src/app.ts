@@ -24,9 +24,9 @@ import { UpstreamBreakers } from './upstreams/breakers.ts';
 import { UpstreamPools } from './upstreams/pools.ts';
 import { EventLog } from './dashboard/event-log.ts';
 import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
-import { shadowPlugin } from './shadow/shadow-plugin.ts';
-import { Shadowing } from './shadow/shadowing.ts';
-import { shadowLimits } from './shadow/shadow-config.ts';
+import { shadowPlugin } from './shadow/plugin/shadow-plugin.ts';
+import { Shadowing } from './shadow/plugin/shadowing.ts';
+import { shadowLimits } from './shadow/plugin/shadow-config.ts';
 
 // A request without Host gets the admin's own JSON refusal (plugins/admin-host.ts), not Node's bare 400.
 const adminServerOptions: FastifyHttpOptions<Server> = { http: { requireHostHeader: false } };
@@ -114,8 +114,6 @@ export function buildApp(config: GatewayConfig): Gateway {
   );
   const shadowing = new Shadowing({
     registry: app.observability.registry,
-    rules: rules.current,
-    events,
     available: (upstream) => breakers.state(upstream) !== 'open',
     redisUrl: config.REDIS_URL,
     limits: shadowLimits(config),
@@ -137,6 +135,6 @@ export function buildApp(config: GatewayConfig): Gateway {
   });
   admin.register(adminAuthPlugin, { token: config.ADMIN_TOKEN, metricsToken: config.METRICS_TOKEN });
   admin.register(adminRulesPlugin, { rules, breakers, pools });
-  admin.register(dashboardRoutes, { shadowing });
+  admin.register(dashboardRoutes, { shadowing, events, rules: rules.current });
   return { app, admin };
 }

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type BoundsEnv, boundsEnvProperties } from './bounds-config.ts';
 import { adminEnvProblems, adminEnvRules } from './admin/admin-env.ts';
 import { type EdgeEnv, edgeEnvProperties } from './edge-config.ts';
-import { type ShadowEnv, shadowEnvProperties } from './shadow/shadow-config.ts';
+import { type ShadowEnv, shadowEnvProperties } from './shadow/plugin/shadow-config.ts';
 
 export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv {
   ADMIN_PORT: number;

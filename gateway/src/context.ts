@@ -1,6 +1,5 @@
 import type { CompiledRoute, CompiledRules, Side } from '@fig/routing-rules';
-import type { BodyObserver } from './proxy/taps.ts';
-import type { Tapped } from './shadow/shadowing.ts';
+import type { BodyObserver, UpstreamAnswer } from './proxy/taps.ts';
 
 /**
  * What the edge knows about a request, built up by the onRequest hooks in order:
@@ -29,6 +28,16 @@ export interface EdgeContext {
   /** What shadowing noted of the answer. Kept here rather than in WeakMaps keyed by request:
    *  two ephemerons per request made every young-generation GC measurably slower. */
   tapped?: Tapped;
+}
+
+/** An answer as a response tap noted it, for work done once the client has it (shadowing). */
+export interface Tapped {
+  route: CompiledRoute;
+  rules: CompiledRules;
+  side: Side;
+  origin: string;
+  answer: UpstreamAnswer;
+  startedAt: number;
 }
 
 /** Why the monolith served a request meant for a service. */

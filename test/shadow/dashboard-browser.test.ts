@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ComparisonsReport } from '../../gateway/src/shadow/shadowing.ts';
+import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 import { routeOf, type ShadowGateway, startShadowGateway } from './gateway-harness.ts';
 
 let gateway: ShadowGateway;
@@ -66,6 +66,18 @@ describe('the migration dashboard in a browser', () => {
     async () => {
       const stop = flow();
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
+      // The page must run clean: no console error, no script error, no request failing or refused.
+      const problems: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+      });
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      page.on('requestfailed', (request) =>
+        problems.push(`failed: ${request.url()} ${request.failure()?.errorText}`),
+      );
+      page.on('response', (response) => {
+        if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`);
+      });
       await page.goto(`${gateway.adminUrl}/dashboard#token=${adminToken}`);
       await page.waitForFunction(
         "Number(document.querySelector('[data-route=payments] [data-stat=compared]')?.textContent.replace(/,/g, '')) > 0",
@@ -111,6 +123,7 @@ describe('the migration dashboard in a browser', () => {
       await page.screenshot({ path: 'test-results/migration-dashboard-top.png' });
       // The token never stays in the address bar.
       expect(page.url()).toBe(`${gateway.adminUrl}/dashboard`);
+      expect(problems).toEqual([]);
 
       // An operator starts a route's evidence afresh after a fix.
       page.once('dialog', (dialog) => void dialog.accept());
@@ -119,6 +132,7 @@ describe('the migration dashboard in a browser', () => {
       expect(routeOf(afterReset, 'payments').comparisons.compared).toBe(
         routeOf(report, 'payments').comparisons.compared,
       );
+      expect(problems).toEqual([]);
       await page.close();
     },
   );

@@ -5,7 +5,7 @@ import { loadConfig } from '@fig/common';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../gateway/src/app.ts';
 import { type GatewayConfig, gatewayEnvSchema } from '../../gateway/src/config.ts';
-import type { ComparisonsReport } from '../../gateway/src/shadow/shadowing.ts';
+import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 import { shadowRules, startUpstream, type Upstream } from './differing-upstreams.ts';
 
 export interface ShadowGateway {

@@ -8,7 +8,7 @@ import { fetchServiceToken } from '@fig/common/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Gateway } from '../../gateway/src/app.ts';
 import { type GatewayConfig, gatewayEnvSchema } from '../../gateway/src/config.ts';
-import type { ComparisonsReport } from '../../gateway/src/shadow/shadowing.ts';
+import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 
 // The real monolith and the real inventory service behind the gateway, stock reads shadowed.
 let monolith: RunningDeployable;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ValueSummary } from '../../gateway/src/shadow/example-values.ts';
+import type { ValueSummary } from '../../gateway/src/shadow/comparison/example-values.ts';
 import { routeOf, type ShadowGateway, startShadowGateway } from './gateway-harness.ts';
 
 let gateway: ShadowGateway;

@@ -1,20 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { errorBody } from '@fig/common';
+import type { CompiledRules } from '@fig/routing-rules';
 import type { FastifyPluginAsync } from 'fastify';
-import type { Shadowing } from '../shadow/shadowing.ts';
+import type { Shadowing } from '../shadow/plugin/shadowing.ts';
+import { comparisonsReport } from './comparisons-report.ts';
+import type { EventLog } from './event-log.ts';
 
 const require = createRequire(import.meta.url);
 const publicFile = (name: string) => new URL(`./public/${name}`, import.meta.url);
 
-// Served from the installed package: the admin port must work on machines without internet.
+const script = 'text/javascript; charset=utf-8';
+// Served from the installed packages: the admin port must work on machines without internet.
 const assets: Record<string, { file: URL | string; type: string }> = {
-  'dashboard.js': { file: publicFile('dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  'dashboard.js': { file: publicFile('dashboard.js'), type: script },
   'dashboard.css': { file: publicFile('dashboard.css'), type: 'text/css; charset=utf-8' },
-  'uplot.js': {
-    file: require.resolve('uplot/dist/uPlot.iife.min.js'),
-    type: 'text/javascript; charset=utf-8',
-  },
+  // The packages' own ES module builds, as the page's import map names them.
+  'htm.js': { file: new URL(import.meta.resolve('htm')), type: script },
+  'htm-preact.js': { file: new URL(import.meta.resolve('htm/preact')), type: script },
+  'preact.js': { file: new URL(import.meta.resolve('preact')), type: script },
+  'preact-hooks.js': { file: new URL(import.meta.resolve('preact/hooks')), type: script },
+  'uplot.js': { file: require.resolve('uplot/dist/uPlot.esm.js'), type: script },
   'uplot.css': { file: require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
 };
 
@@ -23,11 +29,16 @@ const assets: Record<string, { file: URL | string; type: string }> = {
  * `DELETE /comparisons/:route` (start a route's evidence afresh, e.g. after a fix), and the
  * `GET /dashboard` page with its assets.
  */
-export const dashboardRoutes: FastifyPluginAsync<{ shadowing: Shadowing }> = async (app, { shadowing }) => {
+export const dashboardRoutes: FastifyPluginAsync<{
+  shadowing: Shadowing;
+  events: EventLog;
+  /** The active rules: the report lists their routes. */
+  rules: () => CompiledRules;
+}> = async (app, { shadowing, events, rules }) => {
   const quiet = { logLevel: 'warn' as const };
   app.get('/comparisons', quiet, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    return shadowing.report();
+    return comparisonsReport(shadowing, rules(), events);
   });
   app.delete<{ Params: { route: string } }>(
     '/comparisons/:route',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createGatewayMetrics } from '../../src/metrics.ts';
-import { createShadowMetrics } from '../../src/shadow/shadow-metrics.ts';
+import { createShadowMetrics } from '../../src/shadow/plugin/shadow-metrics.ts';
 
 interface Panel {
   title: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { compareOptions } from '../../src/shadow/compare-options.ts';
-import { compareResponses } from '../../src/shadow/compare-responses.ts';
-import { diffJson } from '../../src/shadow/json-diff.ts';
+import { compareOptions } from '../../src/shadow/comparison/compare-options.ts';
+import { compareResponses } from '../../src/shadow/comparison/compare-responses.ts';
+import { diffJson } from '../../src/shadow/comparison/json-diff.ts';
 
 const json = (status: number, body: unknown) => ({
   status,

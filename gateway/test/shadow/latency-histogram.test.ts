@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { latencyBounds, latencyBucket, percentile } from '../../src/shadow/latency-histogram.ts';
+import { latencyBounds, latencyBucket, percentile } from '../../src/shadow/comparison/latency-histogram.ts';
 
 function histogram(values: number[]) {
   const counts = new Map<number, number>();

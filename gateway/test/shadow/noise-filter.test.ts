@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyField } from '../../src/shadow/noise-filter.ts';
+import { classifyField } from '../../src/shadow/comparison/noise-filter.ts';
 
 const thresholds = { relativeThreshold: 20, absoluteThreshold: 0.03 };
 

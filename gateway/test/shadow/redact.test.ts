@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redacted, redactUrl, redactValue } from '../../src/shadow/redact.ts';
+import { redacted, redactUrl, redactValue } from '../../src/shadow/comparison/redact.ts';
 
 describe('redaction of example pairs', () => {
   it('hides credentials, card data and payment methods by field name', () => {

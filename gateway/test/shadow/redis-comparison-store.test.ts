@@ -1,10 +1,10 @@
 import { startRedisServer, type RunningRedis } from '@fig/common/testing/redis-server';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareOptions } from '../../src/shadow/compare-options.ts';
-import { ComparisonRecorder } from '../../src/shadow/comparison-recorder.ts';
-import { routeReport } from '../../src/shadow/comparison-report.ts';
-import { RedisComparisonStore } from '../../src/shadow/redis-comparison-store.ts';
+import { compareOptions } from '../../src/shadow/comparison/compare-options.ts';
+import { ComparisonRecorder } from '../../src/shadow/comparison/comparison-recorder.ts';
+import { routeReport } from '../../src/dashboard/route-report.ts';
+import { RedisComparisonStore } from '../../src/shadow/worker/redis-comparison-store.ts';
 
 let redis: RunningRedis;
 const clients: Redis[] = [];

@@ -1,20 +1,20 @@
 import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareOptions } from '../../src/shadow/compare-options.ts';
-import type { ShadowJob } from '../../src/shadow/shadow-dispatcher.ts';
-import { createShadowMetrics } from '../../src/shadow/shadow-metrics.ts';
-import { ShadowWorker } from '../../src/shadow/shadow-worker-client.ts';
+import { compareOptions } from '../../src/shadow/comparison/compare-options.ts';
+import type { ShadowJob } from '../../src/shadow/worker/protocol.ts';
+import { createShadowMetrics } from '../../src/shadow/plugin/shadow-metrics.ts';
+import { ShadowWorkerClient } from '../../src/shadow/plugin/shadow-worker-client.ts';
 
 let monolith: RunningEchoUpstream;
 let service: RunningEchoUpstream;
-let worker: ShadowWorker;
+let worker: ShadowWorkerClient;
 const registry = new Registry();
 const backlog = 3;
 
 beforeAll(async () => {
   [monolith, service] = await Promise.all([startEchoUpstream('monolith'), startEchoUpstream('inventory')]);
-  worker = new ShadowWorker({
+  worker = new ShadowWorkerClient({
     limits: { backlog },
     bucketMs: 10_000,
     metrics: createShadowMetrics(registry),

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareOptions } from '../../src/shadow/compare-options.ts';
-import type { CapturedResponse } from '../../src/shadow/compare-responses.ts';
-import { ComparisonRecorder } from '../../src/shadow/comparison-recorder.ts';
-import { routeReport } from '../../src/shadow/comparison-report.ts';
-import { MemoryComparisonStore } from '../../src/shadow/comparison-store.ts';
-import { ShadowDispatcher } from '../../src/shadow/shadow-dispatcher.ts';
+import { compareOptions } from '../../src/shadow/comparison/compare-options.ts';
+import type { CapturedResponse } from '../../src/shadow/comparison/compare-responses.ts';
+import { ComparisonRecorder } from '../../src/shadow/comparison/comparison-recorder.ts';
+import { routeReport } from '../../src/dashboard/route-report.ts';
+import { MemoryComparisonStore } from '../../src/shadow/comparison/memory-comparison-store.ts';
+import { ShadowDispatcher } from '../../src/shadow/worker/shadow-dispatcher.ts';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 

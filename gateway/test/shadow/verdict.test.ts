@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verdict } from '../../src/shadow/verdict.ts';
+import { verdict } from '../../src/shadow/comparison/verdict.ts';
 
 const evidence = {
   hasService: true,

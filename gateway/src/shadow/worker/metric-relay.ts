@@ -1,20 +1,5 @@
-export type Labels = Record<string, string>;
-
-/**
- * What comparison reports to Prometheus. Comparison runs in a worker thread, which records
- * these operations and hands them to the main thread's registry (`applyMetricOps`).
- */
-export interface ShadowMetrics {
-  comparisons: { inc(labels: Labels): void };
-  fieldDifferences: { inc(labels: Labels): void };
-  noiseProbes: { inc(labels: Labels): void };
-  dropped: { inc(labels: Labels): void };
-  latency: { observe(labels: Labels, value: number): void };
-  inFlight: { set(value: number): void };
-  queued: { set(value: number): void };
-}
-
-export type MetricOp = [metric: keyof ShadowMetrics, labels: Labels | undefined, value: number];
+import type { Labels, ShadowMetrics } from '../comparison/comparison-metrics.ts';
+import type { MetricOp } from './protocol.ts';
 
 /**
  * Records metric operations for another thread to apply. Counter increments with the same

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { BodyObserver } from '../proxy/taps.ts';
+import type { BodyObserver } from '../../proxy/taps.ts';
 
 /**
  * Collects a body up to `limit` bytes. Past the limit it keeps nothing more and marks the

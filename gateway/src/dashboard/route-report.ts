@@ -1,8 +1,8 @@
-import type { CompareOptions } from './compare-options.ts';
-import type { Counters, ExamplePair, RouteState } from './comparison-store.ts';
-import { percentile } from './latency-histogram.ts';
-import { classifyField, type FieldVerdict } from './noise-filter.ts';
-import { type Verdict, verdict } from './verdict.ts';
+import type { CompareOptions } from '../shadow/comparison/compare-options.ts';
+import type { Counters, ExamplePair, RouteState } from '../shadow/comparison/comparison-store.ts';
+import { percentile } from '../shadow/comparison/latency-histogram.ts';
+import { classifyField, type FieldVerdict } from '../shadow/comparison/noise-filter.ts';
+import { type Verdict, verdict } from '../shadow/comparison/verdict.ts';
 
 /** What the report needs to know about a route from the active rules. */
 export interface RouteDescription {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { shadowDefaults, type ShadowLimits } from './shadow-dispatcher.ts';
+import { shadowDefaults, type ShadowLimits } from '../worker/shadow-limits.ts';
 
 /** Env vars of shadow traffic and comparison. */
 export interface ShadowEnv {

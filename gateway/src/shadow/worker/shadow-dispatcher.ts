@@ -1,67 +1,13 @@
 import { dryRunHeader, isWrite } from '@fig/routing-rules';
 import { Agent } from 'undici';
-import { captureStream } from './capture-body.ts';
-import type { CompareOptions } from './compare-options.ts';
-import type { CapturedResponse } from './compare-responses.ts';
-import type { ComparisonRecorder, Side, TimedResponse } from './comparison-recorder.ts';
-
-export interface ShadowLimits {
-  /** Shadow requests in flight at once. */
-  concurrency: number;
-  /** Shadow requests waiting for a slot; more are dropped. */
-  queue: number;
-  /** Shadow jobs the main thread holds before the worker has taken them; more are dropped. */
-  backlog: number;
-  /** Largest body captured and compared, either side, in bytes. */
-  maxBodyBytes: number;
-  /** Time allowed for a shadow's answer to start, and between its body chunks. */
-  timeoutMs: number;
-  /** Every route's first noise probes are always taken, so noise is known before differences count. */
-  warmupProbes: number;
-  /** How long example pairs are kept. */
-  exampleTtlMs: number;
-  /**
-   * Key of the hashes that stand in for hidden example values; the same on every instance that
-   * shares comparisons. Random per process when not set. Never reported.
-   */
-  hashKey?: string;
-}
-
-export const shadowDefaults: ShadowLimits = {
-  concurrency: 16,
-  queue: 256,
-  backlog: 256,
-  maxBodyBytes: 1024 * 1024,
-  timeoutMs: 5000,
-  warmupProbes: 20,
-  exampleTtlMs: 24 * 3600_000,
-};
+import { captureStream } from '../comparison/body-capture.ts';
+import type { CapturedResponse } from '../comparison/compare-responses.ts';
+import type { ComparisonRecorder } from '../comparison/comparison-recorder.ts';
+import type { ShadowJob } from './protocol.ts';
+import { shadowDefaults, type ShadowLimits } from './shadow-limits.ts';
 
 /** Marks shadow and noise-probe requests, so backends can tell them apart. */
-export const shadowHeader = 'x-fig-shadow';
-
-export interface ShadowTarget {
-  side: Side;
-  /** Upstream origin, e.g. `http://127.0.0.1:5003`. */
-  origin: string;
-  /** The upstream declares `dryRun: true`: it answers a write marked `x-fig-dry-run` without doing it. */
-  dryRun: boolean;
-}
-
-export interface ShadowJob {
-  route: string;
-  options: CompareOptions;
-  method: string;
-  /** Path and query as sent upstream. */
-  url: string;
-  /** Request headers as sent upstream. */
-  headers: Record<string, string | string[] | undefined>;
-  body?: Buffer;
-  /** The side that served the client, with its captured answer. */
-  primary: TimedResponse & { origin: string };
-  /** The side that did not. */
-  target: ShadowTarget;
-}
+const shadowHeader = 'x-fig-shadow';
 
 // Set per hop by the HTTP client; copying them would corrupt the shadow request.
 const hopByHop = new Set([

@@ -1,23 +1,18 @@
-import { type CompiledRoute, type CompiledRules, isWrite, upstreamFor } from '@fig/routing-rules';
+import { type CompiledRoute, type CompiledRules, isWrite, type Side, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { EventLog } from '../dashboard/event-log.ts';
-import { forwardRequestHeaders } from '../proxy/forward-headers.ts';
-import type { UpstreamAnswer } from '../proxy/taps.ts';
-import { BodyCapture } from './capture-body.ts';
-import { type CompareOptions, compareOptions } from './compare-options.ts';
-import { ComparisonRecorder, type Side } from './comparison-recorder.ts';
-import { type RouteDescription, type RouteReport, routeReport } from './comparison-report.ts';
-import { storeDefaults } from './comparison-store.ts';
-import type { ShadowLimits } from './shadow-dispatcher.ts';
+import { forwardRequestHeaders } from '../../proxy/forward-headers.ts';
+import type { UpstreamAnswer } from '../../proxy/taps.ts';
+import { BodyCapture } from '../comparison/body-capture.ts';
+import { type CompareOptions, compareOptions } from '../comparison/compare-options.ts';
+import { ComparisonRecorder } from '../comparison/comparison-recorder.ts';
+import { type ComparisonStore, type RouteState, storeDefaults } from '../comparison/comparison-store.ts';
+import type { ShadowLimits } from '../worker/shadow-limits.ts';
 import { createShadowMetrics } from './shadow-metrics.ts';
-import { ShadowWorker } from './shadow-worker-client.ts';
+import { ShadowWorkerClient } from './shadow-worker-client.ts';
 
 export interface ShadowingOptions {
   registry: Registry;
-  /** The active rules, for the report (each request carries its own snapshot). */
-  rules: () => CompiledRules;
-  events: EventLog;
   /** False while an upstream cannot take traffic (its breaker is open): no shadows are sent to it. */
   available?: (upstream: string) => boolean;
   /** Shares comparisons between gateway instances when set. */
@@ -28,27 +23,6 @@ export interface ShadowingOptions {
   onError?: (error: unknown) => void;
 }
 
-export interface ComparisonsReport {
-  generatedAt: number;
-  store: 'memory' | 'redis';
-  rulesVersion: string;
-  bucketMs: number;
-  shadow: { inFlight: number; queued: number; limits: Omit<ShadowLimits, 'hashKey'> };
-  routes: RouteReport[];
-  events: ReturnType<EventLog['recent']>;
-}
-
-export interface Tapped {
-  route: CompiledRoute;
-  rules: CompiledRules;
-  side: Side;
-  origin: string;
-  answer: UpstreamAnswer;
-  startedAt: number;
-  /** The copy of a sampled answer's body. */
-  capture?: BodyCapture;
-}
-
 const otherSide = (side: Side): Side => (side === 'service' ? 'monolith' : 'service');
 const originOf = (rules: CompiledRules, upstream: string) =>
   rules.upstreams.get(upstream)?.url.replace(/\/$/, '');
@@ -56,23 +30,21 @@ const originOf = (rules: CompiledRules, upstream: string) =>
 /**
  * Shadow traffic and comparison for the edge: a sampled request's answer is copied as it
  * arrives and the proxy taps each answer it sends; after the client has it, a sampled request is sent to the side that did not serve it and the
- * two answers are compared. Also the source of the admin `/comparisons` report.
+ * two answers are compared. The admin `/comparisons` report reads its state (dashboard/).
  */
 export class Shadowing {
-  readonly events: EventLog;
   readonly bucketMs: number;
   /** Sends shadows, compares and keeps the state, on its own thread. */
-  readonly #worker: ShadowWorker;
+  readonly #worker: ShadowWorkerClient;
   /** What this thread counts itself: traffic per side, shadows it did not send. */
   readonly #local: ComparisonRecorder;
-  readonly #rules: () => CompiledRules;
   readonly #available?: (upstream: string) => boolean;
   readonly #options = new WeakMap<CompiledRoute, CompareOptions>();
 
   constructor(options: ShadowingOptions) {
     const metrics = createShadowMetrics(options.registry);
     this.bucketMs = options.bucketMs ?? storeDefaults.bucketMs;
-    this.#worker = new ShadowWorker({
+    this.#worker = new ShadowWorkerClient({
       limits: options.limits,
       bucketMs: this.bucketMs,
       redisUrl: options.redisUrl,
@@ -80,8 +52,6 @@ export class Shadowing {
       onError: options.onError ?? (() => {}),
     });
     this.#local = new ComparisonRecorder(this.#worker.local, metrics);
-    this.events = options.events;
-    this.#rules = options.rules;
     this.#available = options.available;
   }
 
@@ -111,7 +81,7 @@ export class Shadowing {
 
   /** A response tap for the proxy (`request.fig.backend` says who answered): notes the answer. */
   tap(request: FastifyRequest, answer: UpstreamAnswer): void {
-    const { route, rules, backend, bodyObserver } = request.fig;
+    const { route, rules, backend } = request.fig;
     if (!backend) return;
     request.fig.tapped = {
       route,
@@ -120,7 +90,6 @@ export class Shadowing {
       origin: backend.url,
       answer,
       startedAt: request.fig.proxyStartedAt ?? performance.now(),
-      capture: bodyObserver instanceof BodyCapture ? bodyObserver : undefined,
     };
   }
 
@@ -128,7 +97,8 @@ export class Shadowing {
   responded(request: FastifyRequest): void {
     const tapped = request.fig?.tapped;
     if (!tapped) return;
-    const { route, rules, side, answer, capture } = tapped;
+    const { route, rules, side, answer } = tapped;
+    const capture = request.fig.bodyObserver instanceof BodyCapture ? request.fig.bodyObserver : undefined;
     const ms = performance.now() - tapped.startedAt;
     this.#local.traffic(route.name, side, answer.statusCode, ms);
     if (!capture) return;
@@ -183,35 +153,25 @@ export class Shadowing {
     return this.#worker.reset(route);
   }
 
-  async report(): Promise<ComparisonsReport> {
-    const rules = this.#rules();
-    const states = await this.#worker.snapshot();
+  /** Every route's comparison state, the whole fleet's when comparisons are shared. */
+  snapshot(): Promise<Map<string, RouteState>> {
+    return this.#worker.snapshot();
+  }
+
+  /** Where comparisons are kept. */
+  get store(): ComparisonStore['kind'] {
+    return this.#worker.kind;
+  }
+
+  /** Shadow requests being sent and waiting, as the worker last said. */
+  get queue(): { inFlight: number; queued: number } {
+    return { inFlight: this.#worker.inFlight, queued: this.#worker.queued };
+  }
+
+  /** The limits in force, less the hash key (never reported). */
+  get limits(): Omit<ShadowLimits, 'hashKey'> {
     const { hashKey: _secret, ...limits } = this.#worker.limits;
-    const routes = rules.routes.map((route) => {
-      const description: RouteDescription = {
-        name: route.name,
-        path: route.path,
-        service: route.service,
-        upstream: route.upstream,
-        percent: route.percent,
-        shadow: route.shadow ?? 0,
-        options: this.compareOptions(route),
-      };
-      return routeReport(description, states.get(route.name));
-    });
-    return {
-      generatedAt: Date.now(),
-      store: this.#worker.kind,
-      rulesVersion: rules.version,
-      bucketMs: this.bucketMs,
-      shadow: {
-        inFlight: this.#worker.inFlight,
-        queued: this.#worker.queued,
-        limits,
-      },
-      routes,
-      events: this.events.recent(),
-    };
+    return limits;
   }
 
   async close(): Promise<void> {

@@ -1,14 +1,13 @@
+import type { Side } from '@fig/routing-rules';
 import type { CompareOptions } from './compare-options.ts';
 import { type CapturedResponse, compareResponses } from './compare-responses.ts';
+import type { ShadowMetrics } from './comparison-metrics.ts';
 import type { ComparisonStore, CounterDeltas } from './comparison-store.ts';
 import { ExampleValues } from './example-values.ts';
 import type { Difference } from './json-diff.ts';
 import { latencyBounds, latencyBucket } from './latency-histogram.ts';
 import { classifyField, type FieldVerdict } from './noise-filter.ts';
 import { redactUrl } from './redact.ts';
-import type { ShadowMetrics } from './metric-relay.ts';
-
-export type Side = 'monolith' | 'service';
 
 export type Outcome = 'matched' | 'mismatched' | 'noise';
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { MetricOp } from './metric-relay.ts';
+import type { MetricOp } from '../worker/protocol.ts';
 
 export function applyMetricOps(metrics: ReturnType<typeof createShadowMetrics>, ops: MetricOp[]): void {
   for (const [metric, labels, value] of ops) {

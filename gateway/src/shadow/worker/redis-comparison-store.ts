@@ -6,11 +6,11 @@ import {
   emptyRouteState,
   type ExamplePair,
   increment,
-  MemoryComparisonStore,
   type RouteState,
   type StoreOptions,
   storeDefaults,
-} from './comparison-store.ts';
+} from '../comparison/comparison-store.ts';
+import { MemoryComparisonStore } from '../comparison/memory-comparison-store.ts';
 
 export interface RedisStoreOptions extends StoreOptions {
   redis: Redis;

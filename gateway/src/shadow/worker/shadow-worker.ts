@@ -1,32 +1,13 @@
 // The shadow worker: sends shadow requests, compares answers and keeps the comparison state,
 // on a thread of its own so none of that work runs on the event loop that serves clients.
 import { parentPort, workerData } from 'node:worker_threads';
-import { ComparisonRecorder } from './comparison-recorder.ts';
-import { type ComparisonStore, MemoryComparisonStore, type RouteState } from './comparison-store.ts';
+import { ComparisonRecorder } from '../comparison/comparison-recorder.ts';
+import type { ComparisonStore } from '../comparison/comparison-store.ts';
+import { MemoryComparisonStore } from '../comparison/memory-comparison-store.ts';
+import { metricRelay } from './metric-relay.ts';
+import type { FromWorker, ToWorker, WorkerQuestion, WorkerSettings } from './protocol.ts';
 import { RedisComparisonStore } from './redis-comparison-store.ts';
-import { ShadowDispatcher, type ShadowJob, type ShadowLimits } from './shadow-dispatcher.ts';
-import { type MetricOp, metricRelay } from './metric-relay.ts';
-
-export interface WorkerSettings {
-  limits: ShadowLimits;
-  bucketMs: number;
-  redisUrl?: string;
-}
-
-export type ToWorker =
-  | { type: 'jobs'; jobs: ShadowJob[] }
-  /** Counts the main thread recorded (traffic per side, shadows it did not send). */
-  | { type: 'merge'; states: Map<string, RouteState> }
-  | { type: 'snapshot'; id: number }
-  | { type: 'reset'; id: number; route: string }
-  | { type: 'close'; id: number };
-
-export type FromWorker =
-  | { type: 'reply'; id: number; snapshot?: Map<string, RouteState>; error?: string }
-  | { type: 'state'; inFlight: number; queued: number; ops: MetricOp[] }
-  /** The worker has taken this many jobs off its port (the main thread's backlog bound). */
-  | { type: 'taken'; jobs: number }
-  | { type: 'error'; message: string };
+import { ShadowDispatcher } from './shadow-dispatcher.ts';
 
 const port = parentPort!;
 const settings = workerData as WorkerSettings;
@@ -36,7 +17,7 @@ const relay = metricRelay();
 const { metrics } = relay;
 // Loaded only when needed: every gateway starts a worker, few of them share through Redis.
 const redis = settings.redisUrl
-  ? (await import('../rate-limit/redis-client.ts')).createRateLimitRedis(settings.redisUrl, {
+  ? (await import('../../rate-limit/redis-client.ts')).createRateLimitRedis(settings.redisUrl, {
       commandTimeoutMs: 2000,
     })
   : undefined;
@@ -66,7 +47,7 @@ const reporting = setInterval(report, 250);
 // Buffers arrive as plain byte arrays; comparison wants Buffers.
 const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-async function answer(message: Exclude<ToWorker, { type: 'jobs' | 'merge' }>) {
+async function answer(message: WorkerQuestion) {
   switch (message.type) {
     case 'snapshot':
       return { snapshot: await store.snapshot() };

@@ -1,11 +1,12 @@
 import { Worker } from 'node:worker_threads';
-import { ComparisonRecorder } from './comparison-recorder.ts';
-import { type ComparisonStore, MemoryComparisonStore, type RouteState } from './comparison-store.ts';
-import { type ShadowJob, type ShadowLimits, shadowDefaults } from './shadow-dispatcher.ts';
+import { ComparisonRecorder } from '../comparison/comparison-recorder.ts';
+import type { ComparisonStore, RouteState } from '../comparison/comparison-store.ts';
+import { MemoryComparisonStore } from '../comparison/memory-comparison-store.ts';
+import type { FromWorker, ShadowJob, ToWorker, WorkerQuestion, WorkerSettings } from '../worker/protocol.ts';
+import { type ShadowLimits, shadowDefaults } from '../worker/shadow-limits.ts';
 import { applyMetricOps, type createShadowMetrics } from './shadow-metrics.ts';
-import type { FromWorker, ToWorker, WorkerSettings } from './shadow-worker.ts';
 
-export interface ShadowWorkerOptions {
+export interface ShadowWorkerClientOptions {
   limits?: Partial<ShadowLimits>;
   bucketMs: number;
   redisUrl?: string;
@@ -13,10 +14,9 @@ export interface ShadowWorkerOptions {
   onError: (error: unknown) => void;
 }
 
-type Request = Exclude<ToWorker, { type: 'jobs' | 'merge' }>;
-
 const jobBatchMs = 5;
-type Question = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
+/** A question as asked; the client numbers it. */
+type Question = WorkerQuestion extends infer Q ? (Q extends unknown ? Omit<Q, 'id'> : never) : never;
 
 /**
  * The main thread's side of the shadow worker. Shadow jobs are handed over as they come;
@@ -25,7 +25,7 @@ type Question = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : n
  * restarting) cannot make this thread hold jobs without end: past `limits.backlog` jobs not
  * yet taken by the worker, new ones are dropped (`backlog_full`).
  */
-export class ShadowWorker {
+export class ShadowWorkerClient {
   readonly limits: ShadowLimits;
   readonly kind: ComparisonStore['kind'];
   /** Counts recorded on this thread, not yet handed to the worker. */
@@ -34,7 +34,7 @@ export class ShadowWorker {
   readonly #dropped: ComparisonRecorder;
   inFlight = 0;
   queued = 0;
-  readonly #options: ShadowWorkerOptions;
+  readonly #options: ShadowWorkerClientOptions;
   readonly #settings: WorkerSettings;
   readonly #waiting = new Map<
     number,
@@ -50,7 +50,7 @@ export class ShadowWorker {
   #posted = 0;
   #batch?: NodeJS.Timeout;
 
-  constructor(options: ShadowWorkerOptions) {
+  constructor(options: ShadowWorkerClientOptions) {
     this.limits = { ...shadowDefaults, ...options.limits };
     this.kind = options.redisUrl ? 'redis' : 'memory';
     this.local = new MemoryComparisonStore({ bucketMs: options.bucketMs });
@@ -63,7 +63,9 @@ export class ShadowWorker {
   }
 
   #start(): Worker {
-    const worker = new Worker(new URL('./shadow-worker.ts', import.meta.url), { workerData: this.#settings });
+    const worker = new Worker(new URL('../worker/shadow-worker.ts', import.meta.url), {
+      workerData: this.#settings,
+    });
     // The servers keep the process alive; a worker left running must not.
     worker.unref();
     worker.on('message', (message: FromWorker) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryComparisonStore } from '../../src/shadow/comparison-store.ts';
+import { MemoryComparisonStore } from '../../src/shadow/comparison/memory-comparison-store.ts';
 
 const example = (at: number) => ({
   at,
