@@ -199,7 +199,7 @@ describe('bff-web federation', () => {
       writeFileSync(rulesPath(), text);
       // The BFF shows the rules version its decisions follow.
       for (let i = 0; i < 200; i++) {
-        if ((await app.inject('/metrics')).body.includes(`version="${parsed.rules.version}"`)) return;
+        if ((await app.internal.inject('/metrics')).body.includes(`version="${parsed.rules.version}"`)) return;
         await sleep(25);
       }
       throw new Error(`rules at ${percent}% never took effect`);
