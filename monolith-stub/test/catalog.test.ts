@@ -73,11 +73,7 @@ describe('openapi', () => {
     const monolith = await startMonolith();
     try {
       const document = (await monolith.call('/openapi.json')).body;
-      for (const path of [
-        '/api/products',
-        '/api/checkout',
-        '/api/payments/{id}/refunds',
-      ]) {
+      for (const path of ['/api/products', '/api/checkout', '/api/payments/{id}/refunds']) {
         expect(Object.keys(document.paths)).toContain(path);
       }
       // The public document shows the public API only; /internal lives on the internal listener.

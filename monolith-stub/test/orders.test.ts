@@ -73,7 +73,9 @@ describe('orders', () => {
         headers,
       });
       expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
-      expect((await monolith.callInternal('/internal/keys/rotate', { method: 'POST', headers })).status).toBe(403);
+      expect((await monolith.callInternal('/internal/keys/rotate', { method: 'POST', headers })).status).toBe(
+        403,
+      );
     }
     expect((await monolith.call('/api/orders/ord_edge', { token: monolith.token })).status).toBe(404);
   });

@@ -57,7 +57,10 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
     APOLLO_TELEMETRY_DISABLED: '1',
     ...options.env,
   };
-  if ((env.PORT === '0' || env.INTERNAL_PORT === '0') && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL)) {
+  if (
+    (env.PORT === '0' || env.INTERNAL_PORT === '0') &&
+    !['info', 'debug', 'trace'].includes(env.LOG_LEVEL)
+  ) {
     throw new Error(
       `spawnDeployable learns a port-0 address from the "Server listening" info line; ` +
         `LOG_LEVEL=${env.LOG_LEVEL} hides it — give PORT and INTERNAL_PORT, or keep LOG_LEVEL at info`,

@@ -87,7 +87,8 @@ export function envProblems(
   if (port !== undefined && port !== String(workload.deployable?.port)) {
     problems.push(`${at}: PORT ${port} differs from the DESIGN.md port ${workload.deployable?.port}`);
   }
-  if (env.reads.has('INTERNAL_PORT')) problems.push(...internalListenerProblems(at, workload, container, resolved));
+  if (env.reads.has('INTERNAL_PORT'))
+    problems.push(...internalListenerProblems(at, workload, container, resolved));
   return problems;
 }
 
@@ -106,13 +107,17 @@ function internalListenerProblems(
   const port = resolved.INTERNAL_PORT;
   const expected = String(workload.deployable?.internalPort);
   if (port !== expected) {
-    problems.push(`${at}: INTERNAL_PORT ${port ?? '(unset)'} differs from the DESIGN.md internal port ${expected}`);
+    problems.push(
+      `${at}: INTERNAL_PORT ${port ?? '(unset)'} differs from the DESIGN.md internal port ${expected}`,
+    );
   } else if (!container.ports?.some((p) => String(p.containerPort) === port)) {
     problems.push(`${at}: INTERNAL_PORT ${port} is not one of the container's ports`);
   }
   const host = resolved.INTERNAL_HOST ?? '127.0.0.1';
   if (/^(127\.|localhost$|::1$)/.test(host)) {
-    problems.push(`${at}: INTERNAL_HOST ${host} is loopback, so probes, scrapes and subgraph calls never arrive`);
+    problems.push(
+      `${at}: INTERNAL_HOST ${host} is loopback, so probes, scrapes and subgraph calls never arrive`,
+    );
   }
   return problems;
 }

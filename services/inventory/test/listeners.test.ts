@@ -22,7 +22,8 @@ afterAll(async () => {
 });
 
 const entities = {
-  query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock { sku available } } } }',
+  query:
+    'query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id stock { sku available } } } }',
   variables: { r: [{ __typename: 'Product', id: 'prd_0005' }] },
 };
 
@@ -40,7 +41,9 @@ describe('inventory listeners', () => {
   it('serves them on the internal port, verifying tokens there too', async () => {
     const internal = inventory.internalUrl!;
     expect((await jsonRequest(`${internal}/health/ready`)).body.status).toBe('ready');
-    expect(await fetch(`${internal}/metrics`).then((r) => r.text())).toContain('http_server_request_duration');
+    expect(await fetch(`${internal}/metrics`).then((r) => r.text())).toContain(
+      'http_server_request_duration',
+    );
     const lookup = await jsonRequest(`${internal}/graphql`, { body: entities });
     expect(lookup.body.data._entities).toEqual([
       { id: 'prd_0005', stock: { sku: 'SKU-0005', available: expect.any(Number) } },

@@ -210,7 +210,9 @@ describe('payment service', () => {
         },
       });
       expect(viaService).toEqual(await paymentQuery(monolith.internalUrl!, old.payment_id));
-      expect(await paymentQuery(migrated.internalUrl!, old.payment_id, bob)).toEqual({ data: { payment: null } });
+      expect(await paymentQuery(migrated.internalUrl!, old.payment_id, bob)).toEqual({
+        data: { payment: null },
+      });
 
       // Its own payments never leave it.
       const own = (await (
