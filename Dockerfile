@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
 # One image per deployable, all from this file. docker-compose.yml builds each of them:
-#   docker build --build-arg WORKSPACE=services/checkout --build-arg PORT=5001 -t fig/checkout:0.1.0 .
-# WORKSPACE is the deployable's directory (an npm workspace), PORT its DESIGN.md port and
-# ADMIN_PORT, for the gateway only, the port that answers /health/ready.
+#   docker build --build-arg WORKSPACE=services/checkout --build-arg PORT=5001 \
+#     --build-arg INTERNAL_PORT=5101 -t fig/checkout:0.1.0 .
+# WORKSPACE is the deployable's directory (an npm workspace), PORT its DESIGN.md public port,
+# INTERNAL_PORT its internal one (health, metrics, subgraph, /internal) and, for the gateway
+# instead, ADMIN_PORT: the port that answers /health/ready.
 
 ARG NODE_IMAGE=node:24-slim
 
@@ -29,10 +31,15 @@ RUN --mount=type=cache,target=/root/.npm \
 FROM ${NODE_IMAGE}
 ARG WORKSPACE
 ARG PORT
+ARG INTERNAL_PORT
 ARG ADMIN_PORT
+# The internal listener takes connections from other pods too (a BFF fetching a subgraph);
+# NetworkPolicies decide which (k8s/base/network-policies.yaml).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=${PORT} \
+    INTERNAL_HOST=0.0.0.0 \
+    INTERNAL_PORT=${INTERNAL_PORT} \
     DATA_DIR=/data \
     APOLLO_TELEMETRY_DISABLED=1
 WORKDIR /app
@@ -44,9 +51,9 @@ COPY ${WORKSPACE} ${WORKSPACE}
 # the working directory stays the repository root, as with `npm start`.
 RUN ln -s "/app/${WORKSPACE}/src/main.ts" /app/main.ts \
  && mkdir -p /data && chown 1000:1000 /data
-# The gateway answers /health/ready on its admin port; everything else on PORT.
-ENV HEALTH_PORT=${ADMIN_PORT:-${PORT}}
-EXPOSE ${PORT}
+# /health/ready answers on the internal port (the gateway's: its admin port), never on PORT.
+ENV HEALTH_PORT=${ADMIN_PORT:-${INTERNAL_PORT}}
+EXPOSE ${PORT} ${HEALTH_PORT}
 # `node` (uid 1000) from the base image; numeric so Kubernetes can enforce runAsNonRoot.
 USER 1000:1000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

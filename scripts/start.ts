@@ -13,6 +13,7 @@ const { commands, result } = concurrently(
     prefixColor: d.color,
     env: {
       PORT: String(d.port),
+      [d.internalPortVariable]: String(d.internalPort),
       // Each deployable keeps its SQLite file under .data/, so a restart keeps the data.
       DATA_DIR: `${root}.data/${d.name}`,
       APOLLO_TELEMETRY_DISABLED: '1',
@@ -43,7 +44,7 @@ async function waitUntilReady() {
   const deadline = Date.now() + 60_000;
   while (pending.size > 0 && Date.now() < deadline && !stopping) {
     for (const d of [...pending]) {
-      const ok = await fetch(`http://127.0.0.1:${d.readyPort}/health/ready`)
+      const ok = await fetch(`http://127.0.0.1:${d.internalPort}/health/ready`)
         .then((r) => r.ok)
         .catch(() => false);
       if (ok) pending.delete(d);

@@ -1,4 +1,4 @@
-import { loadConfigOrExit, serve } from '@fig/common';
+import { listenersFrom, loadConfigOrExit, serve } from '@fig/common';
 import { type BffEnv, bffEnvSchema, bffOptionsFrom } from '@fig/common/federation';
 import { buildApp, defaultDocumentsPath, defaultSupergraphPath } from './app.ts';
 
@@ -8,11 +8,11 @@ interface MobileEnv extends BffEnv {
 
 const config = loadConfigOrExit<MobileEnv>(
   'bff-mobile',
-  bffEnvSchema(4002, defaultSupergraphPath, {
+  bffEnvSchema(4002, 4102, defaultSupergraphPath, {
     TRUSTED_DOCUMENTS: { type: 'string', minLength: 1, default: defaultDocumentsPath },
   }),
 );
-await serve(buildApp({ ...bffOptionsFrom(config), documentsPath: config.TRUSTED_DOCUMENTS }), {
-  port: config.PORT,
-  host: config.HOST,
-});
+await serve(
+  buildApp({ ...bffOptionsFrom(config), documentsPath: config.TRUSTED_DOCUMENTS }),
+  listenersFrom(config),
+);

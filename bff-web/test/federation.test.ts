@@ -6,7 +6,7 @@ import { composeSupergraph } from '@fig/common/federation';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
 import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
 import { parseRules, stickyBucket } from '@fig/routing-rules';
-import type { FastifyInstance } from 'fastify';
+import type { FigServer } from '@fig/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 
@@ -41,7 +41,7 @@ describe('bff-web federation', () => {
   let dir: string;
   let monolith: RunningSubgraph;
   let inventory: RunningSubgraph;
-  let app: FastifyInstance;
+  let app: FigServer;
   let identity: TestIdentity;
   const tokens = new Map<string, string>();
   const rulesPath = () => join(dir, 'routes.yaml');
@@ -199,7 +199,8 @@ describe('bff-web federation', () => {
       writeFileSync(rulesPath(), text);
       // The BFF shows the rules version its decisions follow.
       for (let i = 0; i < 200; i++) {
-        if ((await app.inject('/metrics')).body.includes(`version="${parsed.rules.version}"`)) return;
+        if ((await app.internal.inject('/metrics')).body.includes(`version="${parsed.rules.version}"`))
+          return;
         await sleep(25);
       }
       throw new Error(`rules at ${percent}% never took effect`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeNoRoutes, writeSupergraph } from '@fig/common/testing/bff-files';
 import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
-import type { FastifyInstance } from 'fastify';
+import type { FigServer } from '@fig/common';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
@@ -22,7 +22,7 @@ describe('bff-web serving', () => {
   let dir: string;
   let subgraph: RunningSubgraph;
   let hung: RunningSubgraph;
-  let app: FastifyInstance;
+  let app: FigServer;
   let releaseSlow: () => void = () => {};
   const supergraphFile = () => join(dir, 'supergraph.graphql');
 
@@ -75,6 +75,17 @@ describe('bff-web serving', () => {
     return { status: response.statusCode, body: response.json() };
   };
 
+  it('answers health and metrics on the internal listener only, and GraphQL on the public one only', async () => {
+    for (const path of ['/health/ready', '/health/live', '/metrics']) {
+      const response = await app.inject(path);
+      expect([path, response.statusCode, response.json().error.code]).toEqual([path, 404, 'NOT_FOUND']);
+    }
+    expect((await app.internal.inject('/health/live')).json().status).toBe('ok');
+    const query = { method: 'POST' as const, url: '/graphql', payload: { query: '{ hello }' } };
+    expect((await app.inject(query)).json()).toEqual({ data: { hello: 'world' } });
+    expect((await app.internal.inject(query)).statusCode).toBe(404);
+  });
+
   it('hot-reloads the supergraph without failing operations already running', async () => {
     const inFlight = post({ query: '{ slow }' });
     await sleep(100);
@@ -97,7 +108,7 @@ describe('bff-web serving', () => {
     expect((await post({ query: '{ hello added }' })).body).toEqual({
       data: { hello: 'world', added: 'new field' },
     });
-    const metrics = (await app.inject('/metrics')).body;
+    const metrics = (await app.internal.inject('/metrics')).body;
     expect(metrics).toMatch(/bff_supergraph_reloads_total\{[^}]*result="rejected"[^}]*\} [1-9]/);
   });
 
@@ -152,7 +163,7 @@ describe('bff-web serving', () => {
   it('counts operations by name and outcome and reports readiness from the subgraphs', async () => {
     await post({ query: 'query Greeting { hello }' });
     await post({ query: 'query Partial { hello broken }' });
-    const metrics = (await app.inject('/metrics')).body;
+    const metrics = (await app.internal.inject('/metrics')).body;
     expect(metrics).toMatch(/bff_graphql_operations_total\{[^}]*operation="Greeting",outcome="ok"[^}]*\} 1/);
     expect(metrics).toMatch(
       /bff_graphql_operations_total\{[^}]*operation="Partial",outcome="partial"[^}]*\} 1/,
@@ -160,10 +171,10 @@ describe('bff-web serving', () => {
     expect(metrics).toMatch(
       /bff_subgraph_request_duration_seconds_count\{[^}]*subgraph="monolith",outcome="ok"[^}]*\} [1-9]/,
     );
-    expect((await app.inject('/health/ready')).statusCode).toBe(200);
+    expect((await app.internal.inject('/health/ready')).statusCode).toBe(200);
     releaseSlow();
     await subgraph.close();
-    const ready = await app.inject('/health/ready');
+    const ready = await app.internal.inject('/health/ready');
     expect(ready.statusCode).toBe(503);
     expect(ready.json().checks).toEqual({ supergraph: true, subgraphs: false });
   });

@@ -96,3 +96,29 @@ export function loadConfigOrExit<T>(name: string, schema: object, env: NodeJS.Pr
     throw error;
   }
 }
+
+/**
+ * The internal listener's env (health, metrics, the subgraph, `/internal/*`), for
+ * `envSchema(port, { ...internalListenerEnv(3100), ... })`. Loopback by default: in a
+ * container it listens on every interface and NetworkPolicies say who may reach it.
+ */
+export function internalListenerEnv(defaultPort: number) {
+  return {
+    INTERNAL_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: defaultPort },
+    INTERNAL_HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+  } as const;
+}
+
+export interface InternalListenerEnv {
+  INTERNAL_PORT: number;
+  INTERNAL_HOST: string;
+}
+
+/** `serve()`'s listeners from a config with both. */
+export function listenersFrom(config: CommonEnv & InternalListenerEnv) {
+  return {
+    port: config.PORT,
+    host: config.HOST,
+    internal: { port: config.INTERNAL_PORT, host: config.INTERNAL_HOST },
+  };
+}

@@ -53,16 +53,28 @@ export const healthRoutes: FastifyPluginAsync<{ observability: Observability }> 
   );
 };
 
-/** Records every response in `http_server_request_duration_seconds` by method, route and status. */
-export const requestMetrics = fp<{ observability: Observability }>(
-  async (app: FastifyInstance, { observability }) => {
-    const duration = new Histogram({
+// One histogram per registry: a server's public and internal listeners both record into it.
+const durations = new WeakMap<Registry, Histogram<'method' | 'route' | 'status_code'>>();
+
+function requestDuration(registry: Registry) {
+  let duration = durations.get(registry);
+  if (!duration) {
+    duration = new Histogram({
       name: 'http_server_request_duration_seconds',
       help: 'Time to answer an HTTP request, by method, matched route and status',
       labelNames: ['method', 'route', 'status_code'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [observability.registry],
+      registers: [registry],
     });
+    durations.set(registry, duration);
+  }
+  return duration;
+}
+
+/** Records every response in `http_server_request_duration_seconds` by method, route and status. */
+export const requestMetrics = fp<{ observability: Observability }>(
+  async (app: FastifyInstance, { observability }) => {
+    const duration = requestDuration(observability.registry);
     app.addHook('onResponse', async (request, reply) => {
       duration.observe(
         {

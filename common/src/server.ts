@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { type CallerAuthOptions, callerAuth } from './auth/caller-auth.ts';
 import { installErrorHandlers } from './errors.ts';
 import { loggerOptions } from './logging.ts';
 import { createObservability, healthRoutes, type Observability, requestMetrics } from './observability.ts';
@@ -15,20 +16,34 @@ export interface ServerOptions {
   requestMetrics?: boolean;
   /** Put the request id into error bodies (the edge, whose errors clients quote in support). */
   errorRequestIds?: boolean;
+  /**
+   * A second, internal listener (`app.internal`) for what only Fig's own parts may reach:
+   * health, metrics, the subgraph, `/internal/*`. The public instance then has none of them.
+   */
+  internal?: boolean;
+  /** Verify callers' bearer tokens (callerAuth) on every listener, the internal one included. */
+  callerAuth?: CallerAuthOptions;
   fastify?: FastifyServerOptions;
 }
+
+/** A server with an internal listener: `serve()` listens, drains and closes both. */
+export type FigServer = FastifyInstance & { readonly internal: FastifyInstance };
 
 declare module 'fastify' {
   interface FastifyInstance {
     observability: Observability;
+    /** The internal listener of a server created with `internal: true`. */
+    internal?: FastifyInstance;
   }
 }
 
-/** A Fastify instance with Fig's conventions: request ids, JSON errors, health, metrics. */
-export function createServer(options: ServerOptions): FastifyInstance {
-  const observability = options.observability ?? createObservability(options.service);
+// One Fastify instance with Fig's conventions; `createServer` makes one or two of them.
+function createInstance(options: ServerOptions, observability: Observability, listener?: string) {
+  const logger = loggerOptions(options.service, options.logLevel ?? 'info');
   const app = Fastify({
-    logger: loggerOptions(options.service, options.logLevel ?? 'info'),
+    // Each line of the internal listener says so, "Server listening at" included: that is how
+    // a reader (and spawnDeployable) tells the two addresses apart.
+    logger: listener ? { ...logger, base: { ...logger.base, listener } } : logger,
     genReqId: requestIdFrom,
     ...options.fastify,
   });
@@ -36,6 +51,28 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.decorate('observability', observability);
   installErrorHandlers(app, { includeRequestId: options.errorRequestIds });
   if (options.requestMetrics !== false) app.register(requestMetrics, { observability });
-  if (options.healthRoutes !== false) app.register(healthRoutes, { observability });
+  if (options.callerAuth) app.register(callerAuth, options.callerAuth);
+  return app;
+}
+
+/** A Fastify instance with Fig's conventions: request ids, JSON errors, health, metrics. */
+export function createServer(options: ServerOptions & { internal: true }): FigServer;
+export function createServer(options: ServerOptions): FastifyInstance;
+export function createServer(options: ServerOptions): FastifyInstance {
+  const observability = options.observability ?? createObservability(options.service);
+  const app = createInstance(options, observability);
+  if (!options.internal) {
+    if (options.healthRoutes !== false) app.register(healthRoutes, { observability });
+    return app;
+  }
+  // Same registry, readiness checks and request histogram; its own routes and port.
+  const internal = createInstance(options, observability, 'internal');
+  if (options.healthRoutes !== false) internal.register(healthRoutes, { observability });
+  app.decorate('internal', internal);
+  // Closing the server closes both. The internal side drains first: the resources the public
+  // side's onClose hooks release (databases, clients) serve its subgraph too.
+  app.addHook('preClose', async () => {
+    await internal.close();
+  });
   return app;
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Authenticator } from './auth/authenticator.ts';
-import { callerAuth } from './auth/caller-auth.ts';
 import { openDatabase } from './domain/database.ts';
 import { addLegacyFallthrough } from './legacy-fallthrough.ts';
 import { type LegacyRecords, legacyRecords } from './legacy-record.ts';
@@ -36,12 +35,17 @@ export interface StoreServiceParts<Store> {
  * REST and GraphQL over it, and the monolith still answering for records made before the move.
  */
 export function buildStoreService<Store>(options: StoreServiceOptions, parts: StoreServiceParts<Store>) {
-  const app = createServer({ service: parts.service, logLevel: options.logLevel });
+  // Callers are verified on both listeners: the subgraph resolves entities for their owner only.
+  const app = createServer({
+    service: parts.service,
+    logLevel: options.logLevel,
+    internal: true,
+    callerAuth: { authenticator: options.authenticator },
+  });
   const db = openDatabase(options.dataDir, { name: parts.service });
   const store = parts.createStore(db);
   app.observability.readiness.set('store', () => db.isOpen);
   app.addHook('onClose', async () => db.close());
-  app.register(callerAuth, { authenticator: options.authenticator });
   app.register(openApi, { title: parts.title });
   const ownRecord = db.prepare(`SELECT 1 FROM ${parts.ownedTable} WHERE id = ?`);
   app.register(async (scope) => {
@@ -55,7 +59,8 @@ export function buildStoreService<Store>(options: StoreServiceOptions, parts: St
   });
   const legacy = options.monolithUrl ? legacyRecords({ legacyUrl: options.monolithUrl }) : undefined;
   if (legacy) app.addHook('onClose', async () => legacy.close());
-  app.register(async (scope) => {
+  // The subgraph is for the BFFs: on the internal listener only.
+  app.internal.register(async (scope) => {
     await parts.subgraph(scope, store, legacy);
   });
   return app;

@@ -8,11 +8,11 @@ import { paths } from './paths.ts';
 
 const localHosts = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** The same URL addressed to the Service of the deployable listening on its port. */
+/** The same URL addressed to the Service of the deployable listening on its port (public or internal). */
 export function clusterUrl(url: string): string {
   const parsed = new URL(url);
   const service = localHosts.has(parsed.hostname)
-    ? stack.find((deployable) => String(deployable.port) === parsed.port)?.name
+    ? stack.find((d) => String(d.port) === parsed.port || String(d.internalPort) === parsed.port)?.name
     : undefined;
   if (!service) throw new Error(`${url}: no deployable listens there`);
   parsed.hostname = service;

@@ -96,7 +96,7 @@ class ComposeCheck {
     if (hostname !== '127.0.0.1' && hostname !== 'localhost') return false;
     return stack.some(
       (d) =>
-        String(d.port) === port &&
+        (String(d.port) === port || String(d.internalPort) === port) &&
         this.services[d.name] &&
         this.networkOwner(d.name) === this.networkOwner(from),
     );
@@ -164,7 +164,7 @@ class ComposeCheck {
       if (!(arg in declared)) this.problems.push(`${at}: build arg ${arg} is not an ARG of the Dockerfile`);
     }
     const published = publishedPorts(this.services[this.networkOwner(deployable.name)] ?? {});
-    for (const port of new Set([deployable.port, deployable.readyPort])) {
+    for (const port of new Set([deployable.port, deployable.internalPort])) {
       if (!published.some(([host, container]) => host === port && container === port)) {
         this.problems.push(`${at}: port ${port} is not published as ${port}:${port}`);
       }

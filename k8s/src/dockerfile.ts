@@ -7,8 +7,8 @@ import { paths } from './paths.ts';
 /** The build args that make the shared Dockerfile build `deployable`'s image. */
 export function buildArgsFor(deployable: Deployable): Record<string, string> {
   const args: Record<string, string> = { WORKSPACE: deployable.dir, PORT: String(deployable.port) };
-  // The gateway answers /health/ready on its admin port, which the HEALTHCHECK must ask.
-  if (deployable.readyPort !== deployable.port) args.ADMIN_PORT = String(deployable.readyPort);
+  // Health answers on the internal port (the gateway's admin port), which the HEALTHCHECK must ask.
+  args[deployable.internalPortVariable] = String(deployable.internalPort);
   return args;
 }
 

@@ -61,6 +61,6 @@ export function ruleProblems(manifests: Manifest[], context: RuleContext = {}): 
     ...services.flatMap((service) => serviceProblems(service, workloads)),
     ...scalingProblems(manifests, workloads, byKey),
     ...routing.flatMap((configMap) => routingProblems(configMap, services)),
-    ...networkPolicyProblems(manifests),
+    ...networkPolicyProblems(manifests, workloads),
   ];
 }

@@ -105,7 +105,7 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         'service gateway: upstream monolith at http://127.0.0.1:3000 is unreachable from it',
-        'service bff-web: subgraph inventory at http://127.0.0.1:5003/graphql is unreachable from it',
+        'service bff-web: subgraph inventory at http://127.0.0.1:5103/graphql is unreachable from it',
       ]),
     );
   });

@@ -27,7 +27,7 @@ describe('Dockerfile', () => {
     expect(dockerfileProblems()).toEqual([]);
   });
 
-  it('gives each image its DESIGN.md port and the gateway its admin port for the healthcheck', () => {
+  it('gives each image its DESIGN.md ports and asks health on the internal port (the gateway: admin)', () => {
     const gateway = stack.find((d) => d.name === 'gateway')!;
     const payment = stack.find((d) => d.name === 'payment')!;
     expect(readDockerfile(paths.dockerfile, buildArgsFor(gateway)).runtimeEnv).toMatchObject({
@@ -37,7 +37,9 @@ describe('Dockerfile', () => {
     });
     expect(readDockerfile(paths.dockerfile, buildArgsFor(payment)).runtimeEnv).toMatchObject({
       PORT: '5002',
-      HEALTH_PORT: '5002',
+      INTERNAL_PORT: '5102',
+      INTERNAL_HOST: '0.0.0.0',
+      HEALTH_PORT: '5102',
     });
   });
 
@@ -76,7 +78,9 @@ describe('Dockerfile', () => {
       spawnSync(process.execPath, args, { env: { HEALTH_PORT: String(port) }, timeout: 10_000 }).status;
     const inventory = await spawnDeployable('services/inventory');
     try {
-      expect(healthcheck(Number(new URL(inventory.url).port))).toBe(0);
+      expect(healthcheck(Number(new URL(inventory.internalUrl!).port))).toBe(0);
+      // The public port has no /health: a HEALTHCHECK asking it would never pass.
+      expect(healthcheck(Number(new URL(inventory.url).port))).toBe(1);
     } finally {
       await inventory.stop();
     }

@@ -25,12 +25,21 @@ async function start(name: string, env: Record<string, string> = {}) {
   const imageEnv = readDockerfile(undefined, buildArgsFor(deployable)).runtimeEnv;
   const started = await spawnDeployable(deployable.dir, {
     cwd: app,
-    // The image listens on every interface at its DESIGN.md port; a test takes any port on loopback.
-    env: { ...imageEnv, HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', DATA_DIR: ':memory:', ...env },
+    // The image listens on every interface at its DESIGN.md ports; a test takes any port on loopback.
+    env: {
+      ...imageEnv,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      INTERNAL_HOST: '127.0.0.1',
+      INTERNAL_PORT: '0',
+      ADMIN_PORT: '0',
+      DATA_DIR: ':memory:',
+      ...env,
+    },
     timeoutMs: 30_000,
   });
   running.set(name, started);
-  return started.url;
+  return started;
 }
 
 describe('the stack from its images', () => {
@@ -45,17 +54,19 @@ describe('the stack from its images', () => {
         start('payment'),
       ]);
       const checkout = await start('checkout', {
-        MONOLITH_URL: monolith,
-        INVENTORY_URL: inventory,
-        PAYMENT_URL: payment,
+        MONOLITH_URL: monolith.url,
+        MONOLITH_INTERNAL_URL: monolith.internalUrl!,
+        INVENTORY_URL: inventory.url,
+        PAYMENT_URL: payment.url,
       });
+      // Subgraphs answer on each deployable's internal listener.
       const subgraphs = Object.entries({ monolith, inventory, payment, checkout })
-        .map(([name, url]) => `${name}=${url}/graphql`)
+        .map(([name, started]) => `${name}=${started.internalUrl}/graphql`)
         .join(',');
       await Promise.all([
         start('bff-web', { SUBGRAPH_URLS: subgraphs }),
         start('bff-mobile', { SUBGRAPH_URLS: subgraphs }),
-        start('gateway', { AUTH_JWKS_URL: `${monolith}/.well-known/jwks.json` }),
+        start('gateway', { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` }),
       ]);
       expect([...running.keys()].sort()).toEqual(stack.map((d) => d.name).sort());
 

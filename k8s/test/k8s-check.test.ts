@@ -151,9 +151,9 @@ describe('a broken manifest fails the check', () => {
     },
     {
       name: 'a subgraph the BFF would still look for on 127.0.0.1',
-      edit: ['base/bff-web.yaml', ',inventory=http://inventory:5003/graphql', ''],
+      edit: ['base/bff-web.yaml', ',inventory=http://inventory:5103/graphql', ''],
       problem:
-        'Deployment bff-web container bff-web: SUBGRAPH_URLS sends subgraph inventory to http://127.0.0.1:5003/graphql, expected http://inventory:5003/graphql',
+        'Deployment bff-web container bff-web: SUBGRAPH_URLS sends subgraph inventory to http://127.0.0.1:5103/graphql, expected http://inventory:5103/graphql',
     },
     {
       name: 'an address left at its local default, which no pod answers',
@@ -175,6 +175,67 @@ describe('a broken manifest fails the check', () => {
         '- ports:',
       ],
       problem: 'NetworkPolicy bff: admits traffic from anywhere to pods other than the gateway',
+    },
+    {
+      name: 'a probe on the public port, where a backend has no /health',
+      edit: [
+        'base/monolith.yaml',
+        'httpGet: { path: /health/ready, port: internal }',
+        'httpGet: { path: /health/ready, port: http }',
+      ],
+      problem:
+        'Deployment monolith container monolith: readinessProbe asks port http, but monolith answers health on 3100',
+    },
+    {
+      name: 'metrics scraped on the public port',
+      edit: ['base/checkout.yaml', "prometheus.io/port: '5101'", "prometheus.io/port: '5001'"],
+      problem: 'Deployment checkout: prometheus.io/port 5001, but checkout serves /metrics on 5101',
+    },
+    {
+      name: 'an internal listener the container does not name',
+      edit: [
+        'base/payment.yaml',
+        '{ name: internal, containerPort: 5102 }',
+        '{ name: private, containerPort: 5102 }',
+      ],
+      problem:
+        'Deployment payment container payment: no port named internal on 5102 (its INTERNAL_PORT: health, metrics, subgraph)',
+    },
+    {
+      name: 'an internal listener on loopback, which no probe or BFF reaches',
+      edit: [
+        'base/inventory.yaml',
+        '{ name: INTERNAL_HOST, value: 0.0.0.0 }',
+        '{ name: INTERNAL_HOST, value: 127.0.0.1 }',
+      ],
+      problem:
+        'Deployment inventory container inventory: INTERNAL_HOST 127.0.0.1 is loopback, so probes, scrapes and subgraph calls never arrive',
+    },
+    {
+      name: 'orders recorded at the local default, which no pod answers',
+      edit: ['base/checkout.yaml', /^.*name: MONOLITH_INTERNAL_URL.*\n/m, ''],
+      problem:
+        'Deployment checkout container checkout: MONOLITH_INTERNAL_URL is http://127.0.0.1:3100, which nothing in the cluster answers',
+    },
+    {
+      name: 'the gateway let in to the internal port',
+      edit: [
+        'base/network-policies.yaml',
+        '        # The BFFs fetch the subgraphs.\n',
+        '        - podSelector:\n            matchLabels: { app.kubernetes.io/name: gateway }\n',
+      ],
+      problem:
+        'NetworkPolicy backends: lets the gateway reach the internal port of monolith (health, metrics, subgraph, /internal)',
+    },
+    {
+      name: 'the gateway let in to every port of the backends',
+      edit: [
+        'base/network-policies.yaml',
+        '            matchLabels: { app.kubernetes.io/component: service }\n      ports: [{ port: http }]\n',
+        '            matchLabels: { app.kubernetes.io/component: service }\n',
+      ],
+      problem:
+        'NetworkPolicy backends: lets the gateway reach the internal port of checkout (health, metrics, subgraph, /internal)',
     },
     {
       name: 'a misspelt field, which strict field validation rejects',

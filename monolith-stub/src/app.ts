@@ -1,6 +1,5 @@
 import { createServer } from '@fig/common';
 import { createBackendAuthenticator } from '@fig/common/auth/backend-auth';
-import { callerAuth } from '@fig/common/auth/caller-auth';
 import { devServiceClients, type ServiceClient } from '@fig/common/auth/dev-service-clients';
 import { openApi } from '@fig/common/openapi';
 import {
@@ -63,17 +62,19 @@ export async function buildApp(options: MonolithOptions) {
   const domain = createDomainModules(db, { clock });
   const { catalog, inventory, carts, payments, orders, users, placeOrder, previewOrder } = domain;
 
-  const app = createServer({ service: 'monolith', logLevel: options.logLevel });
+  // Every caller is who a token verified here says, whichever way it reached either port.
+  const app = createServer({
+    service: 'monolith',
+    logLevel: options.logLevel,
+    internal: true,
+    callerAuth: { authenticator, publicPaths },
+  });
   app.observability.readiness.set('database', () => db.prepare('SELECT 1 AS ok').get()?.ok === 1);
   app.addHook('onClose', async () => db.close());
 
+  const latency = { latencyMs: options.latencyMs ?? 0, checkoutLatencyMs: options.checkoutLatencyMs ?? 0 };
   await app.register(openApi, { title: 'Fig legacy monolith' });
-  await app.register(legacyLatency, {
-    latencyMs: options.latencyMs ?? 0,
-    checkoutLatencyMs: options.checkoutLatencyMs ?? 0,
-  });
-  // Every caller is who a token verified here says, whichever way it reached this port.
-  await app.register(callerAuth, { authenticator, publicPaths });
+  await app.register(legacyLatency, latency);
   await app.register(authRoutes, { users, tokens, keystore, issuer });
   await app.register(clientCredentialsRoutes, {
     clients: options.serviceClients ?? devServiceClients,
@@ -86,7 +87,9 @@ export async function buildApp(options: MonolithOptions) {
   await app.register(cartRoutes, { carts });
   await app.register(checkoutRoutes, { placeOrder, previewOrder });
   await app.register(paymentRoutes, { payments });
-  await app.register(internalRoutes, { orders, keystore, internalToken: options.internalToken });
-  await app.register(legacyGraphql, domain);
+  // Fig's own parts only, on the internal listener: the public port has no such routes at all.
+  await app.internal.register(legacyLatency, latency);
+  await app.internal.register(internalRoutes, { orders, keystore, internalToken: options.internalToken });
+  await app.internal.register(legacyGraphql, domain);
   return app;
 }

@@ -1,7 +1,7 @@
-import { type CommonEnv, envSchema } from '@fig/common';
+import { type CommonEnv, envSchema, type InternalListenerEnv, internalListenerEnv } from '@fig/common';
 import { devServiceClients, type ServiceClient } from '@fig/common/auth/dev-service-clients';
 
-export interface MonolithEnv extends CommonEnv {
+export interface MonolithEnv extends CommonEnv, InternalListenerEnv {
   DATA_DIR: string;
   AUTH_ISSUER: string;
   AUTH_AUDIENCE: string;
@@ -35,6 +35,8 @@ export const serviceClientsSchema = {
 };
 
 export const monolithEnvSchema = envSchema(3000, {
+  // Health, metrics, the legacy subgraph and /internal/*: for Fig's own parts only.
+  ...internalListenerEnv(3100),
   DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
   AUTH_ISSUER: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000' },
   AUTH_AUDIENCE: { type: 'string', minLength: 1, default: 'fig' },

@@ -1,4 +1,4 @@
-import { loadConfigOrExit, serve } from '@fig/common';
+import { listenersFrom, loadConfigOrExit, serve } from '@fig/common';
 import { buildApp } from './app.ts';
 import { duplicateClientIds, type MonolithEnv, monolithEnvSchema } from './config.ts';
 
@@ -19,4 +19,4 @@ const app = await buildApp({
   internalToken: config.INTERNAL_TOKEN,
   serviceClients: config.SERVICE_CLIENTS,
 });
-await serve(app, { port: config.PORT, host: config.HOST });
+await serve(app, listenersFrom(config));

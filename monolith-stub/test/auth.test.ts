@@ -77,7 +77,7 @@ describe('dev identity provider', () => {
   it('rotates keys: new tokens use the new key, old tokens verify until they expire, then the old key goes', async () => {
     const before = await monolith.login();
     const oldKid = decodeProtectedHeader(before).kid;
-    const rotated = await monolith.call('/internal/keys/rotate', { method: 'POST' });
+    const rotated = await monolith.callInternal('/internal/keys/rotate', { method: 'POST' });
     expect(rotated.status).toBe(200);
     expect(rotated.body.retired).toEqual([oldKid]);
     const after = await monolith.login();

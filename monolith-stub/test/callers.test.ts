@@ -82,14 +82,14 @@ describe('who the monolith believes', () => {
       { __typename: 'Cart', id: bobs.cartId },
     ];
     for (const init of [{ token: alice }, { token: alice, headers: { 'x-user-id': 'usr_bob' } }, {}]) {
-      const answer = await monolith.call('/graphql', {
+      const answer = await monolith.callInternal('/graphql', {
         ...init,
         body: { query, variables: { r: representations } },
       });
       expect(answer.body.data._entities).toEqual([null, null, null, null]);
       expect(JSON.stringify(answer.body)).not.toContain('Bob');
     }
-    const own = await monolith.call('/graphql', {
+    const own = await monolith.callInternal('/graphql', {
       token: bob,
       body: { query, variables: { r: representations } },
     });
@@ -101,7 +101,7 @@ describe('who the monolith believes', () => {
     ]);
     const queries = `{ order(id: "${bobs.orderId}") { id } payment(id: "${bobs.paymentId}") { id }
       cart(id: "${bobs.cartId}") { id } me { id } }`;
-    const asAlice = await monolith.call('/graphql', { token: alice, body: { query: queries } });
+    const asAlice = await monolith.callInternal('/graphql', { token: alice, body: { query: queries } });
     expect(asAlice.body.data).toEqual({ order: null, payment: null, cart: null, me: { id: 'usr_alice' } });
   });
 
@@ -121,9 +121,11 @@ describe('who the monolith believes', () => {
       ['/internal/orders/ord_forged', { method: 'PUT', body: { ...recorded(), user_id: 'usr_alice' } }],
     ] as const;
     for (const [path, init] of attempts) {
-      const asUser = await monolith.call(path, { ...init, token: bob });
+      // /internal/* exists on the internal listener only.
+      const call = path.startsWith('/internal/') ? monolith.callInternal : monolith.call;
+      const asUser = await call(path, { ...init, token: bob });
       expect([path, asUser.status, asUser.body.error.code]).toEqual([path, 403, 'INSUFFICIENT_SCOPE']);
-      const asNobody = await monolith.call(path, { ...init, headers: { 'x-user-id': 'usr_bob' } });
+      const asNobody = await call(path, { ...init, headers: { 'x-user-id': 'usr_bob' } });
       expect([path, asNobody.status]).toEqual([path, 401]);
     }
     expect((await monolith.call(`/api/inventory/${product.sku}`)).body).toEqual(stockBefore);
@@ -159,7 +161,7 @@ describe('who the monolith believes', () => {
     expect(payment.status).toBe(201);
     expect(
       (
-        await monolith.call('/internal/orders/ord_svc_x', {
+        await monolith.callInternal('/internal/orders/ord_svc_x', {
           method: 'PUT',
           token: chargeOnly,
           body: recorded(),

@@ -16,7 +16,7 @@ describe('legacy subgraph', () => {
   const monolith = monolithPerSuite({ signedIn: 'alice' });
 
   const graphql = async (query: string, variables: Record<string, unknown> = {}, token?: string) =>
-    (await monolith.call('/graphql', { body: { query, variables }, token })).body;
+    (await monolith.callInternal('/graphql', { body: { query, variables }, token })).body;
 
   it('composes as a federation 2 subgraph', () => {
     const result = composeServices([{ name: 'monolith', typeDefs, url: 'http://monolith/graphql' }]);

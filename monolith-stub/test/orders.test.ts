@@ -16,14 +16,14 @@ describe('orders', () => {
   const monolith = monolithPerSuite({ signedIn: 'bob', service: 'checkout' });
 
   it('records orders placed by the checkout service so the user sees them here', async () => {
-    const recorded = await monolith.asService('/internal/orders/ord_svc_1', {
+    const recorded = await monolith.asServiceInternal('/internal/orders/ord_svc_1', {
       method: 'PUT',
       body: placedElsewhere,
     });
     expect(recorded.status).toBe(201);
     expect(recorded.body).toEqual({ order_id: 'ord_svc_1', ...placedElsewhere });
 
-    const again = await monolith.asService('/internal/orders/ord_svc_1', {
+    const again = await monolith.asServiceInternal('/internal/orders/ord_svc_1', {
       method: 'PUT',
       body: { ...placedElsewhere, status: 'refunded' },
     });
@@ -37,7 +37,7 @@ describe('orders', () => {
   });
 
   it("hides other users' orders and unknown ones behind 404, and needs a user", async () => {
-    await monolith.asService('/internal/orders/ord_svc_2', { method: 'PUT', body: placedElsewhere });
+    await monolith.asServiceInternal('/internal/orders/ord_svc_2', { method: 'PUT', body: placedElsewhere });
     const alice = await monolith.login('alice');
     expect((await monolith.call('/api/orders/ord_svc_2', { token: alice })).status).toBe(404);
     expect((await monolith.call('/api/orders', { token: alice })).body.items).toEqual([]);
@@ -67,13 +67,15 @@ describe('orders', () => {
       { forwarded: 'for=203.0.113.7' },
     ];
     for (const headers of proxied) {
-      const refused = await monolith.asService('/internal/orders/ord_edge', {
+      const refused = await monolith.asServiceInternal('/internal/orders/ord_edge', {
         method: 'PUT',
         body: placedElsewhere,
         headers,
       });
       expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
-      expect((await monolith.call('/internal/keys/rotate', { method: 'POST', headers })).status).toBe(403);
+      expect((await monolith.callInternal('/internal/keys/rotate', { method: 'POST', headers })).status).toBe(
+        403,
+      );
     }
     expect((await monolith.call('/api/orders/ord_edge', { token: monolith.token })).status).toBe(404);
   });
@@ -88,7 +90,7 @@ describe('orders', () => {
     ],
     ['an unknown field', { ...placedElsewhere, notes: 'x' }],
   ])('refuses to record an order with %s', async (_name, body) => {
-    const response = await monolith.asService('/internal/orders/ord_bad', { method: 'PUT', body });
+    const response = await monolith.asServiceInternal('/internal/orders/ord_bad', { method: 'PUT', body });
     expect(response.status).toBe(400);
   });
 });
@@ -99,17 +101,17 @@ describe('internal endpoints with INTERNAL_TOKEN', () => {
 
   it('need the token in x-internal-token', async () => {
     const put = (headers: Record<string, string>) =>
-      monolith.call('/internal/orders/ord_t', { method: 'PUT', body: placedElsewhere, headers });
+      monolith.callInternal('/internal/orders/ord_t', { method: 'PUT', body: placedElsewhere, headers });
     const refused = await put({});
     expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
     expect((await put({ 'x-internal-token': 'wrong' })).status).toBe(403);
     expect((await put({ 'x-internal-token': internalToken })).status).toBe(201);
-    expect((await monolith.call('/internal/keys/rotate', { method: 'POST' })).status).toBe(403);
+    expect((await monolith.callInternal('/internal/keys/rotate', { method: 'POST' })).status).toBe(403);
   });
 
   it('or a service token with orders:record instead', async () => {
     const token = await monolith.serviceToken('checkout');
-    const recorded = await monolith.call('/internal/orders/ord_t2', {
+    const recorded = await monolith.callInternal('/internal/orders/ord_t2', {
       method: 'PUT',
       body: placedElsewhere,
       token,

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SubgraphStack, startSubgraphStack } from '@fig/common/testing/subgraph-stack';
 import { stickyBucket } from '@fig/routing-rules';
-import type { FastifyInstance } from 'fastify';
+import type { FigServer } from '@fig/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp as buildMobile, defaultDocumentsPath } from '../../bff-mobile/src/app.ts';
 import { buildApp as buildWeb } from '../../bff-web/src/app.ts';
@@ -11,10 +11,11 @@ import { type RunningGateway, startGateway } from '../gateway/gateway-harness.ts
 // every part real; the gateway and both BFFs read one routes.yaml.
 let stack: SubgraphStack;
 let gateway: RunningGateway;
-let web: FastifyInstance;
-let mobile: FastifyInstance;
+let web: FigServer;
+let mobile: FigServer;
 let webUrl: string;
 let mobileUrl: string;
+let internalUrls: string[];
 
 function rules(percents: { inventory: number; carts: number }) {
   const bffs = webUrl ? `  bff-web: { url: '${webUrl}' }\n  bff-mobile: { url: '${mobileUrl}' }\n` : '';
@@ -41,9 +42,7 @@ ${routes}`;
 /** Waits until both BFFs follow the rules version the gateway just loaded. */
 async function waitForBffRules(version: string) {
   for (let i = 0; i < 250; i++) {
-    const texts = await Promise.all(
-      [webUrl, mobileUrl].map(async (url) => (await fetch(`${url}/metrics`)).text()),
-    );
+    const texts = await Promise.all(internalUrls.map(async (url) => (await fetch(`${url}/metrics`)).text()));
     if (texts.every((text) => text.includes(`bff_routing_rules_info{version="${version}"`))) return;
     await sleep(20);
   }
@@ -67,6 +66,9 @@ beforeAll(async () => {
   mobile = buildMobile({ ...common, documentsPath: defaultDocumentsPath, registeredOnly: true });
   webUrl = await web.listen({ port: 0, host: '127.0.0.1' });
   mobileUrl = await mobile.listen({ port: 0, host: '127.0.0.1' });
+  internalUrls = await Promise.all(
+    [web, mobile].map((bff) => bff.internal.listen({ port: 0, host: '127.0.0.1' })),
+  );
   const view = await gateway.updateRules(rules({ inventory: 0, carts: 100 }));
   await waitForBffRules(view.version);
 });
@@ -102,7 +104,7 @@ async function graphql(path: string, payload: object, token?: string) {
 
 /** Subgraph fetches bff-web made to `subgraph` so far (from its own metrics). */
 async function fetchesTo(subgraph: string) {
-  const text = await (await fetch(`${webUrl}/metrics`)).text();
+  const text = await (await fetch(`${internalUrls[0]}/metrics`)).text();
   return text
     .split('\n')
     .filter(
@@ -114,6 +116,39 @@ async function fetchesTo(subgraph: string) {
 }
 
 describe('GraphQL through the gateway', () => {
+  it('never reaches a subgraph: /graphql finds no route behind the edge or on the backends’ public ports', async () => {
+    const token = await login('alice');
+    // Another user's cart, looked up as an entity: what an exposed subgraph would hand out.
+    const lookup = {
+      query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Cart { id totalCents } } }',
+      variables: { r: [{ __typename: 'Cart', id: 'cart_someone_else' }] },
+    };
+    for (const path of ['/graphql', '/GraphQL', '/graphql/']) {
+      const viaEdge = await graphql(path, lookup, token);
+      expect([path, viaEdge.status, viaEdge.body.data]).toEqual([path, 404, undefined]);
+    }
+    // The edge sends what it matches no route for to the monolith's public port; nothing is there.
+    for (const url of Object.values(stack.urls)) {
+      const direct = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(lookup),
+      });
+      expect([url, direct.status, ((await direct.json()) as any).error.code]).toEqual([
+        url,
+        404,
+        'NOT_FOUND',
+      ]);
+    }
+    // The same lookup on the monolith's internal listener is answered, for the owner only.
+    const internal = await fetch(`${stack.internalUrls.monolith}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify(lookup),
+    });
+    expect(((await internal.json()) as any).data._entities).toEqual([null]);
+  });
+
   it('serves web queries with the caller identity from the verified token', async () => {
     const token = await login('alice');
     const { status, servedBy, body } = await graphql(

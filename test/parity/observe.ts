@@ -95,7 +95,9 @@ export class Recorder {
     const payload =
       options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined) headers['content-type'] ??= 'application/json';
-    const response = await fetch(`${this.side.baseUrl(route)}${path}`, { method, headers, body: payload });
+    // The subgraph answers on the internal listener; REST on the public port.
+    const base = path === '/graphql' ? this.side.internalUrl(route) : this.side.baseUrl(route);
+    const response = await fetch(`${base}${path}`, { method, headers, body: payload });
     const text = await response.text();
     let body: unknown = text;
     try {

@@ -14,7 +14,10 @@ export type RouteName = 'inventory' | 'carts' | 'checkout' | 'payments' | 'order
 
 export interface Side {
   name: 'monolith' | 'services';
+  /** The public REST. */
   baseUrl(route: RouteName): string;
+  /** The internal listener: the subgraph. */
+  internalUrl(route: RouteName): string;
 }
 
 /** How the suite proves who it is: the same tokens go to both sides. */
@@ -44,6 +47,16 @@ const variables = {
   checkout: 'PARITY_CHECKOUT_URL',
 } as const;
 
+// Each one's internal listener (the subgraph): PARITY_<NAME>_INTERNAL_URL, by default the
+// public URL's port + 100, as every Fig deployment numbers them.
+const internalVariable = (name: keyof typeof variables) => variables[name].replace(/_URL$/, '_INTERNAL_URL');
+
+function conventionalInternal(url: string) {
+  const parsed = new URL(url);
+  parsed.port = String(Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80)) + 100);
+  return trimmed(parsed.href);
+}
+
 const checkoutClient = devServiceClients.find((client) => client.id === 'checkout')!;
 
 const trimmed = (url: string) => url.replace(/\/+$/, '');
@@ -55,13 +68,19 @@ const trimmed = (url: string) => url.replace(/\/+$/, '');
  */
 export async function resolveTargets(env: NodeJS.ProcessEnv = process.env): Promise<ParityTargets> {
   const started: RunningDeployable[] = [];
-  const given = (name: keyof typeof variables) =>
-    env[variables[name]] ? trimmed(env[variables[name]]!) : undefined;
+  const internal = new Map<string, string>();
+  const given = (name: keyof typeof variables) => {
+    const url = env[variables[name]] ? trimmed(env[variables[name]]!) : undefined;
+    if (url) internal.set(url, trimmed(env[internalVariable(name)] || conventionalInternal(url)));
+    return url;
+  };
   const start = async (dir: string, extra: Record<string, string> = {}) => {
     const running = await spawnDeployable(dir, { env: extra });
     started.push(running);
+    internal.set(running.url, running.internalUrl!);
     return running.url;
   };
+  const internalOf = (url: string) => internal.get(url)!;
   // A started monolith keeps its signing key here, so the suite can sign its users' tokens.
   const monolithDir = given('monolith') ? undefined : mkdtempSync(join(tmpdir(), 'fig-parity-'));
   const removeMonolithDir = () => monolithDir && rmSync(monolithDir, { recursive: true, force: true });
@@ -85,6 +104,7 @@ export async function resolveTargets(env: NodeJS.ProcessEnv = process.env): Prom
       (await start('services/checkout', {
         ...trust,
         AUTH_TOKEN_URL: `${monolith}/auth/token`,
+        MONOLITH_INTERNAL_URL: internalOf(monolith),
         INVENTORY_URL: inventory,
         PAYMENT_URL: payment,
       }));
@@ -104,8 +124,12 @@ export async function resolveTargets(env: NodeJS.ProcessEnv = process.env): Prom
       legacy: monolith,
     };
     return {
-      monolith: { name: 'monolith', baseUrl: () => monolith },
-      services: { name: 'services', baseUrl: (route) => serviceFor[route] },
+      monolith: { name: 'monolith', baseUrl: () => monolith, internalUrl: () => internalOf(monolith) },
+      services: {
+        name: 'services',
+        baseUrl: (route) => serviceFor[route],
+        internalUrl: (route) => internalOf(serviceFor[route]),
+      },
       identity: { userToken: users && ((userId) => users.token(userId)), serviceToken: () => saga.token() },
       close: async () => {
         await Promise.all(started.map((running) => running.stop()));

@@ -1,12 +1,11 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { preHandlerAsyncHookHandler } from 'fastify';
 import type { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { type BackendAuthenticatorOptions, createBackendAuthenticator } from '../auth/backend-auth.ts';
-import { callerAuth } from '../auth/caller-auth.ts';
-import { createServer } from '../server.ts';
+import { createServer, type FigServer } from '../server.ts';
 import { type BffContext, contextFromRequest } from './context.ts';
 import { FederatedGateway } from './federated-gateway.ts';
 import { createFederationMetrics } from './federation-metrics.ts';
@@ -97,17 +96,19 @@ function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLF
  * A GraphQL backend-for-frontend: Fastify (Fig's health, metrics, request ids) serving
  * Apollo Server over a FederatedGateway that follows routes.yaml for override labels.
  */
-export function createBffApp(options: BffOptions): FastifyInstance {
+export function createBffApp(options: BffOptions): FigServer {
+  // The client GraphQL endpoint on the public listener; health and metrics on the internal one.
+  // The requester (sticky override labels) is whoever a token verified here says; the same
+  // token goes on to every subgraph, which verifies it again for itself.
   const app = createServer({
     service: options.service,
     logLevel: options.logLevel,
+    internal: true,
     fastify: { trustProxy: options.trustProxy ?? true },
-  });
-  // The requester (sticky override labels) is whoever a token verified here says; the same
-  // token goes on to every subgraph, which verifies it again for itself.
-  app.register(callerAuth, {
-    authenticator: options.authenticator ?? createBackendAuthenticator({ ...defaultAuth, ...options.auth }),
-    publicPaths: /^\/(health\/|metrics(\?|$))/,
+    callerAuth: {
+      authenticator: options.authenticator ?? createBackendAuthenticator({ ...defaultAuth, ...options.auth }),
+      publicPaths: /^\/(health\/|metrics(\?|$))/,
+    },
   });
   const metrics = createFederationMetrics(app.observability.registry);
   const showRules = (version: string) => {

@@ -1,10 +1,10 @@
 import { defaultRulesPath } from '@fig/routing-rules/paths';
 import { type BackendAuthEnv, backendAuthEnvProperties } from '../auth/backend-auth.ts';
-import type { CommonEnv } from '../config.ts';
-import { envSchema } from '../config.ts';
+import type { CommonEnv, InternalListenerEnv } from '../config.ts';
+import { envSchema, internalListenerEnv } from '../config.ts';
 import { parseSubgraphTimeouts, parseSubgraphUrls } from './stack-subgraphs.ts';
 
-export interface BffEnv extends CommonEnv, BackendAuthEnv {
+export interface BffEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
   SUPERGRAPH_PATH: string;
   ROUTING_RULES: string;
   SUBGRAPH_TIMEOUT_MS: number;
@@ -19,9 +19,18 @@ export function trustProxyFrom(value: string): boolean | string {
   return value === 'true' ? true : value === 'false' ? false : value;
 }
 
-/** The env both BFFs read; `supergraphPath` is the BFF's own checked-in supergraph. */
-export function bffEnvSchema(port: number, supergraphPath: string, own: Record<string, object> = {}) {
+/**
+ * The env both BFFs read: the client GraphQL endpoint on `port`, health and metrics on
+ * `internalPort`; `supergraphPath` is the BFF's own checked-in supergraph.
+ */
+export function bffEnvSchema(
+  port: number,
+  internalPort: number,
+  supergraphPath: string,
+  own: Record<string, object> = {},
+) {
   return envSchema(port, {
+    ...internalListenerEnv(internalPort),
     SUPERGRAPH_PATH: { type: 'string', minLength: 1, default: supergraphPath },
     ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRulesPath },
     SUBGRAPH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 5000 },

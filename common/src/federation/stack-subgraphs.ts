@@ -4,27 +4,28 @@ import { type ComposeResult, composeSupergraph, type SubgraphSource } from './co
 
 const repo = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
 
-// The subgraphs of the Fig stack, at their DESIGN.md ports; deployments that move them set
-// SUBGRAPH_URLS on the BFF rather than recomposing.
+// The subgraphs of the Fig stack, on each deployable's internal listener (INTERNAL_PORT; the
+// public ports have no /graphql); deployments that move them set SUBGRAPH_URLS on the BFF
+// rather than recomposing.
 const stack = [
   {
     name: 'monolith',
-    url: 'http://127.0.0.1:3000/graphql',
+    url: 'http://127.0.0.1:3100/graphql',
     file: 'monolith-stub/src/graphql/schema.graphql',
   },
   {
     name: 'checkout',
-    url: 'http://127.0.0.1:5001/graphql',
+    url: 'http://127.0.0.1:5101/graphql',
     file: 'services/checkout/src/graphql/schema.graphql',
   },
   {
     name: 'payment',
-    url: 'http://127.0.0.1:5002/graphql',
+    url: 'http://127.0.0.1:5102/graphql',
     file: 'services/payment/src/graphql/schema.graphql',
   },
   {
     name: 'inventory',
-    url: 'http://127.0.0.1:5003/graphql',
+    url: 'http://127.0.0.1:5103/graphql',
     file: 'services/inventory/src/graphql/schema.graphql',
   },
 ];

@@ -6,20 +6,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface SpawnOptions {
-  /** Extra environment; PORT defaults to 0, DATA_DIR to :memory:, LOG_LEVEL to info. */
+  /** Extra environment; PORT and INTERNAL_PORT default to 0, DATA_DIR to :memory:, LOG_LEVEL to info. */
   env?: Record<string, string>;
   /** The directory `dir` is relative to and the process runs in; default the repository. */
   cwd?: string;
   /** How long to wait for the listening line and a 200 from /health/ready. */
   timeoutMs?: number;
-  /** Which listening address answers /health/ready when a process opens several (gateway admin). */
+  /**
+   * Which listening address answers /health/ready when a process opens several and none is
+   * its internal listener (the gateway's admin port); otherwise the internal listener does.
+   */
   readyAddressIndex?: number;
 }
 
 export interface RunningDeployable {
   readonly child: ChildProcess;
-  /** Base URL of the first listening address, e.g. http://127.0.0.1:40123. */
+  /** Base URL of the first public listening address, e.g. http://127.0.0.1:40123. */
   readonly url: string;
+  /** Base URL of the internal listener (health, metrics, subgraph, /internal), if it has one. */
+  readonly internalUrl: string | undefined;
   /** Every address the process announced, in announcement order. */
   readonly addresses: string[];
   /** Everything the process wrote so far, for failure messages. */
@@ -33,8 +38,9 @@ export interface RunningDeployable {
 }
 
 // Fastify logs one line per bound address; the deployable picks its port, so this is how a
-// test learns it when PORT=0.
-const listening = /Server listening at (http:\/\/[^"\s]+)/g;
+// test learns it when PORT=0. The internal listener's lines carry `"listener":"internal"`.
+const listening = /Server listening at (http:\/\/[^"\s]+)/;
+const internalLine = /"listener":"internal"/;
 
 /**
  * Starts `node <dir>/src/main.ts` (dir relative to `cwd`, the repository root unless given) as
@@ -45,15 +51,19 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
   const env = {
     ...process.env,
     PORT: '0',
+    INTERNAL_PORT: '0',
     DATA_DIR: ':memory:',
     LOG_LEVEL: 'info',
     APOLLO_TELEMETRY_DISABLED: '1',
     ...options.env,
   };
-  if (env.PORT === '0' && !['info', 'debug', 'trace'].includes(env.LOG_LEVEL)) {
+  if (
+    (env.PORT === '0' || env.INTERNAL_PORT === '0') &&
+    !['info', 'debug', 'trace'].includes(env.LOG_LEVEL)
+  ) {
     throw new Error(
       `spawnDeployable learns a port-0 address from the "Server listening" info line; ` +
-        `LOG_LEVEL=${env.LOG_LEVEL} hides it — give PORT, or keep LOG_LEVEL at info`,
+        `LOG_LEVEL=${env.LOG_LEVEL} hides it — give PORT and INTERNAL_PORT, or keep LOG_LEVEL at info`,
     );
   }
   const child = spawn(process.execPath, [`${dir}/src/main.ts`], {
@@ -62,13 +72,23 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
+  let partial = '';
   // A fixed PORT is known up front; whatever else the process binds shows up in its log.
   const addresses: string[] = env.PORT === '0' ? [] : [`http://127.0.0.1:${env.PORT}`];
+  const internal: string[] = [];
+  const local = (address: string) =>
+    address.replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:');
   const collect = (chunk: Buffer) => {
     text += chunk.toString();
-    for (const match of chunk.toString().matchAll(listening)) {
-      const address = match[1].replace('://0.0.0.0:', '://127.0.0.1:').replace('://[::]:', '://127.0.0.1:');
+    // Whole lines only: a chunk may end mid-line.
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const match = listening.exec(line);
+      if (!match) continue;
+      const address = local(match[1]);
       if (!addresses.includes(address)) addresses.push(address);
+      if (internalLine.test(line) && !internal.includes(address)) internal.push(address);
     }
   };
   child.stdout!.on('data', collect);
@@ -80,7 +100,10 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
   const running: RunningDeployable = {
     child,
     get url() {
-      return addresses[0];
+      return addresses.find((address) => !internal.includes(address))!;
+    },
+    get internalUrl() {
+      return internal[0];
     },
     addresses,
     output: () => text,
@@ -101,7 +124,7 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
     if (exitedCode !== undefined) {
       throw new Error(`${dir} exited with ${exitedCode} before it was ready:\n${text}`);
     }
-    const base = addresses[readyIndex];
+    const base = internal[0] ?? addresses[readyIndex];
     if (base) {
       const ready = await fetch(`${base}/health/ready`)
         .then((response) => response.status === 200)

@@ -1,9 +1,11 @@
 import { type RunningDeployable, spawnDeployable } from './spawn-deployable.ts';
 
 export interface SubgraphStack {
-  /** Base URLs of the running monolith and services. */
+  /** Base URLs of the running monolith and services: their public REST. */
   readonly urls: { monolith: string; inventory: string; payment: string; checkout: string };
-  /** Subgraph name -> its /graphql URL, to hand a BFF as `subgraphUrls`. */
+  /** Base URLs of their internal listeners: subgraph, health, metrics, /internal. */
+  readonly internalUrls: { monolith: string; inventory: string; payment: string; checkout: string };
+  /** Subgraph name -> its /graphql URL (on the internal listener), to hand a BFF as `subgraphUrls`. */
   readonly subgraphUrls: Record<string, string>;
   /** Where a BFF in front of this stack verifies its callers' tokens (the monolith's keys). */
   readonly auth: { jwksUrl: string; issuer: string; audience: string };
@@ -24,6 +26,7 @@ export async function startSubgraphStack(): Promise<SubgraphStack> {
     running.set(name, deployable);
     return deployable.url;
   };
+  const internalUrl = (name: string) => running.get(name)!.internalUrl!;
   try {
     const monolith = await start('monolith', 'monolith-stub', {
       LEGACY_LATENCY_MS: '0',
@@ -51,12 +54,22 @@ export async function startSubgraphStack(): Promise<SubgraphStack> {
       INVENTORY_URL: inventory,
       PAYMENT_URL: payment,
       MONOLITH_URL: monolith,
+      MONOLITH_INTERNAL_URL: internalUrl('monolith'),
     });
     const urls = { monolith, inventory, payment, checkout };
+    const internalUrls = {
+      monolith: internalUrl('monolith'),
+      inventory: internalUrl('inventory'),
+      payment: internalUrl('payment'),
+      checkout: internalUrl('checkout'),
+    };
     return {
       urls,
+      internalUrls,
       auth,
-      subgraphUrls: Object.fromEntries(Object.entries(urls).map(([name, url]) => [name, `${url}/graphql`])),
+      subgraphUrls: Object.fromEntries(
+        Object.entries(internalUrls).map(([name, url]) => [name, `${url}/graphql`]),
+      ),
       async stop(name) {
         await running.get(name)?.stop();
         running.delete(name);

@@ -9,6 +9,9 @@ import type { Workload } from './context.ts';
 /** How long `serve` (common/src/shutdown.ts) lets in-flight requests finish after SIGTERM. */
 export const drainBudgetSeconds = 10;
 
+/** The container port of a deployable's internal listener (INTERNAL_PORT). */
+export const internalPortName = 'internal';
+
 function imageTagProblem(image: string | undefined): string | undefined {
   if (!image) return 'has no image';
   if (image.includes('@sha256:')) return undefined;
@@ -53,12 +56,22 @@ export function containerProblems(workload: Workload, container: Container): str
     if (workload.deployable && path !== undefined && !path.startsWith('/health/')) {
       problems.push(`${at}: ${probe} checks ${path}, not a /health endpoint`);
     }
-    // The gateway's public port would proxy /health/* to the monolith: it must be asked on admin.
+    // Health answers on the internal port only (the gateway's: admin); the public port has none.
     const port = container.ports?.find((p) => p.name === check?.port || p.containerPort === check?.port);
-    const expected = workload.deployable?.readyPort;
+    const expected = workload.deployable?.internalPort;
     if (check && expected !== undefined && port?.containerPort !== expected) {
       problems.push(
         `${at}: ${probe} asks port ${check.port}, but ${workload.deployable!.name} answers health on ${expected}`,
+      );
+    }
+  }
+  // NetworkPolicies and Services name the internal listener's port: it must be there, as `internal`.
+  const deployable = workload.deployable;
+  if (deployable?.internalPortVariable === 'INTERNAL_PORT') {
+    const named = container.ports?.find((p) => p.name === internalPortName);
+    if (named?.containerPort !== deployable.internalPort) {
+      problems.push(
+        `${at}: no port named ${internalPortName} on ${deployable.internalPort} (its INTERNAL_PORT: health, metrics, subgraph)`,
       );
     }
   }
@@ -113,8 +126,8 @@ export function scrapeProblems(workload: Workload): string[] {
   if (!ports.some((p) => String(p.containerPort) === port)) {
     return [`${workload.where}: prometheus.io/port ${port} is not a container port`];
   }
-  // /metrics lives beside /health (the gateway's on its admin port).
-  const expected = String(workload.deployable?.readyPort);
+  // /metrics lives beside /health, on the internal port (the gateway's on its admin port).
+  const expected = String(workload.deployable?.internalPort);
   if (workload.deployable && port !== expected) {
     return [
       `${workload.where}: prometheus.io/port ${port}, but ${workload.deployable.name} serves /metrics on ${expected}`,

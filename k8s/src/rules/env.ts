@@ -87,6 +87,38 @@ export function envProblems(
   if (port !== undefined && port !== String(workload.deployable?.port)) {
     problems.push(`${at}: PORT ${port} differs from the DESIGN.md port ${workload.deployable?.port}`);
   }
+  if (env.reads.has('INTERNAL_PORT'))
+    problems.push(...internalListenerProblems(at, workload, container, resolved));
+  return problems;
+}
+
+/**
+ * The internal listener (health, metrics, subgraph, /internal) as the pod starts it: on the
+ * DESIGN.md internal port, which the container declares, and on the pod's address, since the
+ * kubelet's probes and the BFFs come from outside the pod (NetworkPolicies keep the rest out).
+ */
+function internalListenerProblems(
+  at: string,
+  workload: Workload,
+  container: Container,
+  resolved: Record<string, string>,
+): string[] {
+  const problems: string[] = [];
+  const port = resolved.INTERNAL_PORT;
+  const expected = String(workload.deployable?.internalPort);
+  if (port !== expected) {
+    problems.push(
+      `${at}: INTERNAL_PORT ${port ?? '(unset)'} differs from the DESIGN.md internal port ${expected}`,
+    );
+  } else if (!container.ports?.some((p) => String(p.containerPort) === port)) {
+    problems.push(`${at}: INTERNAL_PORT ${port} is not one of the container's ports`);
+  }
+  const host = resolved.INTERNAL_HOST ?? '127.0.0.1';
+  if (/^(127\.|localhost$|::1$)/.test(host)) {
+    problems.push(
+      `${at}: INTERNAL_HOST ${host} is loopback, so probes, scrapes and subgraph calls never arrive`,
+    );
+  }
   return problems;
 }
 

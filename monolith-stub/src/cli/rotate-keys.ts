@@ -1,9 +1,9 @@
 /**
  * Rotates the running monolith's signing key: `npm run rotate-keys -w @fig/monolith-stub`.
- * MONOLITH_URL (default http://127.0.0.1:3000) and INTERNAL_TOKEN (when the monolith has one)
- * come from the environment. The old public key stays in the JWKS until its tokens expire.
+ * MONOLITH_INTERNAL_URL (default http://127.0.0.1:3100, its internal listener) and
+ * INTERNAL_TOKEN (when the monolith has one) come from the environment. The old public key stays in the JWKS until its tokens expire.
  */
-const base = process.env.MONOLITH_URL ?? 'http://127.0.0.1:3000';
+const base = process.env.MONOLITH_INTERNAL_URL ?? 'http://127.0.0.1:3100';
 const headers: Record<string, string> = {};
 if (process.env.INTERNAL_TOKEN) headers['x-internal-token'] = process.env.INTERNAL_TOKEN;
 

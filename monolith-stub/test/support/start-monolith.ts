@@ -12,17 +12,24 @@ export const address = {
 };
 
 /**
- * The monolith on a real socket (port 0), with no legacy latency, and a small client for it.
- * In-memory by default; pass `dataDir` for persistence tests.
+ * The monolith on real sockets (port 0: its public and its internal listener), with no
+ * legacy latency, and a small client for each. In-memory by default; pass `dataDir` for
+ * persistence tests.
  */
 export async function startMonolith(options: Partial<MonolithOptions> = {}) {
   const app = await buildApp({ dataDir: ':memory:', logLevel: 'silent', ...options });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const internalUrl = await app.internal.listen({ port: 0, host: '127.0.0.1' });
   const call = <T = any>(path: string, init: JsonRequestOptions = {}) => jsonRequest<T>(url + path, init);
+  /** The internal listener: the subgraph, /internal/*, health and metrics. */
+  const callInternal = <T = any>(path: string, init: JsonRequestOptions = {}) =>
+    jsonRequest<T>(internalUrl + path, init);
   return {
     app,
     url,
+    internalUrl,
     call,
+    callInternal,
     close: () => app.close(),
     async login(username = 'alice', password = 'password'): Promise<string> {
       const response = await call('/auth/login', { body: { username, password } });
@@ -70,11 +77,15 @@ export function monolithPerSuite({
   };
   return {
     call: ((path, init) => current().call(path, init)) as Monolith['call'],
+    callInternal: ((path, init) => current().callInternal(path, init)) as Monolith['call'],
     login: (username?: string, password?: string) => current().login(username, password),
     serviceToken: (client?: string, scope?: string) => current().serviceToken(client, scope),
     cartWith: (token: string, items: { sku: string; quantity: number }[]) => current().cartWith(token, items),
     get url() {
       return current().url;
+    },
+    get internalUrl() {
+      return current().internalUrl;
     },
     get token() {
       return token;
@@ -82,5 +93,8 @@ export function monolithPerSuite({
     /** A call with the suite's service token (unless `init` names another). */
     asService: ((path, init = {}) =>
       current().call(path, { token: serviceToken, ...init })) as Monolith['call'],
+    /** The same on the internal listener. */
+    asServiceInternal: ((path, init = {}) =>
+      current().callInternal(path, { token: serviceToken, ...init })) as Monolith['call'],
   };
 }

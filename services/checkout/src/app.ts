@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { createServer, sendError } from '@fig/common';
 import type { Authenticator } from '@fig/common/auth/authenticator';
-import { callerAuth } from '@fig/common/auth/caller-auth';
 import type { ServiceTokens } from '@fig/common/auth/service-tokens';
 import { createCarts } from '@fig/common/domain/carts';
 import { openDatabase } from '@fig/common/domain/database';
@@ -28,7 +27,10 @@ export interface CheckoutAppOptions {
   dataDir: string;
   inventoryUrl: string;
   paymentUrl: string;
+  /** The monolith's public REST (the carts it adopts). */
   monolithUrl: string;
+  /** The monolith's internal listener, where the saga records each order (`PUT /internal/orders`). */
+  monolithInternalUrl: string;
   internalToken?: string;
   upstreamTimeoutMs?: number;
   breakerResetMs?: number;
@@ -43,7 +45,13 @@ export interface CheckoutAppOptions {
 
 /** Carts and the checkout saga (DESIGN.md §3.3 `carts`, `checkout`), over its own SQLite. */
 export function buildApp(options: CheckoutAppOptions) {
-  const app = createServer({ service: 'checkout', logLevel: options.logLevel });
+  // Callers are verified on both listeners: the subgraph's checkout is a user's as much as REST's.
+  const app = createServer({
+    service: 'checkout',
+    logLevel: options.logLevel,
+    internal: true,
+    callerAuth: { authenticator: options.authenticator },
+  });
   const db = openDatabase(options.dataDir, { name: 'checkout', migrations: sagaMigrations });
   const carts = createCarts(db);
   const orders = createOrders(db);
@@ -62,8 +70,9 @@ export function buildApp(options: CheckoutAppOptions) {
     upstream('inventory', options.inventoryUrl),
     upstream('payment', options.paymentUrl),
     upstream('monolith', options.monolithUrl),
+    upstream('monolith-internal', options.monolithInternalUrl),
   ];
-  const [inventoryUpstream, paymentUpstream, monolithUpstream] = clients;
+  const [inventoryUpstream, paymentUpstream, monolithUpstream, monolithInternalUpstream] = clients;
   const saga = createCheckoutSaga({
     db,
     store,
@@ -71,7 +80,7 @@ export function buildApp(options: CheckoutAppOptions) {
     orders,
     inventory: createInventoryClient(inventoryUpstream),
     payment: createPaymentClient(paymentUpstream),
-    monolith: createMonolithClient(monolithUpstream, { internalToken: options.internalToken }),
+    monolith: createMonolithClient(monolithInternalUpstream, { internalToken: options.internalToken }),
     reservationTtlSeconds: options.reservationTtlSeconds ?? 300,
     log: app.log,
   });
@@ -100,7 +109,7 @@ export function buildApp(options: CheckoutAppOptions) {
   });
 
   trackRequestIds(app);
-  app.register(callerAuth, { authenticator: options.authenticator });
+  trackRequestIds(app.internal);
   app.register(openApi, { title: 'Fig checkout service' });
   app.register(async (scope) => {
     scope.addHook('preHandler', adoptRequestedCart);
@@ -119,6 +128,7 @@ export function buildApp(options: CheckoutAppOptions) {
       previewOrder: (input) => saga.previewOrder(input),
     });
   });
-  app.register(checkoutSubgraph, { carts, adopt, placeOrder: (input) => saga.placeOrder(input) });
+  // The subgraph is for the BFFs: on the internal listener only.
+  app.internal.register(checkoutSubgraph, { carts, adopt, placeOrder: (input) => saga.placeOrder(input) });
   return app;
 }

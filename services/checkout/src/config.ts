@@ -1,12 +1,13 @@
-import { type CommonEnv, envSchema } from '@fig/common';
+import { type CommonEnv, envSchema, type InternalListenerEnv, internalListenerEnv } from '@fig/common';
 import { type BackendAuthEnv, backendAuthEnvProperties } from '@fig/common/auth/backend-auth';
 import { type ServiceClientEnv, serviceClientEnvProperties } from '@fig/common/auth/service-tokens';
 
-export interface CheckoutEnv extends CommonEnv, BackendAuthEnv, ServiceClientEnv {
+export interface CheckoutEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv, ServiceClientEnv {
   DATA_DIR: string;
   INVENTORY_URL: string;
   PAYMENT_URL: string;
   MONOLITH_URL: string;
+  MONOLITH_INTERNAL_URL: string;
   INTERNAL_TOKEN?: string;
   UPSTREAM_TIMEOUT_MS: number;
   BREAKER_RESET_MS: number;
@@ -15,10 +16,14 @@ export interface CheckoutEnv extends CommonEnv, BackendAuthEnv, ServiceClientEnv
 }
 
 export const checkoutEnvSchema = envSchema(5001, {
+  // Health, metrics and the subgraph: for Fig's own parts only.
+  ...internalListenerEnv(5101),
   DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
   INVENTORY_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:5003' },
   PAYMENT_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:5002' },
+  // The monolith's public REST (cart adoption) and its internal listener (recording orders).
   MONOLITH_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000' },
+  MONOLITH_INTERNAL_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3100' },
   // Sent as x-internal-token when the monolith protects /internal with one.
   INTERNAL_TOKEN: { type: 'string', minLength: 16 },
   UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 50, maximum: 60_000, default: 2000 },

@@ -1,4 +1,4 @@
-import { loadConfigOrExit, serve } from '@fig/common';
+import { listenersFrom, loadConfigOrExit, serve } from '@fig/common';
 import { backendAuthenticatorFromEnv } from '@fig/common/auth/backend-auth';
 import { createServiceTokens } from '@fig/common/auth/service-tokens';
 import { buildApp } from './app.ts';
@@ -11,6 +11,7 @@ await serve(
     inventoryUrl: config.INVENTORY_URL,
     paymentUrl: config.PAYMENT_URL,
     monolithUrl: config.MONOLITH_URL,
+    monolithInternalUrl: config.MONOLITH_INTERNAL_URL,
     internalToken: config.INTERNAL_TOKEN,
     upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
     breakerResetMs: config.BREAKER_RESET_MS,
@@ -25,5 +26,5 @@ await serve(
       timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     }),
   }),
-  { port: config.PORT, host: config.HOST },
+  listenersFrom(config),
 );

@@ -33,6 +33,7 @@ beforeAll(async () => {
       INVENTORY_URL: inventory.url,
       PAYMENT_URL: payment.url,
       MONOLITH_URL: monolith.url,
+      MONOLITH_INTERNAL_URL: monolith.internalUrl!,
     },
   });
 });
@@ -116,7 +117,7 @@ describe('carts started on the monolith', () => {
 
   it('stay anonymous when they were, and are found through GraphQL too', async () => {
     const started = await monolithCart(undefined, [{ sku: 'SKU-0045', quantity: 3 }]);
-    const answer = await call(checkout.url, 'POST', '/graphql', 'usr_adopt_anyone', {
+    const answer = await call(checkout.internalUrl!, 'POST', '/graphql', 'usr_adopt_anyone', {
       query: 'query($id: ID!) { cart(id: $id) { id totalCents items { sku quantity } } }',
       variables: { id: started.cart_id },
     });

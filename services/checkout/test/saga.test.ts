@@ -41,6 +41,7 @@ function startCheckout(env: Record<string, string> = {}) {
       INVENTORY_URL: inventoryProxy.url,
       PAYMENT_URL: paymentProxy.url,
       MONOLITH_URL: monolith.url,
+      MONOLITH_INTERNAL_URL: monolith.internalUrl!,
       ...trustMonolith,
       AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
       SAGA_RECOVERY_INTERVAL_MS: '200',
@@ -421,8 +422,12 @@ describe('checkout saga', () => {
 
   it('confirms the order while the monolith is down and records it there once it is back', async () => {
     const user = 'usr_saga_monolith_down';
-    const port = await closedPort();
-    const isolated = await startCheckout({ DATA_DIR: ':memory:', MONOLITH_URL: `http://127.0.0.1:${port}` });
+    const [port, internalPort] = [await closedPort(), await closedPort()];
+    const isolated = await startCheckout({
+      DATA_DIR: ':memory:',
+      MONOLITH_URL: `http://127.0.0.1:${port}`,
+      MONOLITH_INTERNAL_URL: `http://127.0.0.1:${internalPort}`,
+    });
     const revivedDir = mkdtempSync(join(tmpdir(), 'fig-checkout-revived-'));
     let revived: RunningDeployable | undefined;
     try {
@@ -432,7 +437,12 @@ describe('checkout saga', () => {
       // The same identity provider keys (the tokens already issued stay good), its own data.
       copyFileSync(join(monolithDir, 'jwt-keys.json'), join(revivedDir, 'jwt-keys.json'));
       revived = await spawnDeployable('monolith-stub', {
-        env: { PORT: String(port), DATA_DIR: revivedDir, LEGACY_LATENCY_MS: '0' },
+        env: {
+          PORT: String(port),
+          INTERNAL_PORT: String(internalPort),
+          DATA_DIR: revivedDir,
+          LEGACY_LATENCY_MS: '0',
+        },
       });
       const listed = await eventually(
         async () => (await call(revived!.url, 'GET', '/api/orders', user)).body.items,
@@ -490,7 +500,7 @@ describe('checkout saga', () => {
   it('runs the same saga for the GraphQL checkout mutation', async () => {
     const user = 'usr_saga_graphql';
     const graphql = async (query: string, variables: Record<string, unknown> = {}) =>
-      (await call(checkout.url, 'POST', '/graphql', user, { query, variables })).body;
+      (await call(checkout.internalUrl!, 'POST', '/graphql', user, { query, variables })).body;
     const created = await graphql('mutation { createCart { id totalCents } }');
     const cartId = created.data.createCart.id;
     const added = await graphql(
@@ -563,7 +573,7 @@ describe('checkout saga', () => {
     const cartId = await cartWith(user, [{ sku: 'SKU-0026', quantity: 1 }]);
     const placed = await checkoutCart(user, cartId);
     expect(placed.status).toBe(201);
-    const metrics = await (await fetch(`${checkout.url}/metrics`)).text();
+    const metrics = await (await fetch(`${checkout.internalUrl}/metrics`)).text();
     const done = /^checkout_sagas\{step="done"[^}]*\} (\d+)$/m.exec(metrics);
     expect(Number(done?.[1])).toBeGreaterThan(0);
     expect(metrics).toMatch(/^checkout_upstream_breaker_open\{upstream="payment"[^}]*\} 0$/m);

@@ -14,6 +14,7 @@ import { loginToken } from '@fig/common/testing/test-identity';
 let monolithDir: string;
 let monolith: RunningDeployable;
 let monolithPort: string;
+let monolithInternalPort: string;
 let inventory: RunningDeployable;
 let payment: RunningDeployable;
 let checkout: RunningDeployable;
@@ -28,20 +29,28 @@ const address = {
   country: 'DE',
 };
 
-const startMonolith = (port = '0') =>
+const startMonolith = (port = '0', internalPort = '0') =>
   spawnDeployable('monolith-stub', {
-    env: { PORT: port, DATA_DIR: monolithDir, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
+    env: {
+      PORT: port,
+      INTERNAL_PORT: internalPort,
+      DATA_DIR: monolithDir,
+      LEGACY_LATENCY_MS: '0',
+      LEGACY_CHECKOUT_LATENCY_MS: '0',
+    },
   });
 
 beforeAll(async () => {
   monolithDir = mkdtempSync(join(tmpdir(), 'fig-service-tokens-'));
   monolith = await startMonolith();
   monolithPort = new URL(monolith.url).port;
+  monolithInternalPort = new URL(monolith.internalUrl!).port;
   const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
   [inventory, payment, toMonolith] = await Promise.all([
     spawnDeployable('services/inventory', { env: { ...trust, MONOLITH_URL: monolith.url } }),
     spawnDeployable('services/payment', { env: { ...trust, MONOLITH_URL: monolith.url } }),
-    startHoldingProxy(monolith.url),
+    // The saga records orders on the monolith's internal listener; the proxy sees each attempt.
+    startHoldingProxy(monolith.internalUrl!),
   ]);
   checkout = await spawnDeployable('services/checkout', {
     env: {
@@ -49,7 +58,8 @@ beforeAll(async () => {
       AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
       INVENTORY_URL: inventory.url,
       PAYMENT_URL: payment.url,
-      MONOLITH_URL: toMonolith.url,
+      MONOLITH_URL: monolith.url,
+      MONOLITH_INTERNAL_URL: toMonolith.url,
       SAGA_RECOVERY_INTERVAL_MS: '200',
     },
   });
@@ -121,7 +131,7 @@ describe('the checkout saga with service tokens', () => {
     // the checkout service's cached one included, is refused from now on.
     await monolith.stop();
     rmSync(join(monolithDir, 'jwt-keys.json'));
-    monolith = await startMonolith(monolithPort);
+    monolith = await startMonolith(monolithPort, monolithInternalPort);
 
     // Alice's session began before; the services still hold the key it was signed with.
     const placed = await placeOrder(alice, 'SKU-0032');

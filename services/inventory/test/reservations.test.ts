@@ -103,12 +103,12 @@ describe('inventory service', () => {
   it('serves its OpenAPI document and answers readiness from its store', async () => {
     const document = (await (await fetch(`${inventory.url}/openapi.json`)).json()) as any;
     expect(Object.keys(document.paths)).toContain('/api/inventory/reservations');
-    const ready = (await (await fetch(`${inventory.url}/health/ready`)).json()) as any;
+    const ready = (await (await fetch(`${inventory.internalUrl}/health/ready`)).json()) as any;
     expect(ready.checks.store).toBe(true);
   });
 
   it('resolves Product.stock for the federation gateway in one batch', async () => {
-    const answer = await fetch(`${inventory.url}/graphql`, {
+    const answer = await fetch(`${inventory.internalUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({

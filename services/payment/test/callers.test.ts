@@ -43,7 +43,7 @@ const refund = (id: string, headers: Record<string, string>) =>
 const read = (id: string, headers: Record<string, string>) =>
   jsonRequest(`${payment.url}/api/payments/${id}`, { headers });
 const graphql = (headers: Record<string, string>, query: string, variables: object) =>
-  jsonRequest(`${payment.url}/graphql`, { headers, body: { query, variables } });
+  jsonRequest(`${payment.internalUrl}/graphql`, { headers, body: { query, variables } });
 
 /** What the service's own database holds: nothing a refused request did may show up here. */
 function books() {

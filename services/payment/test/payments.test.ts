@@ -110,7 +110,7 @@ describe('payment service', () => {
 
   it('serves payment(id) on its subgraph', async () => {
     const paid = (await (await charge({ order_ref: 'ord_graphql', amount_cents: 4200 })).json()) as any;
-    const answer = await fetch(`${payment.url}/graphql`, {
+    const answer = await fetch(`${payment.internalUrl}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...customer },
       body: JSON.stringify({
@@ -134,7 +134,7 @@ describe('payment service', () => {
       '/api/payments/{id}',
       '/api/payments/{id}/refunds',
     ]);
-    const ready = (await (await fetch(`${payment.url}/health/ready`)).json()) as any;
+    const ready = (await (await fetch(`${payment.internalUrl}/health/ready`)).json()) as any;
     expect(ready).toEqual({ status: 'ready', checks: { store: true } });
   });
 
@@ -203,14 +203,16 @@ describe('payment service', () => {
             variables: { id },
           }),
         }).then((answer) => answer.json() as Promise<any>);
-      const viaService = await paymentQuery(migrated.url, old.payment_id);
+      const viaService = await paymentQuery(migrated.internalUrl!, old.payment_id);
       expect(viaService).toEqual({
         data: {
           payment: { id: old.payment_id, status: 'partially_refunded', amountCents: 900, currency: 'EUR' },
         },
       });
-      expect(viaService).toEqual(await paymentQuery(monolith.url, old.payment_id));
-      expect(await paymentQuery(migrated.url, old.payment_id, bob)).toEqual({ data: { payment: null } });
+      expect(viaService).toEqual(await paymentQuery(monolith.internalUrl!, old.payment_id));
+      expect(await paymentQuery(migrated.internalUrl!, old.payment_id, bob)).toEqual({
+        data: { payment: null },
+      });
 
       // Its own payments never leave it.
       const own = (await (
@@ -234,10 +236,10 @@ describe('payment service', () => {
       const missing = await fetch(`${migrated.url}/api/payments/pay_nowhere`, { headers: alice });
       expect(missing.status).toBe(404);
       expect(((await missing.json()) as any).error.code).toBe('PAYMENT_NOT_FOUND');
-      expect(await paymentQuery(migrated.url, own.payment_id)).toMatchObject({
+      expect(await paymentQuery(migrated.internalUrl!, own.payment_id)).toMatchObject({
         data: { payment: { id: own.payment_id, amountCents: 100 } },
       });
-      expect(await paymentQuery(migrated.url, 'pay_nowhere')).toEqual({ data: { payment: null } });
+      expect(await paymentQuery(migrated.internalUrl!, 'pay_nowhere')).toEqual({ data: { payment: null } });
     } finally {
       await Promise.all([migrated.stop(), monolith.stop()]);
     }
