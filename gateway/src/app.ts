@@ -1,4 +1,4 @@
-import { createServer } from '@fig/common';
+import { createServer } from '@fig/platform';
 import { bounds } from './bounds-config.ts';
 import { type FastifyHttpOptions, type FastifyInstance, LogController } from 'fastify';
 import type { Server } from 'node:http';

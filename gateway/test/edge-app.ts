@@ -1,8 +1,8 @@
-import { createServer } from '@fig/common';
+import { createServer } from '@fig/platform';
 import { parseRules } from '@fig/routing-rules';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Authenticator } from '@fig/common/auth/authenticator';
+import type { Authenticator } from '@fig/platform/auth/authenticator';
 import { authPlugin } from '../src/plugins/auth.ts';
 import { edgeContextPlugin } from '../src/plugins/edge-context.ts';
 import { hardeningPlugin } from '../src/plugins/hardening.ts';

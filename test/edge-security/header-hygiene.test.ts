@@ -1,12 +1,12 @@
-import { closedPort } from '@fig/common/testing/closed-port';
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { closedPort } from '@fig/testing/closed-port';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import {
   createSigningKey,
   type RunningJwksServer,
   type SigningKey,
   signToken,
   startJwksServer,
-} from '@fig/common/testing/jwks-server';
+} from '@fig/testing/jwks-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../gateway/gateway-harness.ts';
 import { rawRequest } from './raw-http.ts';

@@ -1,4 +1,4 @@
-import { loadConfig } from '@fig/common';
+import { loadConfig } from '@fig/platform';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -4,12 +4,8 @@ import {
   signToken,
   type SigningKey,
   startJwksServer,
-} from '@fig/common/testing/jwks-server';
-import {
-  startEchoUpstream,
-  type EchoedRequest,
-  type RunningEchoUpstream,
-} from '@fig/common/testing/echo-upstream';
+} from '@fig/testing/jwks-server';
+import { startEchoUpstream, type EchoedRequest, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { get, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

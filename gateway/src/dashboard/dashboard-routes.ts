@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import type { CompiledRules } from '@fig/routing-rules';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Shadowing } from '../shadow/plugin/shadowing.ts';

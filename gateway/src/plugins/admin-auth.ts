@@ -1,4 +1,4 @@
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import fp from 'fastify-plugin';
 import { createHash, timingSafeEqual } from 'node:crypto';
 

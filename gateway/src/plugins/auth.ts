@@ -1,10 +1,10 @@
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
-import type { Authenticator } from '@fig/common/auth/authenticator';
-import { type BearerToken, bearerChallenge, bearerToken } from '@fig/common/auth/bearer';
-import type { VerifiedToken } from '@fig/common/auth/token-cache';
+import type { Authenticator } from '@fig/platform/auth/authenticator';
+import { type BearerToken, bearerChallenge, bearerToken } from '@fig/platform/auth/bearer';
+import type { VerifiedToken } from '@fig/platform/auth/token-cache';
 import { AuthThrottled } from '../errors.ts';
 import { type AuthFailureLimits, AuthFailureBudget } from '../rate-limit/auth-failure-budget.ts';
 

@@ -1,4 +1,4 @@
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import createError from '@fastify/error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

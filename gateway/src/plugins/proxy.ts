@@ -1,4 +1,4 @@
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import { type CompiledUpstream, chooseBackend, type Side, upstreamFor } from '@fig/routing-rules';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

@@ -1,5 +1,5 @@
 import { normalizeIP } from '@fastify/rate-limit';
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
