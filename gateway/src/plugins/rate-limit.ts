@@ -1,8 +1,8 @@
 import { normalizeIP } from '@fastify/rate-limit';
-import { errorBody } from '@fig/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter } from 'prom-client';
+import { RateLimited, RateLimitUnavailable, sendGatewayError } from '../errors.ts';
 import type { Decision } from './rate-limit-store.ts';
 
 /**
@@ -40,10 +40,7 @@ export const rateLimitPlugin = fp(
     const answered = (request: FastifyRequest, reply: FastifyReply, decision: Decision | undefined) => {
       if (decision === undefined) {
         if (!store.failClosed) return false;
-        reply
-          .code(503)
-          .header('retry-after', '1')
-          .send(errorBody('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'rate limiting unavailable', request.id));
+        sendGatewayError(request, reply.header('retry-after', '1'), new RateLimitUnavailable());
         return true;
       }
       const { max, remaining, ttlInSeconds, isExceeded } = decision;
@@ -52,10 +49,7 @@ export const rateLimitPlugin = fp(
       reply.header('ratelimit-reset', ttlInSeconds);
       if (!isExceeded) return false;
       limited.inc({ route: request.fig.route.name });
-      reply
-        .code(429)
-        .header('retry-after', ttlInSeconds)
-        .send(errorBody('GW_ERR_RATE_LIMITED', `rate limit exceeded, retry in ${ttlInSeconds}s`, request.id));
+      sendGatewayError(request, reply.header('retry-after', ttlInSeconds), new RateLimited(ttlInSeconds));
       return true;
     };
 
@@ -75,5 +69,5 @@ export const rateLimitPlugin = fp(
       });
     });
   },
-  { name: 'fig-rate-limit', dependencies: ['fig-rate-limit-store', 'fig-auth'] },
+  { name: 'fig-rate-limit', dependencies: ['fig-edge-context', 'fig-rate-limit-store', 'fig-auth'] },
 );
