@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
 import type { Authenticator } from '@fig/common/auth/authenticator';
 import { type BearerToken, bearerChallenge, bearerToken } from '@fig/common/auth/bearer';
 import type { VerifiedToken } from '@fig/common/auth/token-cache';
@@ -11,12 +10,14 @@ import {
   sendGatewayError,
   Unauthenticated,
 } from '../errors.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 import { type AuthFailureLimits, AuthFailureBudget } from '../rate-limit/auth-failure-budget.ts';
 
 export interface AuthPluginOptions {
   authenticator: Authenticator;
   /** Failed authentications per client address before its unknown tokens are refused unverified. */
   failures: AuthFailureLimits;
+  metrics: Pick<GatewayMetrics, 'authRejections'>;
 }
 
 /**
@@ -31,27 +32,9 @@ export interface AuthPluginOptions {
  * verified before keep working from that address, and valid tokens never cost it anything.
  */
 export const authPlugin = fp<AuthPluginOptions>(
-  async (app, { authenticator, failures: limits }) => {
+  async (app, { authenticator, failures: limits, metrics }) => {
     const failures = new AuthFailureBudget(app.figRateLimitStore, limits);
-    const registers = [app.observability.registry];
-    const rejections = new Counter({
-      name: 'gateway_auth_rejections_total',
-      help: 'Requests refused by authentication, by status and reason',
-      labelNames: ['status', 'reason'],
-      registers,
-    });
-    new Counter({
-      name: 'gateway_jwks_fetches_total',
-      help: 'JWKS fetch attempts by outcome (a failed fetch keeps the last keys)',
-      labelNames: ['outcome'],
-      registers,
-      collect() {
-        const { ok, failed } = authenticator.keys.fetches();
-        this.reset();
-        this.inc({ outcome: 'ok' }, ok);
-        this.inc({ outcome: 'failed' }, failed);
-      },
-    });
+    const rejections = metrics.authRejections;
 
     const challenge = (
       request: FastifyRequest,

@@ -1,7 +1,7 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
+import type { GatewayMetrics } from '../metrics.ts';
 import { RateLimited, RateLimitUnavailable, sendGatewayError } from '../errors.ts';
 import type { Decision } from './rate-limit-store.ts';
 
@@ -15,14 +15,9 @@ import type { Decision } from './rate-limit-store.ts';
  * auth's own failed-authentication budget before they cost a verification.
  * IPv6 clients are grouped by /64, since one host usually owns the whole prefix.
  */
-export const rateLimitPlugin = fp(
-  async (app) => {
-    const limited = new Counter({
-      name: 'gateway_rate_limited_total',
-      help: 'Requests refused with 429, by route',
-      labelNames: ['route'],
-      registers: [app.observability.registry],
-    });
+export const rateLimitPlugin = fp<{ metrics: Pick<GatewayMetrics, 'rateLimited'> }>(
+  async (app, { metrics }) => {
+    const limited = metrics.rateLimited;
 
     const clientKey = (request: FastifyRequest): string => {
       const { route, subject, clientIp } = request.fig;
