@@ -1,22 +1,2 @@
-import { Redis } from 'ioredis';
-
-/**
- * A Redis client that never makes a request wait on Redis: no offline queue (a command while
- * disconnected fails at once), a short command timeout, no per-command retries. Reconnection
- * keeps going in the background, so recovery is automatic when Redis returns.
- */
-export function createRateLimitRedis(url: string, options: { commandTimeoutMs?: number } = {}): Redis {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false,
-    commandTimeout: options.commandTimeoutMs ?? 100,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    lazyConnect: false,
-    // No auto-pipelining: its users batch their own commands (the rate-limit store per
-    // event-loop turn, the comparison store per flush), and it would hold each batch back a turn.
-  });
-  // Connection errors surface as failed commands (and metrics); an unhandled 'error' event would crash.
-  redis.on('error', () => {});
-  return redis;
-}
+// shadow/shadow-worker.ts still imports the client from here; it lives in ../fail-fast-redis.ts.
+export { createFailFastRedis as createRateLimitRedis } from '../fail-fast-redis.ts';
