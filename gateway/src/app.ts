@@ -2,10 +2,10 @@ import { createServer } from '@fig/platform';
 import { bounds } from './bounds-config.ts';
 import { type FastifyHttpOptions, type FastifyInstance, LogController } from 'fastify';
 import type { Server } from 'node:http';
-import { type GatewayConfig, trustProxyOption } from './config.ts';
+import type { GatewayConfig } from './config.ts';
 import { createAuthenticator, serverLimits } from './edge-config.ts';
 import { hardenedServerOptions } from './hardening/server-options.ts';
-import { createGatewayMetrics } from './metrics.ts';
+import { createGatewayMetrics, type GatewayMetrics } from './metrics.ts';
 import { BodyBudget } from './proxy/body-budget.ts';
 import { accessLogPlugin } from './plugins/access-log.ts';
 import { ownHostNames } from './admin/host-names.ts';
@@ -17,9 +17,12 @@ import { edgeContextPlugin } from './plugins/edge-context.ts';
 import { hardeningPlugin } from './plugins/hardening.ts';
 import { proxyPlugin } from './plugins/proxy.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.ts';
-import { rateLimitStorePlugin } from './plugins/rate-limit-store.ts';
-import { createRateLimitRedis } from './rate-limit/redis-client.ts';
-import { createRulesSource } from './rules-source.ts';
+import { rateLimitStorePlugin, type RateLimitStoreOptions } from './plugins/rate-limit-store.ts';
+import { createFailFastRedis } from './fail-fast-redis.ts';
+import { createRulesSource, type RulesSource } from './rules-source.ts';
+import type { Authenticator } from '@fig/platform/auth/authenticator';
+import type { AuthFailureLimits } from './rate-limit/auth-failure-budget.ts';
+import { trustProxyOption } from './trust-proxy.ts';
 import { UpstreamBreakers } from './upstreams/breakers.ts';
 import { UpstreamPools } from './upstreams/pools.ts';
 import { EventLog } from './dashboard/event-log.ts';
@@ -36,6 +39,31 @@ export interface Gateway {
   app: FastifyInstance;
   /** Operations (ADMIN_PORT): health, metrics, rules — register further admin routes here. */
   admin: FastifyInstance;
+}
+
+export interface EdgeChainOptions {
+  rules: RulesSource;
+  bodyBudget: BodyBudget;
+  metrics: GatewayMetrics;
+  rateLimit: Omit<RateLimitStoreOptions, 'metrics'>;
+  authenticator: Authenticator;
+  /** The failed-authentication budget per client address. */
+  authFailures: AuthFailureLimits;
+}
+
+/**
+ * The stages every request meets before the proxy, in order: the edge context (normalised
+ * path, rules snapshot, route; private paths refused), hardening, auth (with its
+ * failed-authentication budget), the route's rate limit. The store has no hooks: auth charges
+ * failures to it, and the route budget after auth.
+ */
+export function registerEdgeChain(app: FastifyInstance, options: EdgeChainOptions): void {
+  const { metrics } = options;
+  app.register(edgeContextPlugin, { rules: options.rules });
+  app.register(hardeningPlugin, { bodyBudget: options.bodyBudget });
+  app.register(rateLimitStorePlugin, { ...options.rateLimit, metrics });
+  app.register(authPlugin, { authenticator: options.authenticator, failures: options.authFailures, metrics });
+  app.register(rateLimitPlugin, { metrics });
 }
 
 /**
@@ -68,7 +96,8 @@ export function buildApp(config: GatewayConfig): Gateway {
     fastify: adminServerOptions,
   });
 
-  const metrics = createGatewayMetrics(app.observability.registry);
+  const authenticator = createAuthenticator(config);
+  const metrics = createGatewayMetrics(app.observability.registry, () => authenticator.keys.fetches());
   const rules = createRulesSource(config.ROUTING_RULES, app.log, metrics);
   const pools = new UpstreamPools(rules.current());
   const breakers = new UpstreamBreakers(rules.current(), metrics);
@@ -76,26 +105,24 @@ export function buildApp(config: GatewayConfig): Gateway {
     pools.reconcile(next);
     breakers.reconcile(next);
   });
-  const authenticator = createAuthenticator(config);
   const redis = config.REDIS_URL
-    ? createRateLimitRedis(config.REDIS_URL, { commandTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS })
+    ? createFailFastRedis(config.REDIS_URL, { commandTimeoutMs: config.RATE_LIMIT_REDIS_TIMEOUT_MS })
     : undefined;
 
   app.register(accessLogPlugin);
-  app.register(edgeContextPlugin, { rules });
   const limits = bounds(config);
   const bodyBudget = new BodyBudget(limits.bodyBufferBytes, metrics);
-  app.register(hardeningPlugin, { bodyBudget });
-  // The store has no hooks: auth charges failures to it, and the route budget after auth.
-  app.register(rateLimitStorePlugin, { redis, failClosed: config.RATE_LIMIT_FAIL_CLOSED });
-  app.register(authPlugin, {
+  registerEdgeChain(app, {
+    rules,
+    bodyBudget,
+    metrics,
+    rateLimit: { redis, failClosed: config.RATE_LIMIT_FAIL_CLOSED },
     authenticator,
-    failures: {
+    authFailures: {
       max: config.RATE_LIMIT_AUTH_FAILURES,
       windowMs: config.RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS * 1000,
     },
   });
-  app.register(rateLimitPlugin);
   app.register(proxyPlugin, {
     pools,
     breakers,

@@ -1,9 +1,10 @@
 import { type CommonEnv, ConfigError, envSchema, loadConfig } from '@fig/platform';
-import { fileURLToPath } from 'node:url';
+import { defaultRulesPath } from '@fig/routing-rules/paths';
 import { type BoundsEnv, boundsEnvProperties } from './bounds-config.ts';
 import { adminEnvProblems, adminEnvRules } from './admin/admin-env.ts';
 import { type EdgeEnv, edgeEnvProperties } from './edge-config.ts';
 import { type ShadowEnv, shadowEnvProperties } from './shadow/plugin/shadow-config.ts';
+import { trustProxyEnvProperty } from './trust-proxy.ts';
 
 export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv {
   ADMIN_PORT: number;
@@ -23,8 +24,6 @@ export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv 
   FORCE_BACKEND_SCOPE: string;
 }
 
-export const defaultRulesPath = fileURLToPath(new URL('../../routing-rules/routes.yaml', import.meta.url));
-
 const ownEnvSchema = envSchema(8080, {
   ADMIN_PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 9901 },
   ADMIN_HOST: { type: 'string', default: '127.0.0.1' },
@@ -36,11 +35,7 @@ const ownEnvSchema = envSchema(8080, {
   AUTH_JWKS_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000/.well-known/jwks.json' },
   AUTH_ISSUER: { type: 'string', minLength: 1 },
   AUTH_AUDIENCE: { type: 'string', minLength: 1 },
-  TRUST_PROXY: {
-    type: 'string',
-    pattern: '^(true|false|[0-9]+|[0-9a-fA-F.:/]+(,[0-9a-fA-F.:/]+)*|loopback|linklocal|uniquelocal)$',
-    default: 'false',
-  },
+  TRUST_PROXY: trustProxyEnvProperty('false'),
   FORCE_BACKEND_SCOPE: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', default: 'fig:route-override' },
   ...edgeEnvProperties,
   ...shadowEnvProperties,
@@ -75,16 +70,4 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     others = error.problems;
   }
   throw new ConfigError([...others, ...reasons]);
-}
-
-/**
- * Fastify's `trustProxy` from TRUST_PROXY: `false` (default: forwarded headers from clients
- * are ignored), `true` (trust every hop — only behind a proxy that overwrites them), a hop
- * count, or addresses/CIDRs of the trusted proxies.
- */
-export function trustProxyOption(value: string): boolean | number | string[] {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  if (/^[0-9]+$/.test(value)) return Number(value);
-  return value.split(',');
 }

@@ -1,8 +1,28 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The gateway's own Prometheus metrics, on the registry the admin port serves. */
-export function createGatewayMetrics(registry: Registry) {
+/** JWKS fetch attempts so far, by outcome (the key store counts them). */
+export type JwksFetches = () => { ok: number; failed: number };
+
+/**
+ * The gateway's own Prometheus metrics, on the registry the admin port serves.
+ * `jwksFetches` is read at each scrape, for `gateway_jwks_fetches_total`.
+ */
+export function createGatewayMetrics(registry: Registry, jwksFetches?: JwksFetches) {
   const registers = [registry];
+  if (jwksFetches) {
+    new Counter({
+      name: 'gateway_jwks_fetches_total',
+      help: 'JWKS fetch attempts by outcome (a failed fetch keeps the last keys)',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        const { ok, failed } = jwksFetches();
+        this.reset();
+        this.inc({ outcome: 'ok' }, ok);
+        this.inc({ outcome: 'failed' }, failed);
+      },
+    });
+  }
   return {
     requests: new Counter({
       name: 'gateway_requests_total',
@@ -56,6 +76,24 @@ export function createGatewayMetrics(registry: Registry) {
     bufferedBodyBytes: new Gauge({
       name: 'gateway_request_body_buffered_bytes',
       help: 'Request-body bytes held in memory now, across requests in flight (REQUEST_BODY_BUFFER_BYTES caps it)',
+      registers,
+    }),
+    authRejections: new Counter({
+      name: 'gateway_auth_rejections_total',
+      help: 'Requests refused by authentication, by status and reason',
+      labelNames: ['status', 'reason'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'gateway_rate_limited_total',
+      help: 'Requests refused with 429, by route',
+      labelNames: ['route'],
+      registers,
+    }),
+    rateLimitStoreErrors: new Counter({
+      name: 'gateway_rate_limit_store_errors_total',
+      help: 'Rate-limit decisions the store could not make, by what happened to the request',
+      labelNames: ['action'],
       registers,
     }),
     reloads: new Counter({

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '@fig/platform/auth/authenticator';
 import { createKeyStore, type KeyStoreOptions } from '@fig/platform/auth/key-store';
-import { edgeApp } from './edge-app.ts';
+import { edgeApp } from './gateway-harness.ts';
 
 // These tests send many bad tokens from one address to see each refusal; the budget that
 // throttles such an address is tested in rate-limit.test.ts.

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { batchedRedisStore } from '../src/rate-limit/batched-redis-store.ts';
-import { createRateLimitRedis } from '../src/rate-limit/redis-client.ts';
+import { createFailFastRedis } from '../src/fail-fast-redis.ts';
 
 // The stock store of @fastify/rate-limit, which gateways of the previous release count with.
 const StockRedisStore = createRequire(import.meta.url)('@fastify/rate-limit/store/RedisStore') as new (
@@ -15,12 +15,12 @@ const StockRedisStore = createRequire(import.meta.url)('@fastify/rate-limit/stor
 ) => FastifyRateLimitStore;
 
 let redis: RunningRedis;
-let client: ReturnType<typeof createRateLimitRedis>;
+let client: ReturnType<typeof createFailFastRedis>;
 const nameSpace = 'fig:rl:';
 
 beforeAll(async () => {
   redis = await startRedisServer();
-  client = createRateLimitRedis(redis.url);
+  client = createFailFastRedis(redis.url);
   // Without an offline queue, commands before the connection is up fail at once.
   if (client.status !== 'ready') await once(client, 'ready');
 });
@@ -75,7 +75,7 @@ describe('the batched Redis rate-limit store', () => {
   });
 
   it('gives every decision of a batch the error when Redis cannot answer', async () => {
-    const broken = createRateLimitRedis('redis://127.0.0.1:1');
+    const broken = createFailFastRedis('redis://127.0.0.1:1');
     try {
       const store = new (batchedRedisStore(broken, nameSpace))();
       const outcomes = await Promise.allSettled([incr(store, 'a', 1000), incr(store, 'b', 1000)]);

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@fig/platform';
 import { describe, expect, it } from 'vitest';
 import { type GatewayConfig, gatewayEnvSchema } from '../src/config.ts';
+import { trustProxyOption } from '../src/trust-proxy.ts';
 
 describe('the failed-authentication budget in the environment', () => {
   it('defaults to 30 failures a minute', () => {
@@ -29,5 +30,25 @@ describe('the failed-authentication budget in the environment', () => {
   ])('refuses %s=%s, naming it', (name, value) => {
     expect(() => loadConfig<GatewayConfig>(gatewayEnvSchema, { [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig<GatewayConfig>(gatewayEnvSchema, { [name]: value })).toThrow(name);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it.each([
+    ['false', false],
+    ['true', true],
+    ['2', 2],
+    ['10.0.0.0/8,127.0.0.1', ['10.0.0.0/8', '127.0.0.1']],
+    ['loopback', ['loopback']],
+  ])('%s means %j to Fastify', (value, option) => {
+    const config = loadConfig<GatewayConfig>(gatewayEnvSchema, { TRUST_PROXY: value });
+    expect(trustProxyOption(config.TRUST_PROXY)).toEqual(option);
+  });
+
+  it('defaults to trusting no forwarded header, and refuses anything else', () => {
+    expect(trustProxyOption(loadConfig<GatewayConfig>(gatewayEnvSchema, {}).TRUST_PROXY)).toBe(false);
+    expect(() => loadConfig<GatewayConfig>(gatewayEnvSchema, { TRUST_PROXY: 'yes please' })).toThrow(
+      'TRUST_PROXY',
+    );
   });
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hardenedServerOptions } from '../src/hardening/server-options.ts';
-import { edgeApp } from './edge-app.ts';
+import { edgeApp } from './gateway-harness.ts';
 
 const rules = `
 version: 1

@@ -6,8 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '@fig/platform/auth/authenticator';
 import { createKeyStore } from '@fig/platform/auth/key-store';
-import { createRateLimitRedis } from '../src/rate-limit/redis-client.ts';
-import { edgeApp } from './edge-app.ts';
+import { createFailFastRedis } from '../src/fail-fast-redis.ts';
+import { edgeApp } from './gateway-harness.ts';
 
 const rules = `
 version: 1
@@ -284,7 +284,7 @@ describe('rate limiting through a real Redis', () => {
   });
 
   async function gateway(failClosed = false) {
-    const client = createRateLimitRedis(redis.url);
+    const client = createFailFastRedis(redis.url);
     clients.push(client);
     const app = await edgeApp(rules, { rateLimit: { redis: client, failClosed } });
     apps.push(app);

@@ -1,6 +1,6 @@
 import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../gateway/gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 let monolith: RunningEchoUpstream;
 let direct: RunningGateway;

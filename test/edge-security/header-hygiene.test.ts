@@ -7,48 +7,74 @@ import {
   signToken,
   startJwksServer,
 } from '@fig/testing/jwks-server';
+import { type EchoedRequest } from '@fig/testing/echo-upstream';
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../gateway/gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 import { rawRequest } from './raw-http.ts';
 
 let monolith: RunningEchoUpstream;
+let service: RunningEchoUpstream;
 let jwks: RunningJwksServer;
 let key: SigningKey;
 let gateway: RunningGateway;
+/** The same rules, trusting forwarded headers from 127.0.0.1 (TRUST_PROXY). */
+let trusting: RunningGateway;
 let downPort: number;
 
 beforeAll(async () => {
   monolith = await startEchoUpstream('monolith');
+  service = await startEchoUpstream('inventory');
   key = await createSigningKey('k1');
   jwks = await startJwksServer([key]);
   downPort = await closedPort();
-  gateway = await startGateway(
-    `
+  const rules = `
 version: 1
 upstreams:
   monolith: { url: '${monolith.url}' }
+  inventory: { url: '${service.url}' }
   gone: { url: 'http://127.0.0.1:${downPort}', retries: 0 }
 defaults: { auth: optional, rateLimit: { max: 100000 } }
 routes:
   - { name: private, path: /private, auth: required }
   - { name: gone, path: /gone, upstream: gone, auth: none }
   - { name: small, path: /small, auth: none, bodyLimit: 10 }
-`,
-    { AUTH_JWKS_URL: jwks.url },
-  );
+  - { name: inventory, path: /api/inventory, service: inventory, percent: 0 }
+`;
+  gateway = await startGateway(rules, { AUTH_JWKS_URL: jwks.url });
+  trusting = await startGateway(rules, { AUTH_JWKS_URL: jwks.url, TRUST_PROXY: '127.0.0.1' });
 });
 afterAll(async () => {
   await gateway?.close();
-  await Promise.all([monolith?.close(), jwks?.close()]);
+  await trusting?.close();
+  await Promise.all([monolith?.close(), service?.close(), jwks?.close()]);
 });
 beforeEach(() => {
   monolith.received.length = 0;
 });
 
-const token = (sub: string) => {
+const token = (sub: string, claims: Record<string, unknown> = {}) => {
   const now = Math.floor(Date.now() / 1000);
-  return signToken(key, { sub, iat: now, exp: now + 300 });
+  return signToken(key, { sub, iat: now, exp: now + 300, ...claims });
 };
+
+async function send(base: string, path: string, headers: Record<string, string> = {}) {
+  const response = await request(`${base}${path}`, { headers });
+  const text = await response.body.text();
+  const echoed = response.statusCode === 200 ? (JSON.parse(text) as EchoedRequest) : undefined;
+  return { status: response.statusCode, headers: response.headers, echoed, text };
+}
+
+/** node:http sends a Connection header as given (undici would not let a caller set it). */
+function nodeGet(url: string, headers: Record<string, string>): Promise<{ headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    get(url, { headers, agent: false }, (response) => {
+      response.resume();
+      response.on('end', () => resolve({ headers: response.headers }));
+    }).on('error', reject);
+  });
+}
 
 function rawGet(target: string, headerLines: string[]) {
   return rawRequest(
@@ -180,6 +206,113 @@ describe('headers at the edge', () => {
     expect(monolith.received[0].body).toBe('y'.repeat(10));
     expect(monolith.received[0].headers['content-length']).toBe('10');
     expect(monolith.received[0].headers['transfer-encoding']).toBeUndefined();
+  });
+});
+
+describe('headers both ways', () => {
+  it('strips hop-by-hop headers both ways, including those named in Connection', async () => {
+    monolith.behave((_request, response) => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        // Naming the gateway's own header must not strip it.
+        connection: 'keep-alive, x-upstream-private, x-served-by',
+        'x-upstream-private': 'secret',
+        'keep-alive': 'timeout=5',
+        'proxy-authenticate': 'Basic',
+        'x-kept': 'yes',
+      });
+      response.end('{}');
+      return true;
+    });
+    const response = await nodeGet(`${gateway.url}/api/inventory/a`, {
+      connection: 'keep-alive, x-client-private, x-forwarded-for, x-request-id',
+      'x-client-private': 'secret',
+      'proxy-authorization': 'Basic abc',
+      te: 'trailers',
+      'x-kept': 'yes',
+    });
+    monolith.behave(undefined);
+    const forwarded = monolith.received.at(-1)!.headers;
+    expect(forwarded['x-client-private']).toBeUndefined();
+    expect(forwarded['proxy-authorization']).toBeUndefined();
+    expect(forwarded.te).toBeUndefined();
+    expect(forwarded['x-kept']).toBe('yes');
+    expect(forwarded['x-forwarded-for']).toBe('127.0.0.1');
+    expect(forwarded['x-request-id']).toBe(response.headers['x-request-id']);
+    expect(response.headers['x-upstream-private']).toBeUndefined();
+    expect(response.headers['proxy-authenticate']).toBeUndefined();
+    expect(response.headers['x-kept']).toBe('yes');
+    expect(response.headers['x-served-by']).toBe('monolith');
+  });
+
+  it('never forwards a client x-user-id; sets it from the verified token', async () => {
+    const anonymous = await send(gateway.url, '/api/inventory/a', { 'x-user-id': 'mallory' });
+    expect(anonymous.echoed?.headers['x-user-id']).toBeUndefined();
+    const authorization = `Bearer ${await token('alice')}`;
+    const signedIn = await send(gateway.url, '/api/inventory/a', { 'x-user-id': 'mallory', authorization });
+    expect(signedIn.echoed?.headers['x-user-id']).toBe('alice');
+    expect(signedIn.echoed?.headers.authorization).toBe(authorization);
+  });
+
+  it('keeps a well-formed x-request-id and traceparent, and returns the id', async () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const kept = await send(gateway.url, '/api/inventory/a', { 'x-request-id': 'abc-123', traceparent });
+    expect(kept.echoed?.headers['x-request-id']).toBe('abc-123');
+    expect(kept.echoed?.headers.traceparent).toBe(traceparent);
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const minted = await send(gateway.url, '/api/inventory/a', { 'x-request-id': 'bad id with spaces' });
+    expect(minted.echoed?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(minted.headers['x-request-id']).toBe(minted.echoed?.headers['x-request-id']);
+  });
+
+  it('sets X-Forwarded-* itself, trusting client values only per TRUST_PROXY', async () => {
+    const spoofed = {
+      'x-forwarded-for': '203.0.113.9',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+    };
+    const untrusted = await send(gateway.url, '/api/inventory/a', spoofed);
+    expect(untrusted.echoed?.headers).toMatchObject({
+      'x-forwarded-for': '127.0.0.1',
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': new URL(gateway.url).host,
+    });
+    const trusted = await send(trusting.url, '/api/inventory/a', spoofed);
+    expect(trusted.echoed?.headers).toMatchObject({
+      'x-forwarded-for': '203.0.113.9, 127.0.0.1',
+      'x-forwarded-proto': 'https',
+      'x-forwarded-host': 'evil.example',
+    });
+  });
+});
+
+describe('forced backend', () => {
+  it('honours x-fig-backend for a token with the override scope', async () => {
+    const authorization = `Bearer ${await token('alice', { scope: 'read fig:route-override' })}`;
+    const forced = await send(gateway.url, '/api/inventory/a', {
+      'x-fig-backend': 'inventory',
+      authorization,
+    });
+    expect(forced.headers['x-served-by']).toBe('inventory');
+    expect(forced.echoed?.headers['x-fig-backend']).toBeUndefined();
+    const back = await send(gateway.url, '/api/inventory/a', { 'x-fig-backend': 'monolith', authorization });
+    expect(back.headers['x-served-by']).toBe('monolith');
+    const wrong = await send(gateway.url, '/api/inventory/a', { 'x-fig-backend': 'payments', authorization });
+    expect(wrong.status).toBe(400);
+    expect(JSON.parse(wrong.text).error.code).toBe('GW_ERR_FORCED_BACKEND_INVALID');
+  });
+
+  it('ignores and strips it otherwise', async () => {
+    const plain = `Bearer ${await token('alice', { scope: 'read' })}`;
+    const attempts: Record<string, string>[] = [
+      { 'x-fig-backend': 'inventory' },
+      { 'x-fig-backend': 'inventory', authorization: plain },
+    ];
+    for (const headers of attempts) {
+      const response = await send(gateway.url, '/api/inventory/a', headers);
+      expect(response.headers['x-served-by']).toBe('monolith');
+      expect(response.echoed?.headers['x-fig-backend']).toBeUndefined();
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import {
 import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../gateway/gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 // Whole gateways (fresh for each test) against a real JWKS, a real echo upstream and a real
 // redis-server: the rate-limit key is the verified subject, decided after auth, so users

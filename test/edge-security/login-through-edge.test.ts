@@ -1,6 +1,6 @@
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../gateway/gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 let monolith: RunningDeployable;
 let gateway: RunningGateway;

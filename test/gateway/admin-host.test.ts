@@ -1,7 +1,7 @@
 import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../edge-security/raw-http.ts';
-import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 // The admin port behind a DNS-rebinding page, a stolen scrape credential and odd Host
 // spellings. Requests are written byte for byte: fetch will not send a Host of our choosing.

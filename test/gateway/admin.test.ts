@@ -1,6 +1,6 @@
 import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 const adminToken = 'an-admin-token-for-tests';
 let monolith: RunningEchoUpstream;

@@ -3,7 +3,7 @@ import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-u
 import type { ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 let monolith: RunningEchoUpstream;
 let gateway: RunningGateway;

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 const rules = (monolith: string, service: string, extra = '') => `version: 1
 upstreams:

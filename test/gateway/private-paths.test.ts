@@ -2,7 +2,7 @@ import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-u
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawGet, rawRequest } from '../edge-security/raw-http.ts';
-import { type RunningGateway, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 let monolith: RunningEchoUpstream;
 let service: RunningEchoUpstream;

@@ -2,7 +2,7 @@ import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-u
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 let monolith: RunningEchoUpstream;
 let service: RunningEchoUpstream;

@@ -2,7 +2,7 @@ import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-u
 import { stickyBucket } from '@fig/routing-rules';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 const users = Array.from({ length: 3000 }, (_, i) => `client-${i}`);
 

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { RunningGateway } from './gateway-harness.ts';
+import type { RunningGateway } from '../../gateway/test/gateway-harness.ts';
 
 export interface WebSocketUpstream {
   url: string;

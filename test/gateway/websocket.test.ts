@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { type IncomingMessage, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, splitRules, startGateway } from './gateway-harness.ts';
+import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
 import {
   connect,
   nextMessage,

@@ -5,7 +5,7 @@ import type { FigServer } from '@fig/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp as buildMobile, defaultDocumentsPath } from '../../bff-mobile/src/app.ts';
 import { buildApp as buildWeb } from '../../bff-web/src/app.ts';
-import { type RunningGateway, startGateway } from '../gateway/gateway-harness.ts';
+import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
 // The whole path a client takes: gateway (auth, rate limits, routing) -> BFF -> subgraphs,
 // every part real; the gateway and both BFFs read one routes.yaml.

@@ -1,10 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '@fig/platform';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../gateway/src/app.ts';
-import { type GatewayConfig, gatewayEnvSchema } from '../../gateway/src/config.ts';
+import { startGateway } from '../../gateway/test/gateway-harness.ts';
 import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 import { shadowRules, startUpstream, type Upstream } from './differing-upstreams.ts';
 
@@ -25,19 +20,8 @@ export interface ShadowGateway {
 /** The real gateway (both ports on 0) in front of two upstreams that differ in known ways. */
 export async function startShadowGateway(env: Record<string, string> = {}): Promise<ShadowGateway> {
   const [monolith, service] = await Promise.all([startUpstream('monolith'), startUpstream('service')]);
-  const dir = await mkdtemp(join(tmpdir(), 'fig-shadow-'));
-  const rulesPath = join(dir, 'routes.yaml');
-  await writeFile(rulesPath, shadowRules(monolith.origin, service.origin));
-  const config = loadConfig<GatewayConfig>(gatewayEnvSchema, {
-    PORT: '0',
-    ADMIN_PORT: '0',
-    LOG_LEVEL: 'silent',
-    ROUTING_RULES: rulesPath,
-    ...env,
-  });
-  const { app, admin } = buildApp(config);
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const adminUrl = await admin.listen({ port: 0, host: '127.0.0.1' });
+  const gateway = await startGateway(shadowRules(monolith.origin, service.origin), env);
+  const { url, adminUrl, app } = gateway;
   const headers: Record<string, string> = env.ADMIN_TOKEN
     ? { authorization: `Bearer ${env.ADMIN_TOKEN}` }
     : {};
@@ -49,7 +33,7 @@ export async function startShadowGateway(env: Record<string, string> = {}): Prom
     app,
     monolith,
     service,
-    rewriteRules: async (edit) => writeFile(rulesPath, edit(shadowRules(monolith.origin, service.origin))),
+    rewriteRules: async (edit) => gateway.writeRules(edit(shadowRules(monolith.origin, service.origin))),
     comparisons,
     until: async (done) => {
       for (;;) {
@@ -59,10 +43,8 @@ export async function startShadowGateway(env: Record<string, string> = {}): Prom
       }
     },
     close: async () => {
-      await app.close();
-      await admin.close();
+      await gateway.close();
       await Promise.all([monolith.close(), service.close()]);
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

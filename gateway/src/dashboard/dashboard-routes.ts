@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { errorBody } from '@fig/platform';
 import type { CompiledRules } from '@fig/routing-rules';
 import type { FastifyPluginAsync } from 'fastify';
+import { sendGatewayError } from '../errors.ts';
 import type { Shadowing } from '../shadow/plugin/shadowing.ts';
 import { comparisonsReport } from './comparisons-report.ts';
 import type { EventLog } from './event-log.ts';
@@ -52,7 +52,12 @@ export const dashboardRoutes: FastifyPluginAsync<{
   app.get('/dashboard', quiet, async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get<{ Params: { asset: string } }>('/dashboard/assets/:asset', quiet, async (request, reply) => {
     const asset = Object.hasOwn(assets, request.params.asset) ? assets[request.params.asset] : undefined;
-    if (!asset) return reply.code(404).send(errorBody('NOT_FOUND', 'no such asset'));
+    if (!asset)
+      return sendGatewayError(request, reply, {
+        code: 'NOT_FOUND',
+        message: 'no such asset',
+        statusCode: 404,
+      });
     return reply
       .type(asset.type)
       .header('cache-control', 'public, max-age=300')

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
 import { errorBody } from '@fig/platform';
+import { BadPath, BadRequest, HeadersTooLarge, RequestTimeout, sendGatewayError } from '../errors.ts';
 import { isWebSocketUpgrade } from '../proxy/websocket.ts';
 import { securityHeaders } from './security-headers.ts';
 
@@ -15,20 +16,21 @@ export interface ServerLimits {
   requestTimeoutMs: number;
 }
 
-// Errors Node raises before Fastify sees a request: answered here, in the JSON shape.
-const clientErrors: Record<string, [number, string, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'GW_ERR_HEADERS_TOO_LARGE', 'request headers too large'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'GW_ERR_REQUEST_TIMEOUT', 'request not received in time'],
+// Errors Node raises before Fastify sees a request: answered here, in the JSON shape, on the
+// bare socket (there is no request id and no reply to send through).
+const clientErrors: Record<string, () => { code: string; message: string; statusCode: number }> = {
+  HPE_HEADER_OVERFLOW: () => new HeadersTooLarge(),
+  ERR_HTTP_REQUEST_TIMEOUT: () => new RequestTimeout(),
 };
 
 function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, code, message] = clientErrors[error.code ?? ''] ?? [
-    400,
-    'GW_ERR_BAD_REQUEST',
-    'malformed request',
-  ];
-  const body = JSON.stringify({ error: { code, message } });
+  const {
+    statusCode: status,
+    code,
+    message,
+  } = (clientErrors[error.code ?? ''] ?? (() => new BadRequest()))();
+  const body = JSON.stringify(errorBody(code, message));
   const headers = Object.entries({
     ...securityHeaders,
     'content-type': 'application/json; charset=utf-8',
@@ -45,14 +47,9 @@ function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket) {
  * answer echoes the URL back; this one is the JSON shape with a fixed message.
  */
 function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const [code, message] =
-    error.code === 'FST_ERR_BAD_URL'
-      ? ['GW_ERR_BAD_PATH', 'request path rejected: invalid percent-encoding']
-      : ['GW_ERR_BAD_REQUEST', 'malformed request'];
-  reply
-    .code(400)
-    .headers(securityHeaders)
-    .send(errorBody(code, message, request.id));
+  const refusal =
+    error.code === 'FST_ERR_BAD_URL' ? new BadPath('invalid percent-encoding') : new BadRequest();
+  sendGatewayError(request, reply.headers(securityHeaders), refusal);
 }
 
 /** Fastify options for the public listener: limits and timeouts enforced by Node itself. */

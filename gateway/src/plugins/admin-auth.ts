@@ -1,6 +1,6 @@
-import { errorBody } from '@fig/platform';
 import fp from 'fastify-plugin';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { AdminUnauthorized, sendGatewayError } from '../errors.ts';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
@@ -29,10 +29,8 @@ export const adminAuthPlugin = fp<{ token?: string; metricsToken?: string }>(
       if (matches(given, expected)) return;
       // By the route matched, not the URL's spelling: `/metrics?x` is still only the metrics.
       if (request.routeOptions.url === '/metrics' && matches(given, expectedMetrics)) return;
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer realm="fig-admin"')
-        .send(errorBody('GW_ERR_ADMIN_UNAUTHORIZED', 'admin token required', request.id));
+      reply.header('www-authenticate', 'Bearer realm="fig-admin"');
+      return sendGatewayError(request, reply, new AdminUnauthorized());
     });
   },
   { name: 'fig-admin-auth' },

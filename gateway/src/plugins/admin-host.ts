@@ -1,7 +1,6 @@
-import { errorBody } from '@fig/platform';
 import fp from 'fastify-plugin';
 import { hostOf } from '../admin/host-names.ts';
-import { AdminHostRefused } from '../errors.ts';
+import { AdminHostRefused, sendGatewayError } from '../errors.ts';
 
 /**
  * Every admin request, the health probes included, must name one of the admin port's own
@@ -17,8 +16,7 @@ export const adminHostPlugin = fp<{ names: ReadonlySet<string> }>(
         if (raw[i].length === 4 && raw[i].toLowerCase() === 'host') hosts += 1;
       const host = hosts === 1 ? hostOf(request.headers.host) : undefined;
       if (host !== undefined && names.has(host)) return;
-      const error = new AdminHostRefused();
-      return reply.code(error.statusCode!).send(errorBody(error.code, error.message, request.id));
+      return sendGatewayError(request, reply, new AdminHostRefused());
     });
   },
   { name: 'fig-admin-host' },

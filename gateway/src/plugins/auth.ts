@@ -1,17 +1,23 @@
-import { errorBody } from '@fig/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
 import type { Authenticator } from '@fig/platform/auth/authenticator';
 import { type BearerToken, bearerChallenge, bearerToken } from '@fig/platform/auth/bearer';
 import type { VerifiedToken } from '@fig/platform/auth/token-cache';
-import { AuthThrottled } from '../errors.ts';
+import {
+  AuthThrottled,
+  AuthUnavailable,
+  InsufficientScope,
+  sendGatewayError,
+  Unauthenticated,
+} from '../errors.ts';
+import type { GatewayMetrics } from '../metrics.ts';
 import { type AuthFailureLimits, AuthFailureBudget } from '../rate-limit/auth-failure-budget.ts';
 
 export interface AuthPluginOptions {
   authenticator: Authenticator;
   /** Failed authentications per client address before its unknown tokens are refused unverified. */
   failures: AuthFailureLimits;
+  metrics: Pick<GatewayMetrics, 'authRejections'>;
 }
 
 /**
@@ -26,27 +32,9 @@ export interface AuthPluginOptions {
  * verified before keep working from that address, and valid tokens never cost it anything.
  */
 export const authPlugin = fp<AuthPluginOptions>(
-  async (app, { authenticator, failures: limits }) => {
+  async (app, { authenticator, failures: limits, metrics }) => {
     const failures = new AuthFailureBudget(app.figRateLimitStore, limits);
-    const registers = [app.observability.registry];
-    const rejections = new Counter({
-      name: 'gateway_auth_rejections_total',
-      help: 'Requests refused by authentication, by status and reason',
-      labelNames: ['status', 'reason'],
-      registers,
-    });
-    new Counter({
-      name: 'gateway_jwks_fetches_total',
-      help: 'JWKS fetch attempts by outcome (a failed fetch keeps the last keys)',
-      labelNames: ['outcome'],
-      registers,
-      collect() {
-        const { ok, failed } = authenticator.keys.fetches();
-        this.reset();
-        this.inc({ outcome: 'ok' }, ok);
-        this.inc({ outcome: 'failed' }, failed);
-      },
-    });
+    const rejections = metrics.authRejections;
 
     const challenge = (
       request: FastifyRequest,
@@ -56,17 +44,9 @@ export const authPlugin = fp<AuthPluginOptions>(
     ) => {
       const description = params.error_description ?? 'authentication required';
       rejections.inc({ status, reason: description });
-      return reply
-        .code(status)
-        .header('www-authenticate', bearerChallenge(params))
-        .type('application/json')
-        .send(
-          errorBody(
-            status === 403 ? 'GW_ERR_INSUFFICIENT_SCOPE' : 'GW_ERR_UNAUTHENTICATED',
-            description,
-            request.id,
-          ),
-        );
+      reply.header('www-authenticate', bearerChallenge(params));
+      const error = status === 403 ? new InsufficientScope(description) : new Unauthenticated(description);
+      return sendGatewayError(request, reply, error);
     };
 
     app.addHook('onReady', async () => {
@@ -77,11 +57,7 @@ export const authPlugin = fp<AuthPluginOptions>(
     /** 429 for an address over its failed-authentication budget. */
     const throttle = (request: FastifyRequest, reply: FastifyReply, retryAfter: number) => {
       rejections.inc({ status: 429, reason: 'too many failed authentications' });
-      const { code, message } = new AuthThrottled(retryAfter);
-      reply
-        .code(429)
-        .header('retry-after', retryAfter)
-        .send(errorBody(code, message, request.id));
+      sendGatewayError(request, reply.header('retry-after', retryAfter), new AuthThrottled(retryAfter));
     };
 
     /** A verified token still has to carry the route's scopes (else 403). Whether it answered. */
@@ -127,10 +103,7 @@ export const authPlugin = fp<AuthPluginOptions>(
         // Nothing was wrong with the token: the gateway could not check it. Not a failure.
         rejections.inc({ status: 503, reason: outcome.description });
         request.log.warn('token not verifiable: no signing keys');
-        reply
-          .code(503)
-          .header('retry-after', '5')
-          .send(errorBody('GW_ERR_AUTH_UNAVAILABLE', 'token verification unavailable', request.id));
+        sendGatewayError(request, reply.header('retry-after', '5'), new AuthUnavailable());
         return true;
       }
       await refuse(request, reply, { error: 'invalid_token', error_description: outcome.description });

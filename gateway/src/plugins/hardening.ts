@@ -1,15 +1,11 @@
-import { errorBody } from '@fig/platform';
-import createError from '@fastify/error';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
+import { BadHost, BodyBuffersFull, BodyTooLarge, sendGatewayError } from '../errors.ts';
 import { securityHeaders } from '../hardening/security-headers.ts';
 import type { BodyBudget } from '../proxy/body-budget.ts';
 
 const securityHeaderEntries = Object.entries(securityHeaders);
-const BodyTooLarge = createError('GW_ERR_BODY_TOO_LARGE', 'request body larger than %s bytes', 413);
-/** The body budget had no room for more of a chunked body: answered 503, not via the error handler. */
-class BodyBuffersFull extends Error {}
 
 export interface HardeningPluginOptions {
   /** Bytes of chunked bodies being read count against it; without one they are not bounded. */
@@ -32,7 +28,7 @@ export const hardeningPlugin = fp<HardeningPluginOptions>(
       const raw = request.raw.rawHeaders;
       for (let i = 0; i < raw.length; i += 2) if (raw[i].toLowerCase() === 'host') hosts += 1;
       if (hosts !== 1) {
-        reply.code(400).send(errorBody('GW_ERR_BAD_HOST', 'exactly one Host header is required', request.id));
+        sendGatewayError(request, reply, new BadHost());
         return;
       }
       // `X_User_Id` would reach a CGI-style upstream as X-User-Id: such names never pass the edge.
@@ -42,10 +38,7 @@ export const hardeningPlugin = fp<HardeningPluginOptions>(
       const limit = request.fig.route.bodyLimit;
       const declared = Number(request.headers['content-length'] ?? 0);
       if (declared > limit) {
-        reply
-          .code(413)
-          .header('connection', 'close')
-          .send(errorBody('GW_ERR_BODY_TOO_LARGE', `request body larger than ${limit} bytes`, request.id));
+        sendGatewayError(request, reply.header('connection', 'close'), new BodyTooLarge(limit));
         return;
       }
       done();
@@ -85,19 +78,11 @@ export const hardeningPlugin = fp<HardeningPluginOptions>(
       readChunked(request, reply, payload).then(
         (body) => done(null, body),
         (error: Error) => {
+          if (error instanceof BodyTooLarge) return void sendGatewayError(request, reply, error);
           if (!(error instanceof BodyBuffersFull)) return done(error);
           // The rest of the body is never read: the connection cannot carry another request.
-          reply
-            .code(503)
-            .header('retry-after', '5')
-            .header('connection', 'close')
-            .send(
-              errorBody(
-                'GW_ERR_BODY_BUFFERS_FULL',
-                'too many request bodies in flight, retry later',
-                request.id,
-              ),
-            );
+          reply.header('retry-after', '5').header('connection', 'close');
+          sendGatewayError(request, reply, error);
         },
       );
     });
@@ -113,5 +98,5 @@ export const hardeningPlugin = fp<HardeningPluginOptions>(
       done(null, payload);
     });
   },
-  { name: 'fig-hardening' },
+  { name: 'fig-hardening', dependencies: ['fig-edge-context'] },
 );

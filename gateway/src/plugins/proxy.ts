@@ -1,24 +1,23 @@
-import { errorBody } from '@fig/platform';
-import { type CompiledUpstream, chooseBackend, type Side, upstreamFor } from '@fig/routing-rules';
+import type { CompiledUpstream } from '@fig/routing-rules';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Bounds } from '../bounds-config.ts';
 import type { FailureReason } from '../context.ts';
-import { BadForcedBackend, BadGateway, UpstreamTimeout, UpstreamUnavailable } from '../errors.ts';
+import { ForcedBackendInvalid, sendGatewayError, TooManyTunnels, UpstreamUnavailable } from '../errors.ts';
 import { type GatewayMetrics, RequestMetrics } from '../metrics.ts';
 import { acceptAnyBody, isReplayable } from '../proxy/body.ts';
 import type { BodyBudget } from '../proxy/body-budget.ts';
+import { type Decision, decide } from '../proxy/decide.ts';
+import { classifyFailure, UpstreamStatusError } from '../proxy/failure.ts';
 import {
-  classifyFailure,
-  type FailureKind,
-  isIdempotent,
-  isSafe,
-  nothingSent,
+  failureError,
+  nextStep,
   retryDelayMs,
-  UpstreamStatusError,
-} from '../proxy/failure.ts';
+  type Stage,
+  type UpstreamFailure,
+} from '../proxy/failure-policy.ts';
 import { forwardOnce } from '../proxy/forward.ts';
 import { forwardResponseHeaders } from '../proxy/forward-headers.ts';
 import type { ResponseTap, UpstreamAnswer } from '../proxy/taps.ts';
@@ -39,7 +38,6 @@ export interface ProxyPluginOptions {
   bodyBudget: BodyBudget;
 }
 
-const forceHeader = 'x-fig-backend';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -51,20 +49,11 @@ function closeIfStillSending(request: FastifyRequest, reply: FastifyReply): void
   if (!request.raw.complete) reply.header('connection', 'close');
 }
 
-/** The side an authorised `x-fig-backend` asks for; undefined when absent or not authorised. */
-function forcedSide(request: FastifyRequest, scope: string): Side | undefined {
-  const wanted = request.headers[forceHeader];
-  if (typeof wanted !== 'string' || !request.fig.scopes.includes(scope)) return undefined;
-  const { route } = request.fig;
-  if (route.service !== undefined && wanted === route.service) return 'service';
-  if (wanted === upstreamFor(route, 'monolith')) return 'monolith';
-  throw new BadForcedBackend([route.service, upstreamFor(route, 'monolith')].filter(Boolean).join(', '));
-}
-
 /**
- * The catch-all handler: choose the backend (sticky split, or an authorised forced one),
- * forward through that upstream's breaker, and when a service cannot answer let the monolith
- * serve instead — any method when nothing reached the service, safe methods otherwise.
+ * The catch-all handler, the last stages of the request path (README, "How a request flows"):
+ * the decision (proxy/decide.ts: which upstream, forced or not, what may serve instead), then
+ * dispatch through that upstream's breaker, where every failure goes through one policy
+ * (proxy/failure-policy.ts: retry, fall back to the monolith, or fail).
  */
 export const proxyPlugin = fp<ProxyPluginOptions>(
   async (app, { pools, breakers, metrics, forceBackendScope, bounds, bodyBudget }) => {
@@ -114,18 +103,8 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
         return false;
       }
       metrics.boundHits.inc({ bound: 'websocket_per_client', action: 'refused' });
-      reply
-        .code(429)
-        .header('retry-after', '5')
-        .header('x-served-by', 'gateway')
-        .type('application/json')
-        .send(
-          errorBody(
-            'GW_ERR_TOO_MANY_TUNNELS',
-            `at most ${tunnelsByClient.max} open WebSocket connections per client`,
-            request.id,
-          ),
-        );
+      reply.header('retry-after', '5').header('x-served-by', 'gateway');
+      sendGatewayError(request, reply, new TooManyTunnels(tunnelsByClient.max));
       return true;
     };
 
@@ -154,59 +133,65 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
     };
 
     const tunnelsFull = (request: FastifyRequest, reply: FastifyReply, error: UpstreamTunnelsFull) => {
-      const failure = new UpstreamUnavailable(error.upstream);
-      return reply
-        .code(503)
-        .header('retry-after', '5')
-        .header('x-served-by', 'gateway')
-        .type('application/json')
-        .send(errorBody(failure.code, failure.message, request.id));
+      reply.header('retry-after', '5').header('x-served-by', 'gateway');
+      return sendGatewayError(request, reply, new UpstreamUnavailable(error.upstream));
     };
 
-    const attempt = (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      upstream: CompiledUpstream,
-      side: Side,
-    ) => {
-      const backend = request.fig.backend;
-      request.fig.backend = {
-        side,
-        upstream: upstream.name,
-        url: upstream.url,
-        forced: backend?.forced ?? false,
-        fallback: backend?.fallback,
-      };
+    const attempt = (request: FastifyRequest, reply: FastifyReply, upstream: CompiledUpstream) => {
       const forward = () => forwardOnce(request, reply, upstream, pools);
       if (!isHandshake(request)) return breakers.fire(upstream.name, forward);
       return tunnelAttempt(upstream.name, () => breakers.fire(upstream.name, forward));
     };
 
-    /** The last stop: this upstream answers, after bounded retries where repeating is safe. */
-    const finalAttempt = async (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      upstream: CompiledUpstream,
-      side: Side,
-    ) => {
-      for (let retry = 0; ; retry++) {
+    /**
+     * Dispatch: forwards to the decided upstream and sends its answer. A failed attempt is
+     * retried, sent to the monolith, or answered with the gateway's error, as the failure
+     * policy says; a 5xx answer is still the client's answer, and a client that left gets none.
+     */
+    const dispatch = async (request: FastifyRequest, reply: FastifyReply, decision: Decision) => {
+      let { side, upstream } = decision;
+      let stage: Stage = decision.fallback ? 'service' : 'final';
+      let fallback: FailureReason | undefined;
+      for (let retries = 0; ;) {
+        request.fig.backend = {
+          side,
+          upstream: upstream.name,
+          url: upstream.url,
+          forced: decision.forced,
+          fallback,
+        };
         try {
-          return send(request, reply, await attempt(request, reply, upstream, side));
+          return send(request, reply, await attempt(request, reply, upstream));
         } catch (error) {
+          // An upstream with no room for another tunnel is busy, not failing: no fallback.
           if (error instanceof UpstreamTunnelsFull) return tunnelsFull(request, reply, error);
           const kind = classifyFailure(error);
           if (kind === 'status')
             return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);
           if (kind === 'client_abandoned') return abandoned(reply);
           metrics.errors.inc({ upstream: upstream.name, kind });
-          const repeatable =
-            kind !== 'breaker_open' &&
-            isReplayable(request.body) &&
-            (nothingSent(kind) || (kind === 'reset' && isIdempotent(request.method)));
-          if (!repeatable || retry >= upstream.retries || reply.sent)
-            return failed(request, reply, upstream, kind, error);
-          metrics.retries.inc({ upstream: upstream.name });
-          await sleep(retryDelayMs(retry));
+          const step = nextStep({
+            kind,
+            method: request.method,
+            stage,
+            replayable: isReplayable(request.body),
+            retriesLeft: upstream.retries - retries,
+            answered: reply.sent,
+          });
+          if (step === 'fail') return failed(request, reply, upstream, kind, error);
+          if (step === 'retry') {
+            metrics.retries.inc({ upstream: upstream.name });
+            await sleep(retryDelayMs(retries));
+            retries += 1;
+            continue;
+          }
+          metrics.fallbacks.inc({ route: request.fig.route.name, service: upstream.name, reason: kind });
+          // The policy falls back only for the reasons a FailureReason names.
+          fallback = kind as FailureReason;
+          side = 'monolith';
+          upstream = decision.fallback!;
+          stage = 'final';
+          retries = 0;
         }
       }
     };
@@ -218,67 +203,28 @@ export const proxyPlugin = fp<ProxyPluginOptions>(
       request: FastifyRequest,
       reply: FastifyReply,
       upstream: CompiledUpstream,
-      kind: FailureKind,
+      kind: UpstreamFailure,
       error: unknown,
     ) => {
       if (reply.sent) return reply;
       request.log.warn({ err: error, upstream: upstream.name, kind }, 'upstream failed');
-      const failure =
-        kind === 'timeout'
-          ? new UpstreamTimeout(upstream.name)
-          : kind === 'reset' || kind === 'other'
-            ? new BadGateway(upstream.name)
-            : new UpstreamUnavailable(upstream.name);
+      const failure = failureError(kind, upstream.name);
       if (failure.statusCode === 503) reply.header('retry-after', '5');
       closeIfStillSending(request, reply);
       reply.header('x-served-by', 'gateway');
-      return reply
-        .code(failure.statusCode!)
-        .type('application/json')
-        .send(errorBody(failure.code, failure.message, request.id));
+      return sendGatewayError(request, reply, failure);
     };
 
     app.all('/*', async (request, reply) => {
-      const { route, rules } = request.fig;
-      const forced = forcedSide(request, forceBackendScope);
-      if (isHandshake(request) && refusedForClient(request, reply)) return reply;
-      const side =
-        forced ??
-        chooseBackend(route, {
-          subject: request.fig.subject,
-          ip: request.fig.clientIp,
-          headers: request.headers,
-        });
-      const primary = rules.upstreams.get(upstreamFor(route, 'monolith'))!;
-      if (forced) request.fig.backend = { side, upstream: '', url: '', forced: true };
-      if (side === 'monolith' || forced) {
-        return finalAttempt(
-          request,
-          reply,
-          side === 'service' ? rules.upstreams.get(route.service!)! : primary,
-          side,
-        );
-      }
-      const service = rules.upstreams.get(route.service!)!;
+      let decision: Decision;
       try {
-        return send(request, reply, await attempt(request, reply, service, 'service'));
+        decision = decide(request, forceBackendScope);
       } catch (error) {
-        // A service with no room for another tunnel is busy, not failing: no fallback.
-        if (error instanceof UpstreamTunnelsFull) return tunnelsFull(request, reply, error);
-        const kind = classifyFailure(error);
-        if (kind === 'status')
-          return send(request, reply, (error as UpstreamStatusError).response as UpstreamAnswer);
-        if (kind === 'client_abandoned') return abandoned(reply);
-        metrics.errors.inc({ upstream: service.name, kind });
-        const canFallBack =
-          !reply.sent &&
-          isReplayable(request.body) &&
-          (nothingSent(kind) || (isSafe(request.method) && (kind === 'reset' || kind === 'timeout')));
-        if (!canFallBack) return failed(request, reply, service, kind, error);
-        metrics.fallbacks.inc({ route: route.name, service: service.name, reason: kind });
-        request.fig.backend = { ...request.fig.backend!, fallback: kind as FailureReason };
-        return finalAttempt(request, reply, primary, 'monolith');
+        if (error instanceof ForcedBackendInvalid) return sendGatewayError(request, reply, error);
+        throw error;
       }
+      if (isHandshake(request) && refusedForClient(request, reply)) return reply;
+      return dispatch(request, reply, decision);
     });
 
     app.addHook('onResponse', (request, reply, done) => {

@@ -2,7 +2,7 @@ import rateLimit, { type CreateRateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
-import { Counter } from 'prom-client';
+import type { GatewayMetrics } from '../metrics.ts';
 import { batchedRedisStore } from '../rate-limit/batched-redis-store.ts';
 
 export interface RateLimitStoreOptions {
@@ -10,6 +10,7 @@ export interface RateLimitStoreOptions {
   redis?: Redis;
   /** Refuse (503) instead of allowing requests while the store is unreachable. */
   failClosed?: boolean;
+  metrics: Pick<GatewayMetrics, 'rateLimitStoreErrors'>;
 }
 
 /** A counted hit: how many the key has had in its window, against its maximum. */
@@ -55,12 +56,7 @@ declare module 'fastify' {
  */
 export const rateLimitStorePlugin = fp<RateLimitStoreOptions>(
   async (app, options) => {
-    const storeErrors = new Counter({
-      name: 'gateway_rate_limit_store_errors_total',
-      help: 'Rate-limit decisions the store could not make, by what happened to the request',
-      labelNames: ['action'],
-      registers: [app.observability.registry],
-    });
+    const storeErrors = options.metrics.rateLimitStoreErrors;
     await app.register(rateLimit, {
       global: false,
       // Shared across instances, one script call per event-loop turn; in memory without Redis.

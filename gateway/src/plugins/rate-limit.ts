@@ -1,8 +1,8 @@
 import { normalizeIP } from '@fastify/rate-limit';
-import { errorBody } from '@fig/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Counter } from 'prom-client';
+import type { GatewayMetrics } from '../metrics.ts';
+import { RateLimited, RateLimitUnavailable, sendGatewayError } from '../errors.ts';
 import type { Decision } from './rate-limit-store.ts';
 
 /**
@@ -15,14 +15,9 @@ import type { Decision } from './rate-limit-store.ts';
  * auth's own failed-authentication budget before they cost a verification.
  * IPv6 clients are grouped by /64, since one host usually owns the whole prefix.
  */
-export const rateLimitPlugin = fp(
-  async (app) => {
-    const limited = new Counter({
-      name: 'gateway_rate_limited_total',
-      help: 'Requests refused with 429, by route',
-      labelNames: ['route'],
-      registers: [app.observability.registry],
-    });
+export const rateLimitPlugin = fp<{ metrics: Pick<GatewayMetrics, 'rateLimited'> }>(
+  async (app, { metrics }) => {
+    const limited = metrics.rateLimited;
 
     const clientKey = (request: FastifyRequest): string => {
       const { route, subject, clientIp } = request.fig;
@@ -40,10 +35,7 @@ export const rateLimitPlugin = fp(
     const answered = (request: FastifyRequest, reply: FastifyReply, decision: Decision | undefined) => {
       if (decision === undefined) {
         if (!store.failClosed) return false;
-        reply
-          .code(503)
-          .header('retry-after', '1')
-          .send(errorBody('GW_ERR_RATE_LIMIT_UNAVAILABLE', 'rate limiting unavailable', request.id));
+        sendGatewayError(request, reply.header('retry-after', '1'), new RateLimitUnavailable());
         return true;
       }
       const { max, remaining, ttlInSeconds, isExceeded } = decision;
@@ -52,10 +44,7 @@ export const rateLimitPlugin = fp(
       reply.header('ratelimit-reset', ttlInSeconds);
       if (!isExceeded) return false;
       limited.inc({ route: request.fig.route.name });
-      reply
-        .code(429)
-        .header('retry-after', ttlInSeconds)
-        .send(errorBody('GW_ERR_RATE_LIMITED', `rate limit exceeded, retry in ${ttlInSeconds}s`, request.id));
+      sendGatewayError(request, reply.header('retry-after', ttlInSeconds), new RateLimited(ttlInSeconds));
       return true;
     };
 
@@ -75,5 +64,5 @@ export const rateLimitPlugin = fp(
       });
     });
   },
-  { name: 'fig-rate-limit', dependencies: ['fig-rate-limit-store', 'fig-auth'] },
+  { name: 'fig-rate-limit', dependencies: ['fig-edge-context', 'fig-rate-limit-store', 'fig-auth'] },
 );

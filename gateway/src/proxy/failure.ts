@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-/** How an upstream attempt failed, which decides whether it may be repeated or redirected. */
+/** How an upstream attempt failed; failure-policy.ts decides what follows. */
 export type FailureKind =
   | 'breaker_open' // refused locally, nothing sent
   | 'connect' // no connection: refused, unreachable, connect timeout; nothing sent
@@ -19,7 +19,11 @@ const connectCodes = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 const resetCodes = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
-const timeoutCodes = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+/** undici's codes for an upstream too slow to send its headers or its body (also the shadow dispatcher's). */
+export const upstreamTimeoutCodes: ReadonlySet<string> = new Set([
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 export function classifyFailure(error: unknown): FailureKind {
   if (error instanceof UpstreamStatusError) return 'status';
@@ -29,26 +33,10 @@ export function classifyFailure(error: unknown): FailureKind {
   const precise = cause?.code ?? code;
   if (precise === 'EOPENBREAKER' || code === 'EOPENBREAKER') return 'breaker_open';
   if (precise !== undefined && connectCodes.has(precise)) return 'connect';
-  if (precise !== undefined && timeoutCodes.has(precise)) return 'timeout';
+  if (precise !== undefined && upstreamTimeoutCodes.has(precise)) return 'timeout';
   if ((precise !== undefined && resetCodes.has(precise)) || (code !== undefined && resetCodes.has(code)))
     return 'reset';
   return 'other';
-}
-
-/** Nothing reached the upstream, so any request may go elsewhere or be repeated. */
-export function nothingSent(kind: FailureKind): boolean {
-  return kind === 'breaker_open' || kind === 'connect';
-}
-
-const idempotent = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
-const safe = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
-
-export const isIdempotent = (method: string) => idempotent.has(method);
-export const isSafe = (method: string) => safe.has(method);
-
-/** Full jitter on a small exponential base: spreads retries from many clients. */
-export function retryDelayMs(attempt: number): number {
-  return Math.random() * Math.min(200, 20 * 2 ** attempt);
 }
 
 /** A 5xx answer: a failure for the breaker, yet still the answer the client gets. */

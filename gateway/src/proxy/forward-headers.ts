@@ -1,9 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) and their legacy cousins: meaningful only on one
-// connection, so never forwarded in either direction, nor any header `connection` names.
-const hopByHop = [
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) and their legacy cousins: meaningful only on one
+ * connection, so never forwarded in either direction, nor any header `connection` names.
+ * The shadow dispatcher leaves them out of its copies too.
+ */
+export const hopByHopHeaders: ReadonlySet<string> = new Set([
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -11,7 +14,7 @@ const hopByHop = [
   'trailer',
   'transfer-encoding',
   'upgrade',
-];
+]);
 
 // Identity and routing controls only the gateway may set; a client-sent value never passes.
 // Every `x-fig-*` header too (below): they mean something between Fig's own parts
@@ -27,8 +30,14 @@ const gatewayOwned = [
 
 // `Expect: 100-continue` is answered by the edge itself (Node sends the 100 before the body is
 // read); the upstream gets the whole body at once, and undici refuses to send the header at all.
-const neverForwarded = new Set([...hopByHop, 'proxy-authorization', 'host', 'expect', ...gatewayOwned]);
-const neverReturned = new Set([...hopByHop, 'proxy-authenticate']);
+const neverForwarded = new Set([
+  ...hopByHopHeaders,
+  'proxy-authorization',
+  'host',
+  'expect',
+  ...gatewayOwned,
+]);
+const neverReturned = new Set([...hopByHopHeaders, 'proxy-authenticate']);
 const figPrefix = 'x-fig-';
 
 /** The lower-cased header names a `Connection` header lists (RFC 9110 §7.6.1). */

@@ -12,7 +12,7 @@ export interface CompareOptions {
   absoluteThreshold: number;
 }
 
-export const safeMethods = ['GET', 'HEAD'];
+export const defaultComparedMethods = ['GET', 'HEAD'];
 
 // Content type is the one header whose difference always breaks a client.
 const defaultHeaders = ['content-type'];
@@ -33,7 +33,7 @@ export function compareOptions(config: RouteCompare = {}): CompareOptions {
     arrayKeys: Object.fromEntries(
       Object.entries(config.arrayKeys ?? {}).map(([path, key]) => [qualifyField(path), key]),
     ),
-    methods: [...new Set([...safeMethods, ...(config.methods ?? []).map((m) => m.toUpperCase())])],
+    methods: [...new Set([...defaultComparedMethods, ...(config.methods ?? []).map((m) => m.toUpperCase())])],
     // None by default: answers carry names, e-mails and addresses, and examples are kept.
     showValues: (config.showValues ?? []).map(qualifyField),
     noiseSample: config.noiseSample ?? 10,

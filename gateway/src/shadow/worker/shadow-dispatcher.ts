@@ -1,5 +1,7 @@
 import { dryRunHeader, isWrite } from '@fig/routing-rules';
 import { Agent } from 'undici';
+import { upstreamTimeoutCodes } from '../../proxy/failure.ts';
+import { hopByHopHeaders } from '../../proxy/forward-headers.ts';
 import { captureStream } from '../comparison/body-capture.ts';
 import type { CapturedResponse } from '../comparison/compare-responses.ts';
 import type { ComparisonRecorder } from '../comparison/comparison-recorder.ts';
@@ -10,18 +12,7 @@ import { shadowDefaults, type ShadowLimits } from './shadow-limits.ts';
 const shadowHeader = 'x-fig-shadow';
 
 // Set per hop by the HTTP client; copying them would corrupt the shadow request.
-const hopByHop = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-connection',
-  'transfer-encoding',
-  'upgrade',
-  'te',
-  'trailer',
-  'host',
-  'content-length',
-  'expect',
-]);
+const notCopied: ReadonlySet<string> = new Set([...hopByHopHeaders, 'host', 'content-length', 'expect']);
 
 class Dropped extends Error {
   readonly reason: string;
@@ -133,7 +124,7 @@ export class ShadowDispatcher {
     for (const [name, value] of Object.entries(job.headers)) {
       const lower = name.toLowerCase();
       // `x-fig-*` are the gateway's own: whatever came with the request, only these marks go.
-      if (value !== undefined && !hopByHop.has(lower) && !lower.startsWith('x-fig-')) headers[name] = value;
+      if (value !== undefined && !notCopied.has(lower) && !lower.startsWith('x-fig-')) headers[name] = value;
     }
     headers[shadowHeader] = '1';
     if (isWrite(job.method)) headers[dryRunHeader] = '1';
@@ -159,7 +150,7 @@ export class ShadowDispatcher {
       };
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') throw new Dropped('timeout');
+      if (code !== undefined && upstreamTimeoutCodes.has(code)) throw new Dropped('timeout');
       throw error;
     }
   }

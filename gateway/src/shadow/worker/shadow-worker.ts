@@ -17,7 +17,7 @@ const relay = metricRelay();
 const { metrics } = relay;
 // Loaded only when needed: every gateway starts a worker, few of them share through Redis.
 const redis = settings.redisUrl
-  ? (await import('../../rate-limit/redis-client.ts')).createRateLimitRedis(settings.redisUrl, {
+  ? (await import('../../fail-fast-redis.ts')).createFailFastRedis(settings.redisUrl, {
       commandTimeoutMs: 2000,
     })
   : undefined;

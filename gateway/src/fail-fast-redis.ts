@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
 
 /**
- * A Redis client that never makes a request wait on Redis: no offline queue (a command while
+ * The gateway's Redis client, for the rate-limit store and the shared comparison store
+ * alike: it never makes a request wait on Redis: no offline queue (a command while
  * disconnected fails at once), a short command timeout, no per-command retries. Reconnection
  * keeps going in the background, so recovery is automatic when Redis returns.
  */
-export function createRateLimitRedis(url: string, options: { commandTimeoutMs?: number } = {}): Redis {
+export function createFailFastRedis(url: string, options: { commandTimeoutMs?: number } = {}): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     commandTimeout: options.commandTimeoutMs ?? 100,
