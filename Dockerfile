@@ -14,8 +14,11 @@ WORKDIR /app
 # npm ci checks the lock file against every workspace, so every manifest is needed here;
 # the deployable's production dependencies are all that gets installed.
 COPY package.json package-lock.json ./
-COPY common/package.json common/
 COPY routing-rules/package.json routing-rules/
+COPY platform/package.json platform/
+COPY domain/package.json domain/
+COPY federation/package.json federation/
+COPY testing/package.json testing/
 COPY gateway/package.json gateway/
 COPY bff-web/package.json bff-web/
 COPY bff-mobile/package.json bff-mobile/
@@ -25,8 +28,13 @@ COPY services/inventory/package.json services/inventory/
 COPY monolith-stub/package.json monolith-stub/
 COPY k8s/package.json k8s/
 COPY test/package.json test/
+# With --workspace, npm installs every workspace the deployable reaches by any edge, dev ones
+# too (@fig/testing, and through it vitest and federation), and workspaces are never "dev"
+# to --omit. Dropping the devDependencies first leaves only the production closure; the lock
+# file still holds every package that closure needs, so npm ci accepts it.
 RUN --mount=type=cache,target=/root/.npm \
-    npm ci --omit=dev --no-audit --no-fund --workspace "${WORKSPACE}"
+    npm pkg delete devDependencies --workspaces \
+ && npm ci --omit=dev --no-audit --no-fund --workspace "${WORKSPACE}"
 
 FROM ${NODE_IMAGE}
 ARG WORKSPACE
@@ -44,7 +52,11 @@ ENV NODE_ENV=production \
     APOLLO_TELEMETRY_DISABLED=1
 WORKDIR /app
 COPY --from=deps /app ./
-COPY common/src common/src
+# The shared packages' sources (never testing/: test helpers are no image's business);
+# node_modules/@fig links only the ones the deployable depends on.
+COPY platform/src platform/src
+COPY domain/src domain/src
+COPY federation/src federation/src
 COPY routing-rules routing-rules
 COPY ${WORKSPACE} ${WORKSPACE}
 # One entry point for every image; Node resolves the link, so relative imports work and

@@ -4,9 +4,9 @@
 // in one run against the same fast local upstream. Each gateway runs alone.
 // `node bench/edge-security.ts` or runEdgeSecurityBench() from bench/run.ts.
 // Env: BENCH_SECONDS (per run, default 10), BENCH_ROUNDS (interleaved rounds, default 3).
-import { closedPort as freePort } from '@fig/common/testing/closed-port';
-import { createSigningKey, signToken, startJwksServer } from '@fig/common/testing/jwks-server';
-import { startRedisServer } from '@fig/common/testing/redis-server';
+import { closedPort as freePort } from '@fig/testing/closed-port';
+import { createSigningKey, signToken, startJwksServer } from '@fig/testing/jwks-server';
+import { startRedisServer } from '@fig/testing/redis-server';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

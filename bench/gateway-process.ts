@@ -1,6 +1,6 @@
 // What every benchmark section needs to run the real gateway as its own process: routing
 // rules for the inventory route, start it and wait until it is ready, stop it.
-import { closedPort as freePort } from '@fig/common/testing/closed-port';
+import { closedPort as freePort } from '@fig/testing/closed-port';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -2,7 +2,7 @@
 // the upstream direct, nginx as a plain reverse proxy, and Fig on a 50% sticky split route;
 // then the p99 Fig adds at a fixed 1,000 req/s and the gateway's RSS over a long run.
 // Env: BENCH_SECONDS (per throughput run, default 10), BENCH_LONG_REQUESTS (default 1000000).
-import { closedPort as freePort } from '@fig/common/testing/closed-port';
+import { closedPort as freePort } from '@fig/testing/closed-port';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
 // measured in one run against the same upstreams, alternating the two gateways.
 // `node bench/shadow.ts` or runShadowBench() from bench/run.ts.
 // Env: BENCH_SECONDS (per run, default 10), BENCH_SHADOW_RATE (req/s, default 300).
-import { closedPort as freePort } from '@fig/common/testing/closed-port';
+import { closedPort as freePort } from '@fig/testing/closed-port';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import autocannon from 'autocannon';
-import { composeSupergraph } from '@fig/common/federation';
+import { composeSupergraph } from '@fig/federation';
 import { sdl } from './subgraphs.ts';
 import { median } from '../load.ts';
 

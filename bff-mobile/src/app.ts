@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ClientBffOptions, createRoutedBffApp } from '@fig/common/federation';
+import { type ClientBffOptions, createRoutedBffApp } from '@fig/federation';
 import { homeScreenSubgraph } from './home-screen.ts';
 import { trustedDocuments } from './trusted-documents.ts';
 

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runCompose, stackSubgraphs } from '@fig/common/federation';
+import { runCompose, stackSubgraphs } from '@fig/federation';
 import { mobileSubgraphSdl } from './home-screen.ts';
 
 /** The stack's subgraphs plus the BFF's own `mobile` subgraph (served in-process). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { BffContext, ExecuteOnGraph } from '@fig/common/federation';
+import type { BffContext, ExecuteOnGraph } from '@fig/federation';
 import { GraphQLError, type GraphQLFormattedError, parse } from 'graphql';
 
 export const mobileSubgraphSdl = readFileSync(new URL('./graphql/schema.graphql', import.meta.url), 'utf8');

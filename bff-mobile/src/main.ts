@@ -1,5 +1,5 @@
-import { listenersFrom, loadConfigOrExit, serve } from '@fig/common';
-import { type BffEnv, bffEnvSchema, bffOptionsFrom } from '@fig/common/federation';
+import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
+import { type BffEnv, bffEnvSchema, bffOptionsFrom } from '@fig/federation';
 import { buildApp, defaultDocumentsPath, defaultSupergraphPath } from './app.ts';
 
 interface MobileEnv extends BffEnv {

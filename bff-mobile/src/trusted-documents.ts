@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { watchFile } from '@fig/common/federation';
+import { watchFile } from '@fig/federation';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 
 /** Apollo's persisted query manifest: the format the mobile app's build produces. */

@@ -4,7 +4,7 @@ import {
   defaultOperationLimits,
   judgeOperationLimits,
   loadSupergraph,
-} from '@fig/common/federation';
+} from '@fig/federation';
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { defaultDocumentsPath, defaultSupergraphPath } from '../src/app.ts';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ClientBffOptions, createRoutedBffApp } from '@fig/common/federation';
+import { type ClientBffOptions, createRoutedBffApp } from '@fig/federation';
 
 export const defaultSupergraphPath = fileURLToPath(new URL('../supergraph.graphql', import.meta.url));
 

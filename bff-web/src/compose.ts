@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { runCompose, stackSubgraphs } from '@fig/common/federation';
+import { runCompose, stackSubgraphs } from '@fig/federation';
 
 /** The web graph is the whole stack: the monolith and every service. */
 export const webSubgraphs = stackSubgraphs;

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { composeSupergraph } from '@fig/common/federation';
-import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
-import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
+import { composeSupergraph } from '@fig/federation';
+import { type RunningSubgraph, startSubgraph } from '@fig/testing/graphql-subgraph';
+import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 import { parseRules, stickyBucket } from '@fig/routing-rules';
-import type { FigServer } from '@fig/common';
+import type { FigServer } from '@fig/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeSupergraph } from '@fig/common/testing/bff-files';
-import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
-import { jsonRequest } from '@fig/common/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { writeSupergraph } from '@fig/testing/bff-files';
+import { type RunningSubgraph, startSubgraph } from '@fig/testing/graphql-subgraph';
+import { jsonRequest } from '@fig/testing/json-request';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const sdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { writeSupergraph } from '@fig/common/testing/bff-files';
-import { type RunningSubgraph, startSubgraph } from '@fig/common/testing/graphql-subgraph';
-import { spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { writeSupergraph } from '@fig/testing/bff-files';
+import { type RunningSubgraph, startSubgraph } from '@fig/testing/graphql-subgraph';
+import { spawnDeployable } from '@fig/testing/spawn-deployable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const sdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])

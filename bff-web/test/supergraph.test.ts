@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { composeSupergraphFile, loadSupergraph } from '@fig/common/federation';
+import { composeSupergraphFile, loadSupergraph } from '@fig/federation';
 import { describe, expect, it } from 'vitest';
 import { webSubgraphs } from '../src/compose.ts';
 

@@ -1,4 +1,4 @@
-import { createServer } from '@fig/common';
+import { createServer } from '@fig/platform';
 import { bounds } from './bounds-config.ts';
 import { type FastifyHttpOptions, type FastifyInstance, LogController } from 'fastify';
 import type { Server } from 'node:http';
@@ -20,7 +20,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.ts';
 import { rateLimitStorePlugin, type RateLimitStoreOptions } from './plugins/rate-limit-store.ts';
 import { createFailFastRedis } from './fail-fast-redis.ts';
 import { createRulesSource, type RulesSource } from './rules-source.ts';
-import type { Authenticator } from '@fig/common/auth/authenticator';
+import type { Authenticator } from '@fig/platform/auth/authenticator';
 import type { AuthFailureLimits } from './rate-limit/auth-failure-budget.ts';
 import { trustProxyOption } from './trust-proxy.ts';
 import { UpstreamBreakers } from './upstreams/breakers.ts';

@@ -1,4 +1,4 @@
-import { type CommonEnv, ConfigError, envSchema, loadConfig } from '@fig/common';
+import { type CommonEnv, ConfigError, envSchema, loadConfig } from '@fig/platform';
 import { defaultRulesPath } from '@fig/routing-rules/paths';
 import { type BoundsEnv, boundsEnvProperties } from './bounds-config.ts';
 import { adminEnvProblems, adminEnvRules } from './admin/admin-env.ts';

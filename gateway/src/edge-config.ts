@@ -1,5 +1,5 @@
-import { asymmetricAlgorithms, Authenticator } from '@fig/common/auth/authenticator';
-import { createKeyStore } from '@fig/common/auth/key-store';
+import { asymmetricAlgorithms, Authenticator } from '@fig/platform/auth/authenticator';
+import { createKeyStore } from '@fig/platform/auth/key-store';
 import type { ServerLimits } from './hardening/server-options.ts';
 
 /** Env vars of the edge's security concerns: auth, rate limiting, request limits. */

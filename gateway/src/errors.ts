@@ -1,5 +1,5 @@
 import createError from '@fastify/error';
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 // The gateway's error catalogue: every answer it makes itself rather than proxies, documented

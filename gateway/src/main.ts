@@ -1,4 +1,4 @@
-import { ConfigError, serve } from '@fig/common';
+import { ConfigError, serve } from '@fig/platform';
 import { RulesError } from '@fig/routing-rules';
 import { buildApp, type Gateway } from './app.ts';
 import { type GatewayConfig, loadGatewayConfig } from './config.ts';

@@ -5,7 +5,7 @@ import {
   type SigningKey,
   signToken,
   startJwksServer,
-} from '@fig/common/testing/jwks-server';
+} from '@fig/testing/jwks-server';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { createPublicKey, randomBytes } from 'node:crypto';
@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator } from '@fig/common/auth/authenticator';
-import { createKeyStore, type KeyStoreOptions } from '@fig/common/auth/key-store';
+import { Authenticator } from '@fig/platform/auth/authenticator';
+import { createKeyStore, type KeyStoreOptions } from '@fig/platform/auth/key-store';
 import { edgeApp } from './gateway-harness.ts';
 
 // These tests send many bad tokens from one address to see each refusal; the budget that

@@ -1,4 +1,4 @@
-import { type RunningRedis, startRedisServer } from '@fig/common/testing/redis-server';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import type { FastifyRateLimitStore } from '@fastify/rate-limit';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@fig/common';
+import { ConfigError, loadConfig } from '@fig/platform';
 import { describe, expect, it } from 'vitest';
 import { type GatewayConfig, gatewayEnvSchema } from '../src/config.ts';
 import { trustProxyOption } from '../src/trust-proxy.ts';

@@ -1,8 +1,8 @@
 // The one gateway test harness: the whole gateway in-process (`startGateway`), and the edge's
 // stages before the proxy in front of an echoing handler (`edgeApp`), both built by the
 // production code. Unit tests here and the end-to-end tests in test/ use it.
-import { createServer, loadConfig } from '@fig/common';
-import type { Authenticator } from '@fig/common/auth/authenticator';
+import { createServer, loadConfig } from '@fig/platform';
+import type { Authenticator } from '@fig/platform/auth/authenticator';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,11 +1,11 @@
-import { createSigningKey, signToken, startJwksServer } from '@fig/common/testing/jwks-server';
-import { type RunningRedis, startRedisServer } from '@fig/common/testing/redis-server';
+import { createSigningKey, signToken, startJwksServer } from '@fig/testing/jwks-server';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Authenticator } from '@fig/common/auth/authenticator';
-import { createKeyStore } from '@fig/common/auth/key-store';
+import { Authenticator } from '@fig/platform/auth/authenticator';
+import { createKeyStore } from '@fig/platform/auth/key-store';
 import { createFailFastRedis } from '../src/fail-fast-redis.ts';
 import { edgeApp } from './gateway-harness.ts';
 

@@ -1,13 +1,13 @@
 // The env each deployable reads, taken from its own env schema rather than a hand-kept list:
 // src/env-probe.ts loads each deployable, from the files its image holds, until
-// @fig/common's config loader compiles the schema. So a file the image lacks fails here, and
+// @fig/platform's config loader compiles the schema. So a file the image lacks fails here, and
 // the same schema then validates the env a manifest gives the deployable, with the loader
 // the deployable itself uses.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '@fig/common/config';
+import { ConfigError, loadConfig } from '@fig/platform/config';
 import type { Deployable } from '../../scripts/stack.ts';
 import { imageLayout } from './image-layout.ts';
 import { paths } from './paths.ts';

@@ -1,5 +1,5 @@
 // Run as `node env-probe.ts <output file> <main.ts>...`: learns each deployable's env schema
-// by loading its main.ts until @fig/common's config loader compiles the schema, which is
+// by loading its main.ts until @fig/platform's config loader compiles the schema, which is
 // where the load stops: nothing validates, opens data files or listens. One process loads
 // them all, so the libraries they share are loaded once.
 import { writeFileSync } from 'node:fs';
@@ -14,13 +14,13 @@ class SchemaCaptured extends Error {
   }
 }
 
-// Resolve Ajv the way @fig/common does, so the class patched here is the one it uses.
-const { Ajv } = createRequire(new URL('../../common/package.json', import.meta.url))('ajv') as {
+// Resolve Ajv the way @fig/platform does, so the class patched here is the one it uses.
+const { Ajv } = createRequire(new URL('../../platform/package.json', import.meta.url))('ajv') as {
   Ajv: { prototype: { compile(schema: object): unknown } };
 };
 const compile = Ajv.prototype.compile;
 Ajv.prototype.compile = function (this: unknown, schema: object) {
-  if (new Error().stack?.includes('/common/src/config.ts')) throw new SchemaCaptured(schema);
+  if (new Error().stack?.includes('/platform/src/config.ts')) throw new SchemaCaptured(schema);
   return compile.call(this, schema);
 };
 

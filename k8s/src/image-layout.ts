@@ -1,8 +1,9 @@
 // Assembles in a scratch directory the files a deployable's image holds under /app: what the
 // Dockerfile's runtime stage copies from the build context (with .dockerignore applied) and
 // its entry-point link. The checks then load the deployable from exactly those files, which
-// is as close to running the image as a machine without a Docker engine gets. Dependencies
-// are linked from the repository's node_modules: which of them npm installs is npm's part.
+// is as close to running the image as a machine without a Docker engine gets. npm packages
+// are linked from the repository's node_modules (which of them npm installs is npm's part);
+// of the workspaces, only those the deployable's production dependencies reach, as in the image.
 import { cpSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Deployable } from '../../scripts/stack.ts';
@@ -57,7 +58,7 @@ export function imageLayout(deployable: Deployable, scratch: string): string {
       copy(source, source);
     }
   }
-  linkDependencies(join(app, 'node_modules'));
+  linkDependencies(join(app, 'node_modules'), deployable.dir);
 
   // The runtime stage's own COPY instructions from the build context.
   for (const line of runtime.filter((l) => /^COPY\s+(?!--from)/i.test(l))) {
@@ -78,15 +79,33 @@ export function imageLayout(deployable: Deployable, scratch: string): string {
 }
 
 /** node_modules linking each installed package; @fig/* point at the copied workspaces. */
-function linkDependencies(target: string) {
+function linkDependencies(target: string, workspace: string) {
   const installed = join(paths.root, 'node_modules');
   mkdirSync(join(target, '@fig'), { recursive: true });
   for (const entry of readdirSync(installed)) {
     if (entry === '.bin' || entry === '@fig') continue;
     symlinkSync(join(installed, entry), join(target, entry));
   }
-  for (const name of readdirSync(join(installed, '@fig'))) {
+  for (const name of productionWorkspaces(workspace)) {
     // The same relative links npm makes (../../<dir>), now resolving inside the image.
-    symlinkSync(readlinkSync(join(installed, '@fig', name)), join(target, '@fig', name));
+    symlinkSync(readlinkSync(join(installed, name)), join(target, name));
   }
+}
+
+/** `workspace`'s package name and the @fig packages its `dependencies` reach, transitively. */
+export function productionWorkspaces(workspace: string): string[] {
+  const manifest = (dir: string) =>
+    JSON.parse(readFileSync(join(paths.root, dir, 'package.json'), 'utf8')) as {
+      name: string;
+      dependencies?: Record<string, string>;
+    };
+  const { workspaces } = JSON.parse(readFileSync(paths.rootPackage, 'utf8')) as { workspaces: string[] };
+  const byName = new Map(workspaces.map((dir) => [manifest(dir).name, manifest(dir)]));
+  const reached = [manifest(workspace).name];
+  for (const name of reached) {
+    for (const dependency of Object.keys(byName.get(name)?.dependencies ?? {})) {
+      if (byName.has(dependency) && !reached.includes(dependency)) reached.push(dependency);
+    }
+  }
+  return reached;
 }

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stack } from '../../scripts/stack.ts';
 import { buildArgsFor, readDockerfile } from '../src/dockerfile.ts';

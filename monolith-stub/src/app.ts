@@ -1,7 +1,7 @@
-import { createServer } from '@fig/common';
-import { createBackendAuthenticator } from '@fig/common/auth/backend-auth';
-import { devServiceClients, type ServiceClient } from '@fig/common/auth/dev-service-clients';
-import { openApi } from '@fig/common/openapi';
+import { createServer } from '@fig/platform';
+import { createBackendAuthenticator } from '@fig/platform/auth/backend-auth';
+import { devServiceClients, type ServiceClient } from '@fig/platform/auth/dev-service-clients';
+import { openApi } from '@fig/platform/openapi';
 import {
   cartRoutes,
   checkoutRoutes,
@@ -9,7 +9,7 @@ import {
   inventoryRoutes,
   openDatabase,
   paymentRoutes,
-} from '@fig/common/domain/index';
+} from '@fig/domain';
 import { openKeystore } from './auth/keystore.ts';
 import { clientCredentialsRoutes } from './auth/client-credentials.ts';
 import { ownKeyStore } from './auth/own-key-store.ts';

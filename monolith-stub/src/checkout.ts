@@ -11,7 +11,7 @@ import {
   type Orders,
   type Payments,
   systemClock,
-} from '@fig/common/domain/index';
+} from '@fig/domain';
 
 /**
  * The legacy checkout: take the stock, charge, record the order and close the cart in ONE

@@ -1,5 +1,5 @@
-import { type CommonEnv, envSchema, type InternalListenerEnv, internalListenerEnv } from '@fig/common';
-import { devServiceClients, type ServiceClient } from '@fig/common/auth/dev-service-clients';
+import { type CommonEnv, envSchema, type InternalListenerEnv, internalListenerEnv } from '@fig/platform';
+import { devServiceClients, type ServiceClient } from '@fig/platform/auth/dev-service-clients';
 
 export interface MonolithEnv extends CommonEnv, InternalListenerEnv {
   DATA_DIR: string;

@@ -7,7 +7,7 @@ import {
   createOrders,
   createPayments,
   createUsers,
-} from '@fig/common/domain/index';
+} from '@fig/domain';
 import { createCheckout, previewCheckout } from './checkout.ts';
 
 /** The whole domain over the monolith's one database, which its REST routes and subgraph share. */

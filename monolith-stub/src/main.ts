@@ -1,4 +1,4 @@
-import { listenersFrom, loadConfigOrExit, serve } from '@fig/common';
+import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
 import { buildApp } from './app.ts';
 import { duplicateClientIds, type MonolithEnv, monolithEnvSchema } from './config.ts';
 

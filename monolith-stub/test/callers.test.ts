@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seedProducts } from '@fig/common/domain/index';
-import { startTestIdentity } from '@fig/common/testing/test-identity';
+import { seedProducts } from '@fig/domain';
+import { startTestIdentity } from '@fig/testing/test-identity';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, monolithPerSuite } from './support/start-monolith.ts';

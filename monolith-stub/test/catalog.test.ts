@@ -1,4 +1,4 @@
-import { catalogSize, seedProducts } from '@fig/common/domain/index';
+import { catalogSize, seedProducts } from '@fig/domain';
 import { describe, expect, it } from 'vitest';
 import { monolithPerSuite, startMonolith } from './support/start-monolith.ts';
 
@@ -54,7 +54,7 @@ describe('catalog', () => {
 
 describe('seed', () => {
   it('maps product ids and skus one to one, has dev users, and scarce as well as plentiful stock', async () => {
-    const { productIdForSku, skuForProductId, seedUsers } = await import('@fig/common/domain/index');
+    const { productIdForSku, skuForProductId, seedUsers } = await import('@fig/domain');
     expect(seedProducts.length).toBeGreaterThanOrEqual(200);
     for (const product of seedProducts) {
       expect(skuForProductId(product.id)).toBe(product.sku);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { seedProducts } from '@fig/common/domain/index';
+import { seedProducts } from '@fig/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, type Monolith, startMonolith } from './support/start-monolith.ts';
 

@@ -1,5 +1,5 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { openDatabase, seedProducts } from '@fig/common/domain/index';
+import { openDatabase, seedProducts } from '@fig/domain';
 import { graphql } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createDomainModules } from '../src/domain-modules.ts';

@@ -1,5 +1,5 @@
 import { composeServices } from '@apollo/composition';
-import { seedProducts } from '@fig/common/domain/index';
+import { seedProducts } from '@fig/domain';
 import { describe, expect, it } from 'vitest';
 import { typeDefs } from '../src/graphql/plugin.ts';
 import { monolithPerSuite } from './support/start-monolith.ts';

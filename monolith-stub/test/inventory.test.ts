@@ -1,4 +1,4 @@
-import { seedProducts } from '@fig/common/domain/index';
+import { seedProducts } from '@fig/domain';
 import { describe, expect, it } from 'vitest';
 import { monolithPerSuite } from './support/start-monolith.ts';
 

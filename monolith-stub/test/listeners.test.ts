@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { expectInternalSurfacesAbsent } from '@fig/common/testing/internal-surfaces';
-import { jsonRequest } from '@fig/common/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { fetchServiceToken } from '@fig/common/testing/test-identity';
+import { expectInternalSurfacesAbsent } from '@fig/testing/internal-surfaces';
+import { jsonRequest } from '@fig/testing/json-request';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { fetchServiceToken } from '@fig/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address } from './support/start-monolith.ts';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonRequest } from '@fig/common/testing/json-request';
-import { spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { jsonRequest } from '@fig/testing/json-request';
+import { spawnDeployable } from '@fig/testing/spawn-deployable';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seedProducts } from '@fig/common/domain/index';
+import { seedProducts } from '@fig/domain';
 import { afterAll, describe, expect, it } from 'vitest';
 import { address, startMonolith } from './support/start-monolith.ts';
 

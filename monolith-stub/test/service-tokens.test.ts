@@ -1,6 +1,6 @@
-import { createServiceTokens, ServiceTokenError } from '@fig/common/auth/service-tokens';
-import { closedPort } from '@fig/common/testing/closed-port';
-import { startHoldingProxy } from '@fig/common/testing/holding-proxy';
+import { createServiceTokens, ServiceTokenError } from '@fig/platform/auth/service-tokens';
+import { closedPort } from '@fig/testing/closed-port';
+import { startHoldingProxy } from '@fig/testing/holding-proxy';
 import { decodeJwt } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { monolithPerSuite } from './support/start-monolith.ts';

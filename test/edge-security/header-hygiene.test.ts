@@ -1,13 +1,13 @@
-import { closedPort } from '@fig/common/testing/closed-port';
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { closedPort } from '@fig/testing/closed-port';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import {
   createSigningKey,
   type RunningJwksServer,
   type SigningKey,
   signToken,
   startJwksServer,
-} from '@fig/common/testing/jwks-server';
-import { type EchoedRequest } from '@fig/common/testing/echo-upstream';
+} from '@fig/testing/jwks-server';
+import { type EchoedRequest } from '@fig/testing/echo-upstream';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,12 +1,12 @@
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import {
   createSigningKey,
   type RunningJwksServer,
   type SigningKey,
   signToken,
   startJwksServer,
-} from '@fig/common/testing/jwks-server';
-import { type RunningRedis, startRedisServer } from '@fig/common/testing/redis-server';
+} from '@fig/testing/jwks-server';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';

@@ -1,4 +1,4 @@
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 

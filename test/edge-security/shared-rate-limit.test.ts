@@ -1,6 +1,6 @@
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
-import { type RunningRedis, startRedisServer } from '@fig/common/testing/redis-server';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

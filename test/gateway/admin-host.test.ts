@@ -1,4 +1,4 @@
-import { startEchoUpstream, type RunningEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../edge-security/raw-http.ts';
 import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';

@@ -1,4 +1,4 @@
-import { spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { spawnDeployable } from '@fig/testing/spawn-deployable';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';

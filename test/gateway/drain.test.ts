@@ -1,5 +1,5 @@
-import { startEchoUpstream } from '@fig/common/testing/echo-upstream';
-import { spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { startEchoUpstream } from '@fig/testing/echo-upstream';
+import { spawnDeployable } from '@fig/testing/spawn-deployable';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

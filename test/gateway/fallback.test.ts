@@ -1,9 +1,5 @@
-import { closedPort } from '@fig/common/testing/closed-port';
-import {
-  type EchoBehaviour,
-  startEchoUpstream,
-  type RunningEchoUpstream,
-} from '@fig/common/testing/echo-upstream';
+import { closedPort } from '@fig/testing/closed-port';
+import { type EchoBehaviour, startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawGet, rawRequest } from '../edge-security/raw-http.ts';

@@ -1,4 +1,4 @@
-import { startEchoUpstream, type RunningEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { stickyBucket } from '@fig/routing-rules';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,8 +1,4 @@
-import {
-  startEchoUpstream,
-  type EchoedRequest,
-  type RunningEchoUpstream,
-} from '@fig/common/testing/echo-upstream';
+import { startEchoUpstream, type EchoedRequest, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { request as httpRequest } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,8 +4,8 @@ import {
   signToken,
   type SigningKey,
   startJwksServer,
-} from '@fig/common/testing/jwks-server';
-import { closedPort } from '@fig/common/testing/closed-port';
+} from '@fig/testing/jwks-server';
+import { closedPort } from '@fig/testing/closed-port';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

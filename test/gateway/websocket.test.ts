@@ -1,5 +1,5 @@
-import { closedPort } from '@fig/common/testing/closed-port';
-import { startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { closedPort } from '@fig/testing/closed-port';
+import { startEchoUpstream } from '@fig/testing/echo-upstream';
 import { once } from 'node:events';
 import { type IncomingMessage, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';

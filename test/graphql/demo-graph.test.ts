@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { writeBffFiles } from '@fig/common/testing/bff-files';
+import { writeBffFiles } from '@fig/testing/bff-files';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdl, startDemoSubgraphs, type SubgraphServer } from '../../bench/federation/subgraphs.ts';

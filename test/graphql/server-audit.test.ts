@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNoRoutes } from '@fig/common/testing/bff-files';
+import { writeNoRoutes } from '@fig/testing/bff-files';
 import type { FastifyInstance } from 'fastify';
 import { serverAudits } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

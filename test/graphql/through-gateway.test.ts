@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type SubgraphStack, startSubgraphStack } from '@fig/common/testing/subgraph-stack';
+import { type SubgraphStack, startSubgraphStack } from '@fig/testing/subgraph-stack';
 import { stickyBucket } from '@fig/routing-rules';
-import type { FigServer } from '@fig/common';
+import type { FigServer } from '@fig/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp as buildMobile, defaultDocumentsPath } from '../../bff-mobile/src/app.ts';
 import { buildApp as buildWeb } from '../../bff-web/src/app.ts';

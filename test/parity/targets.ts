@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devServiceClients } from '@fig/common/auth/dev-service-clients';
-import { createServiceTokens } from '@fig/common/auth/service-tokens';
-import { monolithUsers } from '@fig/common/testing/monolith-identity';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { devServiceClients } from '@fig/platform/auth/dev-service-clients';
+import { createServiceTokens } from '@fig/platform/auth/service-tokens';
+import { monolithUsers } from '@fig/testing/monolith-identity';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 
 /**
  * The routes the parity suite covers: the migratable rows of DESIGN.md §3.3, plus orders;

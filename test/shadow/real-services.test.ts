@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@fig/common';
-import { skuFor } from '@fig/common/domain/ids';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { fetchServiceToken } from '@fig/common/testing/test-identity';
+import { loadConfig } from '@fig/platform';
+import { skuFor } from '@fig/domain/ids';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { fetchServiceToken } from '@fig/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Gateway } from '../../gateway/src/app.ts';
 import { type GatewayConfig, gatewayEnvSchema } from '../../gateway/src/config.ts';

@@ -1,4 +1,4 @@
-import { type RunningRedis, startRedisServer } from '@fig/common/testing/redis-server';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customers } from './differing-upstreams.ts';

@@ -1,4 +1,4 @@
-import { type RunningRedis, startRedisServer } from '@fig/common/testing/redis-server';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeOf, type ShadowGateway, startShadowGateway } from './gateway-harness.ts';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { defaultOperationLimits, judgeOperationLimits } from '@fig/common/federation';
+import { defaultOperationLimits, judgeOperationLimits } from '@fig/federation';
 import { parse, print } from 'graphql';
 import { type DocumentManifest, sha256 } from '../trusted-documents.ts';
 

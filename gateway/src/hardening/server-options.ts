@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyHttpOptions, FastifyReply, FastifyRequest } from 'fastify';
 import type { Server } from 'node:http';
-import { errorBody } from '@fig/common';
+import { errorBody } from '@fig/platform';
 import { BadPath, BadRequest, HeadersTooLarge, RequestTimeout, sendGatewayError } from '../errors.ts';
 import { isWebSocketUpgrade } from '../proxy/websocket.ts';
 import { securityHeaders } from './security-headers.ts';

@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Authenticator } from '@fig/common/auth/authenticator';
-import { type BearerToken, bearerChallenge, bearerToken } from '@fig/common/auth/bearer';
-import type { VerifiedToken } from '@fig/common/auth/token-cache';
+import type { Authenticator } from '@fig/platform/auth/authenticator';
+import { type BearerToken, bearerChallenge, bearerToken } from '@fig/platform/auth/bearer';
+import type { VerifiedToken } from '@fig/platform/auth/token-cache';
 import {
   AuthThrottled,
   AuthUnavailable,

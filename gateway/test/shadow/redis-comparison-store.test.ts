@@ -1,4 +1,4 @@
-import { startRedisServer, type RunningRedis } from '@fig/common/testing/redis-server';
+import { startRedisServer, type RunningRedis } from '@fig/testing/redis-server';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareOptions } from '../../src/shadow/comparison/compare-options.ts';

@@ -1,4 +1,4 @@
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareOptions } from '../../src/shadow/comparison/compare-options.ts';

@@ -1,4 +1,4 @@
-import { startEchoUpstream, type RunningEchoUpstream } from '@fig/common/testing/echo-upstream';
+import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { type CompiledRules, parseRules } from '@fig/routing-rules';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerReader } from '../../src/proxy/answer-reader.ts';

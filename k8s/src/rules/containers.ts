@@ -6,7 +6,7 @@ import type { Container } from '../manifest.ts';
 import { paths } from '../paths.ts';
 import type { Workload } from './context.ts';
 
-/** How long `serve` (common/src/shutdown.ts) lets in-flight requests finish after SIGTERM. */
+/** How long `serve` (platform/src/shutdown.ts) lets in-flight requests finish after SIGTERM. */
 export const drainBudgetSeconds = 10;
 
 /** The container port of a deployable's internal listener (INTERNAL_PORT). */

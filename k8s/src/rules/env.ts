@@ -1,7 +1,7 @@
 // Rules for the env each container starts with, checked against its deployable's own env
 // schema: only variables it reads, values it accepts, addresses the cluster answers, and
 // config files from ConfigMaps rather than the image's local copies.
-import { parseSubgraphUrls } from '@fig/common/federation/stack-subgraphs';
+import { parseSubgraphUrls } from '@fig/federation/stack-subgraphs';
 import { clusterUrl } from '../cluster-files.ts';
 import type { DeployableEnv } from '../deployable-env.ts';
 import { buildArgsFor, readDockerfile } from '../dockerfile.ts';

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ServiceClient } from '@fig/common/auth/dev-service-clients';
+import type { ServiceClient } from '@fig/platform/auth/dev-service-clients';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Tokens } from './tokens.ts';
 

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Clock, inMemory, systemClock } from '@fig/common/domain/index';
+import { type Clock, inMemory, systemClock } from '@fig/domain';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 
 export const signingAlgorithm = 'RS256';

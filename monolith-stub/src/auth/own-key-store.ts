@@ -1,4 +1,4 @@
-import type { KeyStore } from '@fig/common/auth/key-store';
+import type { KeyStore } from '@fig/platform/auth/key-store';
 import { createLocalJWKSet } from 'jose';
 import type { Keystore } from './keystore.ts';
 

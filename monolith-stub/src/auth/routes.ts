@@ -1,5 +1,5 @@
-import { errorResponses, jwks, loginRequest, tokenResponse } from '@fig/common/domain/schemas/index';
-import type { Users } from '@fig/common/domain/index';
+import { errorResponses, jwks, loginRequest, tokenResponse } from '@fig/domain/schemas';
+import type { Users } from '@fig/domain';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Keystore } from './keystore.ts';
 import type { Tokens } from './tokens.ts';

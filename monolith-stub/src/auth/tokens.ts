@@ -1,6 +1,6 @@
-import type { ServiceClient } from '@fig/common/auth/dev-service-clients';
-import { servicePrefix } from '@fig/common/auth/caller-auth';
-import type { User } from '@fig/common/domain/index';
+import type { ServiceClient } from '@fig/platform/auth/dev-service-clients';
+import { servicePrefix } from '@fig/platform/auth/caller-auth';
+import type { User } from '@fig/domain';
 import { SignJWT } from 'jose';
 import { type Keystore, signingAlgorithm } from './keystore.ts';
 

@@ -11,8 +11,8 @@ import type {
   StockLevel,
   User,
   Users,
-} from '@fig/common/domain/index';
-import { mayRead, type Reader } from '@fig/common/domain/index';
+} from '@fig/domain';
+import { mayRead, type Reader } from '@fig/domain';
 import DataLoader from 'dataloader';
 
 export interface LoaderSources {

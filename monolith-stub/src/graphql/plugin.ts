@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { callerOf, readerOf } from '@fig/common/domain/index';
-import { mountSubgraph } from '@fig/common/subgraph-server';
+import { callerOf, readerOf } from '@fig/domain';
+import { mountSubgraph } from '@fig/federation/subgraph-server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { FastifyPluginAsync } from 'fastify';
 import { parse } from 'graphql';

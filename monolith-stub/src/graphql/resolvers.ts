@@ -10,8 +10,8 @@ import {
   type Product,
   productIdForSku,
   type User,
-} from '@fig/common/domain/index';
-import { type CheckoutArgs, checkoutInputFromGraphql } from '@fig/common/domain/graphql-checkout';
+} from '@fig/domain';
+import { type CheckoutArgs, checkoutInputFromGraphql } from '@fig/domain/graphql-checkout';
 import type { LoaderSources, Loaders } from './loaders.ts';
 
 export interface GraphqlContext {

@@ -1,11 +1,5 @@
-import { type Catalog, type Inventory, type Product } from '@fig/common/domain/index';
-import {
-  errorResponses,
-  idParams,
-  product,
-  productListQuery,
-  productPage,
-} from '@fig/common/domain/schemas/index';
+import { type Catalog, type Inventory, type Product } from '@fig/domain';
+import { errorResponses, idParams, product, productListQuery, productPage } from '@fig/domain/schemas';
 import type { FastifyPluginAsync } from 'fastify';
 
 /** The catalog joined with what is available right now (the monolith still owns stock). */

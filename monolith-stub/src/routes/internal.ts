@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
-import { DomainError, type Order, type Orders } from '@fig/common/domain/index';
-import { errorResponses, idParams, order, recordOrderRequest } from '@fig/common/domain/schemas/index';
+import { DomainError, type Order, type Orders } from '@fig/domain';
+import { errorResponses, idParams, order, recordOrderRequest } from '@fig/domain/schemas';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Keystore } from '../auth/keystore.ts';
 

@@ -1,11 +1,5 @@
-import { type Orders, requireCaller, requireReader } from '@fig/common/domain/index';
-import {
-  errorResponses,
-  identityHeaders,
-  idParams,
-  order,
-  orderList,
-} from '@fig/common/domain/schemas/index';
+import { type Orders, requireCaller, requireReader } from '@fig/domain';
+import { errorResponses, identityHeaders, idParams, order, orderList } from '@fig/domain/schemas';
 import type { FastifyPluginAsync } from 'fastify';
 
 /** The caller's orders, wherever they were placed (here, or recorded by the checkout service). */

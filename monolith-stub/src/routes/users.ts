@@ -1,5 +1,5 @@
-import { requireCaller, type Users } from '@fig/common/domain/index';
-import { errorResponses, identityHeaders, user } from '@fig/common/domain/schemas/index';
+import { requireCaller, type Users } from '@fig/domain';
+import { errorResponses, identityHeaders, user } from '@fig/domain/schemas';
 import type { FastifyPluginAsync } from 'fastify';
 
 export const userRoutes: FastifyPluginAsync<{ users: Users }> = async (app, { users }) => {

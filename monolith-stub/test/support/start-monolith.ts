@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import { jsonRequest, type JsonRequestOptions } from '@fig/common/testing/json-request';
-import { fetchServiceToken } from '@fig/common/testing/test-identity';
+import { jsonRequest, type JsonRequestOptions } from '@fig/testing/json-request';
+import { fetchServiceToken } from '@fig/testing/test-identity';
 import { buildApp, type MonolithOptions } from '../../src/app.ts';
 
 export const address = {

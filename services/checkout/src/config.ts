@@ -1,6 +1,6 @@
-import { type CommonEnv, envSchema, type InternalListenerEnv, internalListenerEnv } from '@fig/common';
-import { type BackendAuthEnv, backendAuthEnvProperties } from '@fig/common/auth/backend-auth';
-import { type ServiceClientEnv, serviceClientEnvProperties } from '@fig/common/auth/service-tokens';
+import { type CommonEnv, envSchema, type InternalListenerEnv, internalListenerEnv } from '@fig/platform';
+import { type BackendAuthEnv, backendAuthEnvProperties } from '@fig/platform/auth/backend-auth';
+import { type ServiceClientEnv, serviceClientEnvProperties } from '@fig/platform/auth/service-tokens';
 
 export interface CheckoutEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv, ServiceClientEnv {
   DATA_DIR: string;

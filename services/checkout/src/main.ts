@@ -1,6 +1,6 @@
-import { listenersFrom, loadConfigOrExit, serve } from '@fig/common';
-import { backendAuthenticatorFromEnv } from '@fig/common/auth/backend-auth';
-import { createServiceTokens } from '@fig/common/auth/service-tokens';
+import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
+import { backendAuthenticatorFromEnv } from '@fig/platform/auth/backend-auth';
+import { createServiceTokens } from '@fig/platform/auth/service-tokens';
 import { buildApp } from './app.ts';
 import { type CheckoutEnv, checkoutEnvSchema } from './config.ts';
 

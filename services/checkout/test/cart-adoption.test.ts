@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { monolithUsers } from '@fig/common/testing/monolith-identity';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { monolithUsers } from '@fig/testing/monolith-identity';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 
 // A user whose traffic moves to the checkout service (the `carts` percentage went up)
 // keeps the cart they started on the monolith.

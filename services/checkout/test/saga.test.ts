@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from '@fig/common/testing/closed-port';
-import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
-import { monolithUsers } from '@fig/common/testing/monolith-identity';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { closedPort } from '@fig/testing/closed-port';
+import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
+import { monolithUsers } from '@fig/testing/monolith-identity';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
 // that can hold one call, so a test can kill -9 the checkout service while that call is in flight.

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HoldingProxy, startHoldingProxy } from '@fig/common/testing/holding-proxy';
-import { jsonRequest } from '@fig/common/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { loginToken } from '@fig/common/testing/test-identity';
+import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
+import { jsonRequest } from '@fig/testing/json-request';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { loginToken } from '@fig/testing/test-identity';
 
 // A checkout across four real processes with nothing trusted but tokens: the customer's from
 // the monolith's login, and the checkout service's own, from the monolith's token endpoint.

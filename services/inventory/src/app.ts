@@ -1,6 +1,6 @@
-import { createInventory } from '@fig/common/domain/inventory';
-import { inventoryRoutes } from '@fig/common/domain/routes/inventory';
-import { buildStoreService, type StoreServiceOptions } from '@fig/common/store-service';
+import { createInventory } from '@fig/domain/inventory';
+import { inventoryRoutes } from '@fig/domain/routes/inventory';
+import { buildStoreService, type StoreServiceOptions } from '@fig/domain/store-service';
 import { inventorySubgraph } from './graphql/subgraph.ts';
 
 export type InventoryAppOptions = StoreServiceOptions;

@@ -1,4 +1,4 @@
-import { runStoreService } from '@fig/common/store-service-main';
+import { runStoreService } from '@fig/domain/store-service-main';
 import { buildApp } from './app.ts';
 
 await runStoreService('inventory', 5003, 5103, buildApp);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from '@fig/common/testing/closed-port';
-import { jsonRequest } from '@fig/common/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
+import { closedPort } from '@fig/testing/closed-port';
+import { jsonRequest } from '@fig/testing/json-request';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 
 // Whoever reaches the inventory port is nobody until a token says otherwise: reservations
 // and what follows from them are the checkout saga's (a service token with inventory:reserve).

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from '@fig/common/testing/closed-port';
-import { expectInternalSurfacesAbsent } from '@fig/common/testing/internal-surfaces';
-import { jsonRequest } from '@fig/common/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
+import { closedPort } from '@fig/testing/closed-port';
+import { expectInternalSurfacesAbsent } from '@fig/testing/internal-surfaces';
+import { jsonRequest } from '@fig/testing/json-request';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 
 // A service's subgraph resolves stock for the BFFs: it lives on the internal listener, and the
 // public port (what the gateway forwards to) has no such route, whoever asks.

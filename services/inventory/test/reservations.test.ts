@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closedPort } from '@fig/common/testing/closed-port';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { fetchServiceToken, startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
+import { closedPort } from '@fig/testing/closed-port';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { fetchServiceToken, startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 
 let identity: TestIdentity;
 let inventory: RunningDeployable;

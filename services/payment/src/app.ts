@@ -1,6 +1,6 @@
-import { createPayments } from '@fig/common/domain/payments';
-import { paymentRoutes } from '@fig/common/domain/routes/payments';
-import { buildStoreService, type StoreServiceOptions } from '@fig/common/store-service';
+import { createPayments } from '@fig/domain/payments';
+import { paymentRoutes } from '@fig/domain/routes/payments';
+import { buildStoreService, type StoreServiceOptions } from '@fig/domain/store-service';
 import { paymentSubgraph } from './graphql/subgraph.ts';
 
 export type PaymentAppOptions = StoreServiceOptions;

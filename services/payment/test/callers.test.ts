@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from '@fig/common/testing/closed-port';
-import { jsonRequest } from '@fig/common/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
+import { closedPort } from '@fig/testing/closed-port';
+import { jsonRequest } from '@fig/testing/json-request';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 
 // Whoever reaches the payment port is nobody until a token says otherwise: charging and
 // refunding are the checkout saga's (service scopes), and a payment is shown only to the user

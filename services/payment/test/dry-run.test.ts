@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/common/testing/echo-upstream';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
-import { startTestIdentity, type TestIdentity } from '@fig/common/testing/test-identity';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let dir: string;

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { closedPort } from '@fig/common/testing/closed-port';
-import { type RunningDeployable, spawnDeployable } from '@fig/common/testing/spawn-deployable';
+import { closedPort } from '@fig/testing/closed-port';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import {
   fetchServiceToken,
   loginToken,
   startTestIdentity,
   type TestIdentity,
-} from '@fig/common/testing/test-identity';
+} from '@fig/testing/test-identity';
 
 let identity: TestIdentity;
 let payment: RunningDeployable;

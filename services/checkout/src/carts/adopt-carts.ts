@@ -1,7 +1,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Cart } from '@fig/common/domain/carts';
-import { inTransaction } from '@fig/common/domain/transaction';
+import type { Cart } from '@fig/domain/carts';
+import { inTransaction } from '@fig/domain/transaction';
 import type { UpstreamClient } from '../clients/upstream-client.ts';
 
 /**

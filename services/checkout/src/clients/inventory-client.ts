@@ -1,5 +1,5 @@
-import type { ItemQuantity, Reservation } from '@fig/common/domain/inventory';
-import type { ErrorBody } from '@fig/common';
+import type { ItemQuantity, Reservation } from '@fig/domain/inventory';
+import type { ErrorBody } from '@fig/platform';
 import type { UpstreamClient, UpstreamResponse } from './upstream-client.ts';
 import { type OnBehalf, onBehalf } from './on-behalf.ts';
 

@@ -1,4 +1,4 @@
-import type { Order } from '@fig/common/domain/orders';
+import type { Order } from '@fig/domain/orders';
 import type { UpstreamClient } from './upstream-client.ts';
 import { type OnBehalf, onBehalf } from './on-behalf.ts';
 

@@ -1,5 +1,5 @@
-import type { ChargeRequest, Payment, Refund } from '@fig/common/domain/payments';
-import type { ErrorBody } from '@fig/common';
+import type { ChargeRequest, Payment, Refund } from '@fig/domain/payments';
+import type { ErrorBody } from '@fig/platform';
 import type { UpstreamClient } from './upstream-client.ts';
 import { type OnBehalf, onBehalf } from './on-behalf.ts';
 

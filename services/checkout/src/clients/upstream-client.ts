@@ -1,7 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { Pool } from 'undici';
 import type { Registry } from 'prom-client';
-import type { ServiceTokens } from '@fig/common/auth/service-tokens';
+import type { ServiceTokens } from '@fig/platform/auth/service-tokens';
 import { upstreamMetrics } from './upstream-metrics.ts';
 
 export interface UpstreamResponse<T = unknown> {

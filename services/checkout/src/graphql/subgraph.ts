@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import DataLoader from 'dataloader';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
-import type { Cart, Carts } from '@fig/common/domain/carts';
-import { DomainError } from '@fig/common/domain/errors';
-import { type CheckoutArgs, checkoutInputFromGraphql } from '@fig/common/domain/graphql-checkout';
-import { callerOf, requireCaller } from '@fig/common/domain/identity';
-import type { CheckoutInput, CheckoutResult } from '@fig/common/domain/routes/checkout';
+import type { Cart, Carts } from '@fig/domain/carts';
+import { DomainError } from '@fig/domain/errors';
+import { type CheckoutArgs, checkoutInputFromGraphql } from '@fig/domain/graphql-checkout';
+import { callerOf, requireCaller } from '@fig/domain/identity';
+import type { CheckoutInput, CheckoutResult } from '@fig/domain/routes/checkout';
 import type { CartAdoption } from '../carts/adopt-carts.ts';
-import { mountSubgraph } from '@fig/common/subgraph-server';
+import { mountSubgraph } from '@fig/federation/subgraph-server';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 

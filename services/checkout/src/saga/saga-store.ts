@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Migration } from '@fig/common/domain/migrations';
-import type { Address, OrderItem } from '@fig/common/domain/orders';
+import type { Migration } from '@fig/domain/migrations';
+import type { Address, OrderItem } from '@fig/domain/orders';
 
 /**
  * Where a checkout is. Each step is written before the call it stands for, so after a crash

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import DataLoader from 'dataloader';
 import type { FastifyPluginAsync } from 'fastify';
 import { parse } from 'graphql';
-import { skuForProductId } from '@fig/common/domain/ids';
-import type { Inventory, StockLevel } from '@fig/common/domain/inventory';
-import { mountSubgraph } from '@fig/common/subgraph-server';
+import { skuForProductId } from '@fig/domain/ids';
+import type { Inventory, StockLevel } from '@fig/domain/inventory';
+import { mountSubgraph } from '@fig/federation/subgraph-server';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 

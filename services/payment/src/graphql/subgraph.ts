@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import DataLoader from 'dataloader';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
-import { type Reader, readerOf } from '@fig/common/domain/identity';
-import type { Payment, Payments } from '@fig/common/domain/payments';
-import type { LegacyRecords } from '@fig/common/legacy-record';
-import { mountSubgraph } from '@fig/common/subgraph-server';
+import { type Reader, readerOf } from '@fig/domain/identity';
+import type { Payment, Payments } from '@fig/domain/payments';
+import type { LegacyRecords } from '@fig/domain/legacy-record';
+import { mountSubgraph } from '@fig/federation/subgraph-server';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 

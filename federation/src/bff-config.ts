@@ -1,0 +1,63 @@
+import { defaultRulesPath } from '@fig/routing-rules/paths';
+import { type BackendAuthEnv, backendAuthEnvProperties } from '@fig/platform/auth/backend-auth';
+import type { CommonEnv, InternalListenerEnv } from '@fig/platform/config';
+import { envSchema, internalListenerEnv } from '@fig/platform/config';
+import { parseSubgraphTimeouts, parseSubgraphUrls } from './stack-subgraphs.ts';
+
+export interface BffEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
+  SUPERGRAPH_PATH: string;
+  ROUTING_RULES: string;
+  SUBGRAPH_TIMEOUT_MS: number;
+  TRUST_PROXY: string;
+  SUBGRAPH_URLS?: string;
+  SUBGRAPH_TIMEOUTS?: string;
+  SHARE_IDENTICAL_OPERATIONS: boolean;
+}
+
+/** TRUST_PROXY as Fastify takes it: true, false, or a list of proxy addresses/CIDRs. */
+export function trustProxyFrom(value: string): boolean | string {
+  return value === 'true' ? true : value === 'false' ? false : value;
+}
+
+/**
+ * The env both BFFs read: the client GraphQL endpoint on `port`, health and metrics on
+ * `internalPort`; `supergraphPath` is the BFF's own checked-in supergraph.
+ */
+export function bffEnvSchema(
+  port: number,
+  internalPort: number,
+  supergraphPath: string,
+  own: Record<string, object> = {},
+) {
+  return envSchema(port, {
+    ...internalListenerEnv(internalPort),
+    SUPERGRAPH_PATH: { type: 'string', minLength: 1, default: supergraphPath },
+    ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRulesPath },
+    SUBGRAPH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 5000 },
+    TRUST_PROXY: { type: 'string', minLength: 1, default: 'true' },
+    SUBGRAPH_URLS: {
+      type: 'string',
+      pattern: '^([a-z0-9_-]+=https?://[^,=]+)(,[a-z0-9_-]+=https?://[^,=]+)*$',
+    },
+    SUBGRAPH_TIMEOUTS: { type: 'string', pattern: '^([a-z0-9_-]+=[0-9]+)(,[a-z0-9_-]+=[0-9]+)*$' },
+    SHARE_IDENTICAL_OPERATIONS: { type: 'boolean', default: false },
+    ...backendAuthEnvProperties,
+    ...own,
+  });
+}
+
+/** The BFF options every BFF takes from its env. */
+export function bffOptionsFrom(config: BffEnv) {
+  return {
+    logLevel: config.LOG_LEVEL,
+    supergraphPath: config.SUPERGRAPH_PATH,
+    rulesPath: config.ROUTING_RULES,
+    production: config.NODE_ENV === 'production',
+    subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
+    trustProxy: trustProxyFrom(config.TRUST_PROXY),
+    shareIdenticalOperations: config.SHARE_IDENTICAL_OPERATIONS,
+    subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
+    subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),
+    auth: { jwksUrl: config.AUTH_JWKS_URL, issuer: config.AUTH_ISSUER, audience: config.AUTH_AUDIENCE },
+  };
+}
