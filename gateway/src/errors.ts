@@ -83,7 +83,7 @@ export const AdminHostRefused = define(
 
 /**
  * Codes the gateway answers with that are not its own: the shared Fastify handlers of
- * @fig/common (an unknown route, an unexpected error), also used by the dashboard for a
+ * @fig/platform (an unknown route, an unexpected error), also used by the dashboard for a
  * missing asset.
  */
 const sharedCodes = { NOT_FOUND: 404, INTERNAL: 500 };
