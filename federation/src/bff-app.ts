@@ -1,3 +1,4 @@
+import type { trustProxyOption } from '@fig/platform/trust-proxy';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloHandler } from '@as-integrations/fastify';
@@ -56,7 +57,7 @@ export interface BffOptions {
    * default) believes it whole, since the gateway rewrites it from what it trusts and clients
    * never reach a BFF directly; or addresses/CIDRs of the proxies to trust; or false.
    */
-  trustProxy?: boolean | string;
+  trustProxy?: ReturnType<typeof trustProxyOption>;
   watch?: boolean;
   /** Where the callers' tokens are verified (default the local monolith's JWKS, issuer `fig`). */
   auth?: Partial<BackendAuthenticatorOptions>;

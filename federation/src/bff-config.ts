@@ -2,6 +2,7 @@ import { defaultRulesPath } from '@fig/routing-rules/paths';
 import { type BackendAuthEnv, backendAuthEnvProperties } from '@fig/platform/auth/backend-auth';
 import type { CommonEnv, InternalListenerEnv } from '@fig/platform/config';
 import { envSchema, internalListenerEnv } from '@fig/platform/config';
+import { trustProxyEnvProperty, trustProxyOption } from '@fig/platform/trust-proxy';
 import { parseSubgraphTimeouts, parseSubgraphUrls } from './stack-subgraphs.ts';
 
 export interface BffEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
@@ -12,11 +13,6 @@ export interface BffEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
   SUBGRAPH_URLS?: string;
   SUBGRAPH_TIMEOUTS?: string;
   SHARE_IDENTICAL_OPERATIONS: boolean;
-}
-
-/** TRUST_PROXY as Fastify takes it: true, false, or a list of proxy addresses/CIDRs. */
-export function trustProxyFrom(value: string): boolean | string {
-  return value === 'true' ? true : value === 'false' ? false : value;
 }
 
 /**
@@ -34,7 +30,8 @@ export function bffEnvSchema(
     SUPERGRAPH_PATH: { type: 'string', minLength: 1, default: supergraphPath },
     ROUTING_RULES: { type: 'string', minLength: 1, default: defaultRulesPath },
     SUBGRAPH_TIMEOUT_MS: { type: 'integer', minimum: 1, default: 5000 },
-    TRUST_PROXY: { type: 'string', minLength: 1, default: 'true' },
+    // Behind the gateway by default, which sets X-Forwarded-For itself.
+    TRUST_PROXY: trustProxyEnvProperty('true'),
     SUBGRAPH_URLS: {
       type: 'string',
       pattern: '^([a-z0-9_-]+=https?://[^,=]+)(,[a-z0-9_-]+=https?://[^,=]+)*$',
@@ -54,7 +51,7 @@ export function bffOptionsFrom(config: BffEnv) {
     rulesPath: config.ROUTING_RULES,
     production: config.NODE_ENV === 'production',
     subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
-    trustProxy: trustProxyFrom(config.TRUST_PROXY),
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     shareIdenticalOperations: config.SHARE_IDENTICAL_OPERATIONS,
     subgraphUrls: parseSubgraphUrls(config.SUBGRAPH_URLS),
     subgraphTimeouts: parseSubgraphTimeouts(config.SUBGRAPH_TIMEOUTS),

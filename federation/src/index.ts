@@ -18,7 +18,7 @@ export {
 } from './override-labels.ts';
 export { type LoadedSupergraph, loadSupergraph } from './supergraph.ts';
 export { watchFile } from './watched-file.ts';
-export { type BffEnv, bffEnvSchema, bffOptionsFrom, trustProxyFrom } from './bff-config.ts';
+export { type BffEnv, bffEnvSchema, bffOptionsFrom } from './bff-config.ts';
 export { type ClientBffOptions, createRoutedBffApp } from './routed-bff-app.ts';
 export { type ComposeResult, composeSupergraph, type SubgraphSource } from './compose.ts';
 export { runCompose } from './compose-cli.ts';

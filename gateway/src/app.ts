@@ -22,7 +22,7 @@ import { createFailFastRedis } from './fail-fast-redis.ts';
 import { createRulesSource, type RulesSource } from './rules-source.ts';
 import type { Authenticator } from '@fig/platform/auth/authenticator';
 import type { AuthFailureLimits } from './rate-limit/auth-failure-budget.ts';
-import { trustProxyOption } from './trust-proxy.ts';
+import { trustProxyOption } from '@fig/platform/trust-proxy';
 import { UpstreamBreakers } from './upstreams/breakers.ts';
 import { UpstreamPools } from './upstreams/pools.ts';
 import { EventLog } from './dashboard/event-log.ts';
@@ -81,8 +81,7 @@ export function buildApp(config: GatewayConfig): Gateway {
     requestMetrics: false,
     errorRequestIds: true,
     fastify: {
-      // Fastify also takes a hop count, which its types leave out.
-      trustProxy: trustProxyOption(config.TRUST_PROXY) as boolean | string[],
+      trustProxy: trustProxyOption(config.TRUST_PROXY),
       // One access line per request instead of Fastify's two (plugins/access-log.ts).
       logController: new LogController({ disableRequestLogging: true }),
       ...hardenedServerOptions(serverLimits(config)),

@@ -4,7 +4,7 @@ import { type BoundsEnv, boundsEnvProperties } from './bounds-config.ts';
 import { adminEnvProblems, adminEnvRules } from './admin/admin-env.ts';
 import { type EdgeEnv, edgeEnvProperties } from './edge-config.ts';
 import { type ShadowEnv, shadowEnvProperties } from './shadow/plugin/shadow-config.ts';
-import { trustProxyEnvProperty } from './trust-proxy.ts';
+import { trustProxyEnvProperty } from '@fig/platform/trust-proxy';
 
 export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv {
   ADMIN_PORT: number;

@@ -17,7 +17,7 @@ import type { RateLimitStoreOptions } from '../src/plugins/rate-limit-store.ts';
 import { BodyBudget } from '../src/proxy/body-budget.ts';
 import type { AuthFailureLimits } from '../src/rate-limit/auth-failure-budget.ts';
 import { createRulesSource } from '../src/rules-source.ts';
-import { trustProxyOption } from '../src/trust-proxy.ts';
+import { trustProxyOption } from '@fig/platform/trust-proxy';
 
 // No identity provider unless a test brings one: tokens then fail as unverifiable.
 const noIdentityProvider = 'http://127.0.0.1:9/jwks.json';

@@ -11,10 +11,19 @@ export const trustProxyEnvProperty = (fallback: string) => ({
   default: fallback,
 });
 
-/** Fastify's `trustProxy` from a TRUST_PROXY value the schema accepted. */
-export function trustProxyOption(value: string): boolean | number | string[] {
+/**
+ * Fastify's `trustProxy` from a TRUST_PROXY value the schema accepted. A hop count is given
+ * as the function Fastify makes of one itself (trust the nearest `hops` proxies), since its
+ * types leave the number out.
+ */
+export function trustProxyOption(
+  value: string,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (value === 'true') return true;
   if (value === 'false') return false;
-  if (/^[0-9]+$/.test(value)) return Number(value);
+  if (/^[0-9]+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
   return value.split(',');
 }
