@@ -2,7 +2,7 @@
 # One image per deployable, all from this file. docker-compose.yml builds each of them:
 #   docker build --build-arg WORKSPACE=services/checkout --build-arg PORT=5001 \
 #     --build-arg INTERNAL_PORT=5101 -t fig/checkout:0.1.0 .
-# WORKSPACE is the deployable's directory (an npm workspace), PORT its DESIGN.md public port,
+# WORKSPACE is the deployable's directory (an npm workspace), PORT its documented public port,
 # INTERNAL_PORT its internal one (health, metrics, subgraph, /internal) and, for the gateway
 # instead, ADMIN_PORT: the port that answers /health/ready.
 

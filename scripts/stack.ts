@@ -1,5 +1,5 @@
 /**
- * The deployables `npm start` runs, with their DESIGN.md ports. Each has a public port (PORT)
+ * The deployables `npm start` runs, with their documented ports. Each has a public port (PORT)
  * and an internal one for Fig's own parts: health, metrics, subgraphs and `/internal/*` on
  * INTERNAL_PORT (its public port + 100), the gateway's on its admin port (ADMIN_PORT).
  */

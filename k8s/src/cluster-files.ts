@@ -1,5 +1,5 @@
 // Files the cluster needs that derive from files in the repo: the same content with every
-// local address (127.0.0.1:<DESIGN.md port>) replaced by the Service of that deployable, so
+// local address (127.0.0.1:<its documented port>) replaced by the Service of that deployable, so
 // clusters and laptops follow one set of routing rules.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';

@@ -1,4 +1,4 @@
-// `npm run compose:check`: docker-compose.yml against the code and DESIGN.md (through
+// `npm run compose:check`: docker-compose.yml against the code and docs/architecture.md (through
 // scripts/stack.ts): every deployable is there, built from the shared Dockerfile at its
 // port, published on that port, given only env it accepts, mounting paths that exist,
 // started only after what it depends on is healthy, and able to reach every address its

@@ -24,7 +24,7 @@ function problemsAfter(edit: (compose: ComposeFile) => void): string[] {
 }
 
 describe('docker-compose.yml', () => {
-  it('matches the code and DESIGN.md', () => {
+  it('matches the code and docs/architecture.md', () => {
     expect(composeProblems(readCompose(), { env })).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('fails on a port that differs from DESIGN.md', () => {
+  it('fails on a port that differs from docs/architecture.md', () => {
     const problems = problemsAfter((c) => {
       c.services.net.ports = c.services.net.ports!.map((p) =>
         p === '127.0.0.1:5003:5003' ? '127.0.0.1:5004:5003' : p,

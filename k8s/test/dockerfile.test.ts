@@ -27,7 +27,7 @@ describe('Dockerfile', () => {
     expect(dockerfileProblems()).toEqual([]);
   });
 
-  it('gives each image its DESIGN.md ports and asks health on the internal port (the gateway: admin)', () => {
+  it('gives each image its documented ports and asks health on the internal port (the gateway: admin)', () => {
     const gateway = stack.find((d) => d.name === 'gateway')!;
     const payment = stack.find((d) => d.name === 'payment')!;
     expect(readDockerfile(paths.dockerfile, buildArgsFor(gateway)).runtimeEnv).toMatchObject({

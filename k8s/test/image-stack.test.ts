@@ -25,7 +25,7 @@ async function start(name: string, env: Record<string, string> = {}) {
   const imageEnv = readDockerfile(undefined, buildArgsFor(deployable)).runtimeEnv;
   const started = await spawnDeployable(deployable.dir, {
     cwd: app,
-    // The image listens on every interface at its DESIGN.md ports; a test takes any port on loopback.
+    // The image listens on every interface at its documented ports; a test takes any port on loopback.
     env: {
       ...imageEnv,
       HOST: '127.0.0.1',

@@ -7,7 +7,7 @@ import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 
 /**
- * The routes the parity suite covers: the migratable rows of DESIGN.md §3.3, plus orders;
+ * The routes the parity suite covers: the migratable rows of docs/architecture.md §3.5, plus orders;
  * `legacy` is the monolith on both sides, for records made before a route moved.
  */
 export type RouteName = 'inventory' | 'carts' | 'checkout' | 'payments' | 'orders' | 'legacy';

@@ -27,7 +27,7 @@ export class OpenCounts {
 }
 
 /**
- * Who a tunnel is charged to, as the rate limit decides (DESIGN §3.2): the verified subject,
+ * Who a tunnel is charged to, as the rate limit decides (docs/architecture.md §3.3): the verified subject,
  * else the client address, IPv6 grouped by /64. Never a header the client chose.
  */
 export function tunnelClientKey(request: FastifyRequest): string {

@@ -1,4 +1,4 @@
-// npm run compose:check: docker-compose.yml and the Dockerfile against the code and DESIGN.md.
+// npm run compose:check: docker-compose.yml and the Dockerfile against the code and docs/architecture.md.
 import { stack } from '../../../scripts/stack.ts';
 import { composeProblems, readCompose } from '../compose-check.ts';
 import { composeLintProblems } from '../compose-lint.ts';

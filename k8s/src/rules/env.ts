@@ -85,7 +85,7 @@ export function envProblems(
     problems.push(`${at}: PORT ${port} is not one of the container's ports`);
   }
   if (port !== undefined && port !== String(workload.deployable?.port)) {
-    problems.push(`${at}: PORT ${port} differs from the DESIGN.md port ${workload.deployable?.port}`);
+    problems.push(`${at}: PORT ${port} differs from the documented port ${workload.deployable?.port}`);
   }
   if (env.reads.has('INTERNAL_PORT'))
     problems.push(...internalListenerProblems(at, workload, container, resolved));
@@ -94,7 +94,7 @@ export function envProblems(
 
 /**
  * The internal listener (health, metrics, subgraph, /internal) as the pod starts it: on the
- * DESIGN.md internal port, which the container declares, and on the pod's address, since the
+ * documented internal port, which the container declares, and on the pod's address, since the
  * kubelet's probes and the BFFs come from outside the pod (NetworkPolicies keep the rest out).
  */
 function internalListenerProblems(
@@ -108,7 +108,7 @@ function internalListenerProblems(
   const expected = String(workload.deployable?.internalPort);
   if (port !== expected) {
     problems.push(
-      `${at}: INTERNAL_PORT ${port ?? '(unset)'} differs from the DESIGN.md internal port ${expected}`,
+      `${at}: INTERNAL_PORT ${port ?? '(unset)'} differs from the documented internal port ${expected}`,
     );
   } else if (!container.ports?.some((p) => String(p.containerPort) === port)) {
     problems.push(`${at}: INTERNAL_PORT ${port} is not one of the container's ports`);

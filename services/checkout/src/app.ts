@@ -43,7 +43,7 @@ export interface CheckoutAppOptions {
   serviceTokens: ServiceTokens;
 }
 
-/** Carts and the checkout saga (DESIGN.md §3.3 `carts`, `checkout`), over its own SQLite. */
+/** Carts and the checkout saga (docs/architecture.md §3.5 `carts`, `checkout`), over its own SQLite. */
 export function buildApp(options: CheckoutAppOptions) {
   // Callers are verified on both listeners: the subgraph's checkout is a user's as much as REST's.
   const app = createServer({

@@ -5,7 +5,7 @@ import { inventorySubgraph } from './graphql/subgraph.ts';
 
 export type InventoryAppOptions = StoreServiceOptions;
 
-/** Stock levels and reservations (DESIGN.md §3.3 `inventory`), over its own SQLite. */
+/** Stock levels and reservations (docs/architecture.md §3.5 `inventory`), over its own SQLite. */
 export function buildApp(options: InventoryAppOptions) {
   return buildStoreService(options, {
     service: 'inventory',

@@ -5,7 +5,7 @@ import { paymentSubgraph } from './graphql/subgraph.ts';
 
 export type PaymentAppOptions = StoreServiceOptions;
 
-/** Charges, refunds and their idempotency keys (DESIGN.md §3.3 `payments`), over its own SQLite. */
+/** Charges, refunds and their idempotency keys (docs/architecture.md §3.5 `payments`), over its own SQLite. */
 export function buildApp(options: PaymentAppOptions) {
   return buildStoreService(options, {
     service: 'payment',
