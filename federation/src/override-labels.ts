@@ -1,9 +1,7 @@
-/** Who is asking, as the gateway identified them: the inputs of its sticky routing. */
-export interface Requester {
-  subject?: string;
-  ip: string;
-  headers: Record<string, string | string[] | undefined>;
-}
+import type { Requester } from '@fig/routing-rules';
+
+// Who is asking is what the gateway's sticky routing takes: one type, the routing engine's.
+export type { Requester };
 
 /**
  * Decides override labels for a requester. The BFFs back this with @fig/routing-rules
