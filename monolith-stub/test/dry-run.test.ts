@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { seedProducts } from '@fig/domain';
+import { everyRow as everyRowIn } from '@fig/testing/sqlite-rows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, type Monolith, startMonolith } from './support/start-monolith.ts';
 
@@ -26,20 +26,7 @@ afterAll(async () => {
 });
 
 /** Every table's rows, read from the database file by a connection of its own. */
-function everyRow(): Record<string, unknown[]> {
-  const db = new DatabaseSync(join(dir, 'monolith.sqlite'), { readOnly: true });
-  try {
-    const tables = db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-      )
-      .all()
-      .map((row) => row.name as string);
-    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
-  } finally {
-    db.close();
-  }
-}
+const everyRow = () => everyRowIn(join(dir, 'monolith.sqlite'));
 
 const count = (rows: Record<string, unknown[]>) =>
   Object.fromEntries(Object.entries(rows).map(([table, list]) => [table, list.length]));

@@ -1,13 +1,13 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/testing/closed-port';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { everyRow as everyRowIn } from '@fig/testing/sqlite-rows';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
 // that can hold one call, so a test can kill -9 the checkout service while that call is in flight.
@@ -211,20 +211,7 @@ describe('checkout saga', () => {
     const before = await stock(sku);
     const cartId = await cartWith(user, [{ sku, quantity: 3 }]);
     const calls = inventoryProxy.seen.length + paymentProxy.seen.length;
-    const everyRow = () => {
-      const db = new DatabaseSync(join(dataDir, 'checkout.sqlite'), { readOnly: true });
-      try {
-        const tables = db
-          .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-          .all()
-          .map((row) => row.name as string);
-        return Object.fromEntries(
-          tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]),
-        );
-      } finally {
-        db.close();
-      }
-    };
+    const everyRow = () => everyRowIn(join(dataDir, 'checkout.sqlite'));
     const rowsBefore = everyRow();
     const dry = async (paymentMethod: string) => {
       const response = await fetch(`${checkout.url}/api/checkout`, {

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { everyRow as everyRowIn } from '@fig/testing/sqlite-rows';
 import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -30,18 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function everyRow(): Record<string, unknown[]> {
-  const db = new DatabaseSync(join(dir, 'payment.sqlite'), { readOnly: true });
-  try {
-    const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all()
-      .map((row) => row.name as string);
-    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
-  } finally {
-    db.close();
-  }
-}
+const everyRow = () => everyRowIn(join(dir, 'payment.sqlite'));
 
 const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
   const answer = await fetch(`${payment.url}${path}`, {
