@@ -11,6 +11,7 @@ import { cartRoutes } from '@fig/domain/routes/carts';
 import { checkoutRoutes } from '@fig/domain/routes/checkout';
 import { openApi } from '@fig/platform/openapi';
 import { createCartAdoption } from './carts/adopt-carts.ts';
+import { createDryRunAdoption } from './carts/dry-run-adoption.ts';
 import { createInventoryClient } from './clients/inventory-client.ts';
 import { createMonolithClient } from './clients/monolith-client.ts';
 import { createPaymentClient } from './clients/payment-client.ts';
@@ -84,14 +85,18 @@ export function buildApp(options: CheckoutAppOptions) {
     reservationTtlSeconds: options.reservationTtlSeconds ?? 300,
     log: app.log,
   });
-  const adopt = createCartAdoption({ db, monolith: monolithUpstream, log: app.log });
+  const adoption = createCartAdoption({ db, monolith: monolithUpstream, log: app.log });
+  const dryRunAdoption = createDryRunAdoption(adoption);
   const adoptRequestedCart = async (request: FastifyRequest) => {
-    // Adopting copies the cart into this service's database: a dry run changes nothing.
-    if (isDryRun(request)) return;
     const id =
       (request.params as { id?: string }).id ?? (request.body as { cart_id?: string } | undefined)?.cart_id;
-    if (typeof id === 'string') await adopt(id, callerOf(request));
+    if (typeof id !== 'string') return;
+    // A dry run only reads the cart here; it is stored inside the dry run's rolled-back transaction.
+    if (isDryRun(request)) await dryRunAdoption.find(id, callerOf(request));
+    else await adoption.adopt(id, callerOf(request));
   };
+  // The dry runs of cart writes and of checkout see the cart a dry run found on the monolith.
+  const rehearse = dryRunAdoption.rehearse(carts.rehearse);
   let recovery: ReturnType<typeof startRecoveryLoop> | undefined;
   let settled = false;
 
@@ -110,10 +115,11 @@ export function buildApp(options: CheckoutAppOptions) {
 
   trackRequestIds(app);
   trackRequestIds(app.internal);
+  dryRunAdoption.track(app);
   app.register(openApi, { title: 'Fig checkout service' });
   app.register(async (scope) => {
     scope.addHook('preHandler', adoptRequestedCart);
-    await scope.register(cartRoutes, { carts });
+    await scope.register(cartRoutes, { carts: { ...carts, rehearse } });
   });
   app.register(async (scope) => {
     scope.addHook('preHandler', adoptRequestedCart);
@@ -125,10 +131,14 @@ export function buildApp(options: CheckoutAppOptions) {
     });
     await scope.register(checkoutRoutes, {
       placeOrder: (input) => saga.placeOrder(input),
-      previewOrder: (input) => saga.previewOrder(input),
+      previewOrder: (input) => rehearse(() => saga.previewOrder(input)),
     });
   });
   // The subgraph is for the BFFs: on the internal listener only.
-  app.internal.register(checkoutSubgraph, { carts, adopt, placeOrder: (input) => saga.placeOrder(input) });
+  app.internal.register(checkoutSubgraph, {
+    carts,
+    adopt: adoption.adopt,
+    placeOrder: (input) => saga.placeOrder(input),
+  });
   return app;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { everyRow } from '@fig/testing/sqlite-rows';
 
 // A user whose traffic moves to the checkout service (the `carts` percentage went up)
 // keeps the cart they started on the monolith.
@@ -12,11 +13,13 @@ let inventory: RunningDeployable;
 let payment: RunningDeployable;
 let checkout: RunningDeployable;
 let monolithDir: string;
+let checkoutDir: string;
 // Customers' tokens, as the monolith (the identity provider every service trusts) issues them.
 let customers: ReturnType<typeof monolithUsers>;
 
 beforeAll(async () => {
   monolithDir = mkdtempSync(join(tmpdir(), 'fig-adoption-'));
+  checkoutDir = mkdtempSync(join(tmpdir(), 'fig-adoption-checkout-'));
   monolith = await spawnDeployable('monolith-stub', {
     env: { DATA_DIR: monolithDir, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
   });
@@ -29,6 +32,7 @@ beforeAll(async () => {
   checkout = await spawnDeployable('services/checkout', {
     env: {
       ...trust,
+      DATA_DIR: checkoutDir,
       AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
       INVENTORY_URL: inventory.url,
       PAYMENT_URL: payment.url,
@@ -41,12 +45,21 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([checkout?.stop(), monolith?.stop(), inventory?.stop(), payment?.stop()]);
   rmSync(monolithDir, { recursive: true, force: true });
+  rmSync(checkoutDir, { recursive: true, force: true });
 });
 
-async function call(base: string, method: string, path: string, user?: string, body?: unknown) {
+async function call(
+  base: string,
+  method: string,
+  path: string,
+  user?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: {
+      ...headers,
       ...(user ? { authorization: `Bearer ${await customers.token(user)}` } : {}),
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
@@ -127,6 +140,66 @@ describe('carts started on the monolith', () => {
       items: [{ sku: 'SKU-0045', quantity: 3 }],
     });
     expect((await call(checkout.url, 'GET', `/api/carts/${started.cart_id}`)).status).toBe(200);
+  });
+
+  it('are seen by a dry run as adoption would bring them, and stay on the monolith only', async () => {
+    const user = 'usr_adopt_rehearsal';
+    const started = await monolithCart(user, [{ sku: 'SKU-0046', quantity: 2 }]);
+    const rows = () => everyRow(join(checkoutDir, 'checkout.sqlite'));
+    const before = rows();
+    const dryRun = { 'x-fig-dry-run': '1' };
+
+    const added = await call(
+      checkout.url,
+      'POST',
+      `/api/carts/${started.cart_id}/items`,
+      user,
+      { sku: 'SKU-0047', quantity: 1 },
+      dryRun,
+    );
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ cart_id: started.cart_id, status: 'open' });
+    expect(added.body.items).toEqual([
+      started.items[0],
+      expect.objectContaining({ sku: 'SKU-0047', quantity: 1 }),
+    ]);
+    expect(added.body.total_cents).toBe(started.total_cents + added.body.items[1].line_total_cents);
+
+    // The checkout's dry run prices the monolith's cart as it is there.
+    const previewed = await call(
+      checkout.url,
+      'POST',
+      '/api/checkout',
+      user,
+      {
+        cart_id: started.cart_id,
+        payment_method: 'pm_card_visa',
+        shipping_address: {
+          name: 'A',
+          line1: '1 Main St',
+          city: 'Berlin',
+          postal_code: '10115',
+          country: 'DE',
+        },
+      },
+      dryRun,
+    );
+    expect(previewed.status).toBe(201);
+    expect(previewed.body.total_cents).toBe(started.total_cents);
+
+    // Someone the monolith would not show the cart to is not shown it by a dry run either.
+    const stranger = await call(
+      checkout.url,
+      'POST',
+      `/api/carts/${started.cart_id}/items`,
+      'usr_adopt_mallory',
+      { sku: 'SKU-0047', quantity: 1 },
+      dryRun,
+    );
+    expect(stranger.status).toBe(404);
+
+    // Nothing of it was stored: no cart, no line, no saga.
+    expect(rows()).toEqual(before);
   });
 
   it('answer 404 for ids neither side knows', async () => {

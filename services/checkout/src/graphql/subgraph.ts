@@ -31,7 +31,7 @@ const toGraphql = (cart: Cart) => ({
 export const checkoutSubgraph: FastifyPluginAsync<{
   carts: Carts;
   /** Brings a cart over from the monolith the first time it is asked for here. */
-  adopt: CartAdoption;
+  adopt: CartAdoption['adopt'];
   placeOrder: (input: CheckoutInput) => Promise<CheckoutResult>;
 }> = async (app, { carts, adopt, placeOrder }) => {
   await mountSubgraph<Context>(app, {
