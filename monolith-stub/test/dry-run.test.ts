@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { everyRow } from '@fig/testing/sqlite-rows';
 import { seedProducts } from '@fig/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, type Monolith, startMonolith } from './support/start-monolith.ts';
@@ -25,21 +25,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Every table's rows, read from the database file by a connection of its own. */
-function everyRow(): Record<string, unknown[]> {
-  const db = new DatabaseSync(join(dir, 'monolith.sqlite'), { readOnly: true });
-  try {
-    const tables = db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-      )
-      .all()
-      .map((row) => row.name as string);
-    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
-  } finally {
-    db.close();
-  }
-}
+const everyMonolithRow = () => everyRow(join(dir, 'monolith.sqlite'));
 
 const count = (rows: Record<string, unknown[]>) =>
   Object.fromEntries(Object.entries(rows).map(([table, list]) => [table, list.length]));
@@ -47,7 +33,7 @@ const count = (rows: Record<string, unknown[]>) =>
 describe('dry runs on the monolith (x-fig-dry-run: 1)', () => {
   it('answers a checkout as it would (201, an order) and changes nothing: no stock, payment, order or closed cart', async () => {
     const cartId = await monolith.cartWith(alice, [{ sku: product.sku, quantity: 2 }]);
-    const before = everyRow();
+    const before = everyMonolithRow();
     const checkout = (headers: Record<string, string> = {}, payment_method = 'pm_card_visa') =>
       monolith.call('/api/checkout', {
         body: { cart_id: cartId, payment_method, shipping_address: address },
@@ -65,7 +51,7 @@ describe('dry runs on the monolith (x-fig-dry-run: 1)', () => {
     // The same refusals as a real checkout.
     const declined = await checkout(dryRun, 'pm_card_chargeDeclined');
     expect([declined.status, declined.body.error.code]).toEqual([402, 'PAYMENT_DECLINED']);
-    const after = everyRow();
+    const after = everyMonolithRow();
     expect(count(after)).toEqual(count(before));
     expect(after).toEqual(before);
     expect((await monolith.call(`/api/inventory/${product.sku}`)).body.available).toBe(product.stock);
@@ -84,7 +70,7 @@ describe('dry runs on the monolith (x-fig-dry-run: 1)', () => {
 
   it('answers cart changes as it would and keeps none of them', async () => {
     const cartId = await monolith.cartWith(alice, [{ sku: product.sku, quantity: 1 }]);
-    const before = everyRow();
+    const before = everyMonolithRow();
     const created = await monolith.call('/api/carts', { method: 'POST', token: alice, headers: dryRun });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
@@ -112,7 +98,7 @@ describe('dry runs on the monolith (x-fig-dry-run: 1)', () => {
       headers: dryRun,
     });
     expect([missing.status, missing.body.error.code]).toEqual([404, 'SKU_NOT_FOUND']);
-    expect(everyRow()).toEqual(before);
+    expect(everyMonolithRow()).toEqual(before);
     expect((await monolith.call(`/api/carts/${created.body.cart_id}`, { token: alice })).status).toBe(404);
     expect((await monolith.call(`/api/carts/${cartId}`, { token: alice })).body.items).toHaveLength(1);
   });
@@ -129,7 +115,7 @@ describe('dry runs on the monolith (x-fig-dry-run: 1)', () => {
       token: saga,
     });
     expect(real.status).toBe(201);
-    const before = everyRow();
+    const before = everyMonolithRow();
     const rehearsed = await charge(dryRun);
     expect(rehearsed.status).toBe(201);
     expect(rehearsed.body).toMatchObject({ payment_id: expect.stringMatching(/^pay_/), status: 'succeeded' });
@@ -153,7 +139,7 @@ describe('dry runs on the monolith (x-fig-dry-run: 1)', () => {
       headers: dryRun,
     });
     expect(asUser.status).toBe(403);
-    expect(everyRow()).toEqual(before);
+    expect(everyMonolithRow()).toEqual(before);
     // The key was never used: the real charge under it runs, with a new id.
     const charged = await charge({});
     expect([charged.status, charged.headers.get('idempotent-replayed')]).toEqual([201, null]);

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { everyRow } from '@fig/testing/sqlite-rows';
 import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
@@ -30,18 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function everyRow(): Record<string, unknown[]> {
-  const db = new DatabaseSync(join(dir, 'payment.sqlite'), { readOnly: true });
-  try {
-    const tables = db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-      .all()
-      .map((row) => row.name as string);
-    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM "${table}"`).all()]));
-  } finally {
-    db.close();
-  }
-}
+const everyPaymentRow = () => everyRow(join(dir, 'payment.sqlite'));
 
 const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
   const answer = await fetch(`${payment.url}${path}`, {
@@ -68,7 +57,7 @@ describe('dry runs on the payment service (x-fig-dry-run: 1)', () => {
   it('answers a charge and a refund as it would and records nothing', async () => {
     const real = await post('/api/payments', { ...chargeBody, order_ref: 'ord_real' });
     expect(real.status).toBe(201);
-    const before = everyRow();
+    const before = everyPaymentRow();
     expect(before.payments).toHaveLength(1);
 
     const rehearsed = await post('/api/payments', chargeBody, { ...dryRun, 'idempotency-key': 'dry-key' });
@@ -88,7 +77,7 @@ describe('dry runs on the payment service (x-fig-dry-run: 1)', () => {
     expect(refund.status).toBe(201);
     expect(refund.body).toMatchObject({ amount_cents: 500, payment_status: 'partially_refunded' });
 
-    expect(everyRow()).toEqual(before);
+    expect(everyPaymentRow()).toEqual(before);
     const fetched = await fetch(`${payment.url}/api/payments/${real.body.payment_id}`, { headers: saga });
     expect(((await fetched.json()) as any).refunded_cents).toBe(0);
     // The key the dry run used is still unused.
