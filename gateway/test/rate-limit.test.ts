@@ -1,10 +1,4 @@
-import {
-  createSigningKey,
-  type RunningJwksServer,
-  type SigningKey,
-  signToken,
-  startJwksServer,
-} from '@fig/testing/jwks-server';
+import { createSigningKey, type SigningJwks, signToken, startSigningJwks } from '@fig/testing/jwks-server';
 import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -57,11 +51,9 @@ const build = async (options: Parameters<typeof edgeApp>[1] = {}, rulesText = ru
   apps.push(app);
   return app;
 };
-let key: SigningKey;
-let jwks: RunningJwksServer;
+let jwks: SigningJwks;
 beforeAll(async () => {
-  key = await createSigningKey('k1');
-  jwks = await startJwksServer([key]);
+  jwks = await startSigningJwks();
 });
 afterAll(async () => {
   await jwks?.close();
@@ -120,8 +112,7 @@ describe('in-memory rate limiting', () => {
 
   it('charges every valid token to its subject from its first request, never to the address', async () => {
     const app = await build({ authenticator: authenticatorFor(jwks.url) });
-    const now = Math.floor(Date.now() / 1000);
-    const tokenFor = (sub: string) => signToken(key, { sub, iat: now, exp: now + 300 });
+    const tokenFor = (sub: string) => jwks.token(sub);
     const alice = await tokenFor('alice');
     // Alice's first request (a token never seen) already counts as hers: 3 of 3, then 429.
     const asAlice = () => ({ authorization: `Bearer ${alice}` });
@@ -162,7 +153,7 @@ describe('the failed-authentication budget of an address', () => {
       authFailures: { max: 3, windowMs: 60_000 },
     });
     const now = Math.floor(Date.now() / 1000);
-    const known = await signToken(key, { sub: 'known', iat: now, exp: now + 300 });
+    const known = await jwks.token('known');
     expect((await get(app, '/roomy', { authorization: `Bearer ${known}` })).statusCode).toBe(200);
     const fetchesAtStart = jwks.requests;
     const responses = [];
@@ -194,7 +185,7 @@ describe('the failed-authentication budget of an address', () => {
     expect(anonymous.statusCode).toBe(200);
     expect(anonymous.headers['ratelimit-remaining']).toBe('49');
     // A new valid token from a throttled address waits like the others: it cannot be told apart unverified.
-    const newcomer = await signToken(key, { sub: 'newcomer', iat: now, exp: now + 300 });
+    const newcomer = await jwks.token('newcomer');
     expect((await get(app, '/roomy', { authorization: `Bearer ${newcomer}` })).statusCode).toBe(429);
     expect(await metric(app, 'gateway_auth_rejections_total')).toMatch(
       /status="429",reason="too many failed authentications"[^}]*\} 11/,
@@ -206,9 +197,8 @@ describe('the failed-authentication budget of an address', () => {
       authenticator: authenticatorFor(jwks.url),
       authFailures: { max: 1, windowMs: 60_000 },
     });
-    const now = Math.floor(Date.now() / 1000);
     for (let i = 0; i < 20; i++) {
-      const token = await signToken(key, { sub: `user-${i}`, iat: now, exp: now + 300 });
+      const token = await jwks.token(`user-${i}`);
       expect((await get(app, '/roomy', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
     }
     // One failure is within the budget of one; the next goes over it.
@@ -236,8 +226,7 @@ describe('the failed-authentication budget of an address', () => {
       },
       rules.replace('auth: optional', 'auth: required'),
     );
-    const now = Math.floor(Date.now() / 1000);
-    const scopeless = await signToken(key, { sub: 'u', iat: now, exp: now + 300 });
+    const scopeless = await jwks.token('u');
     const cases: Array<[string, Record<string, string>, number]> = [
       ['valid', { authorization: `Bearer ${scopeless}` }, 200],
       ['no token', {}, 401],

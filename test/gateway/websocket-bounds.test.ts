@@ -1,10 +1,4 @@
-import {
-  createSigningKey,
-  type RunningJwksServer,
-  signToken,
-  type SigningKey,
-  startJwksServer,
-} from '@fig/testing/jwks-server';
+import { type SigningJwks, startSigningJwks } from '@fig/testing/jwks-server';
 import { closedPort } from '@fig/testing/closed-port';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,8 +15,7 @@ import {
 } from './websocket-harness.ts';
 
 let monolith: WebSocketUpstream;
-let jwks: RunningJwksServer;
-let key: SigningKey;
+let jwks: SigningJwks;
 let gateway: RunningGateway | undefined;
 const open: WebSocket[] = [];
 
@@ -35,10 +28,7 @@ const rules = () =>
 `,
   );
 
-const bearer = async (sub: string) => {
-  const now = Math.floor(Date.now() / 1000);
-  return `Bearer ${await signToken(key, { sub, iat: now, exp: now + 600 })}`;
-};
+const bearer = async (sub: string) => `Bearer ${await jwks.token(sub, {}, 600)}`;
 
 /** A client at `address` (TRUST_PROXY lets the test say which), kept open until the test ends. */
 async function openFrom(address: string, path = '/chat', headers: Record<string, string> = {}) {
@@ -86,8 +76,7 @@ async function expectRefusedAtTheEdge(address: string, status: number, code: str
 
 beforeAll(async () => {
   monolith = await startWebSocketUpstream('monolith');
-  key = await createSigningKey('ws-k1');
-  jwks = await startJwksServer([key]);
+  jwks = await startSigningJwks('ws-k1');
 });
 
 afterEach(async () => {
