@@ -1,16 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { jsonRequest } from '@fig/testing/json-request';
 import { storeServicePerSuite } from '@fig/testing/store-service';
 
 // Whoever reaches the payment port is nobody until a token says otherwise: charging and
 // refunding are the checkout saga's (service scopes), and a payment is shown only to the user
 // it was taken for.
-const dataDir = mkdtempSync(join(tmpdir(), 'fig-payment-callers-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const dataDir = scratchDirPerSuite('fig-payment-callers-');
 const payment = storeServicePerSuite('services/payment', () => ({ DATA_DIR: dataDir }));
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
