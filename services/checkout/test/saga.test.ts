@@ -169,6 +169,19 @@ async function expectBooksBalanced(
   expect(after).toEqual({ sku, available: before.available - quantity * orders.length, reserved: 0 });
 }
 
+/** The cart, checked out again, places its order, and the books balance. */
+async function expectRetryPlaces(
+  user: string,
+  cartId: string,
+  sku: string,
+  before: { available: number },
+  quantity: number,
+) {
+  const retried = await checkoutCart(user, cartId);
+  expect(retried.status).toBe(201);
+  await expectBooksBalanced(user, sku, before, quantity);
+}
+
 describe('checkout saga', () => {
   it('reserves, charges, commits and records the order in the monolith', async () => {
     const user = 'usr_saga_ok';
@@ -244,9 +257,7 @@ describe('checkout saga', () => {
     });
     expect(await stock(sku)).toEqual(before);
     expect(await ordersOf(user)).toEqual([]);
-    const retried = await checkoutCart(user, cartId);
-    expect(retried.status).toBe(201);
-    await expectBooksBalanced(user, sku, before, 1);
+    await expectRetryPlaces(user, cartId, sku, before, 1);
   });
 
   it('answers 409 without charging when stock is short', async () => {
@@ -348,9 +359,7 @@ describe('checkout saga', () => {
     expect(paymentProxy.seen.length).toBe(charges);
     expect(await ordersOf(user)).toEqual([]);
     // The interrupted attempt no longer blocks the cart.
-    const retried = await checkoutCart(user, cartId);
-    expect(retried.status).toBe(201);
-    await expectBooksBalanced(user, sku, before, 4);
+    await expectRetryPlaces(user, cartId, sku, before, 4);
   });
 
   it('charges once when the same cart is checked out concurrently', async () => {
