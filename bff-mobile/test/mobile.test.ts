@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type SubgraphStack, startSubgraphStack } from '@fig/testing/subgraph-stack';
 import { loginToken } from '@fig/testing/test-identity';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { buildApp, defaultDocumentsPath } from '../src/app.ts';
 import { type DocumentManifest, sha256 } from '../src/trusted-documents.ts';
 
@@ -26,10 +26,9 @@ routes:
 describe('bff-mobile', () => {
   let stack: SubgraphStack;
   let app: FastifyInstance;
-  let dir: string;
+  const dir = scratchDirPerSuite('bff-mobile-');
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bff-mobile-'));
     writeFileSync(join(dir, 'routes.yaml'), rules);
     writeFileSync(join(dir, 'documents.json'), JSON.stringify(manifest));
     stack = await startSubgraphStack();
@@ -47,7 +46,6 @@ describe('bff-mobile', () => {
   afterAll(async () => {
     await app?.close();
     await stack?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const tokens = new Map<string, string>();

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSupergraph } from '@fig/testing/bff-files';
 import { type RunningSubgraph, startSubgraph } from '@fig/testing/graphql-subgraph';
 import { jsonRequest } from '@fig/testing/json-request';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 
 const sdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
 type Query { me: String  products: [Product!]! }
@@ -62,12 +61,11 @@ const attacks: [name: string, query: string, code: string][] = [
 ];
 
 describe('bff-web operation limits, as a process', () => {
-  let dir: string;
+  const dir = scratchDirPerSuite('bff-limits-');
   let subgraph: RunningSubgraph;
   let bff: RunningDeployable;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bff-limits-'));
     subgraph = await startSubgraph('monolith', sdl, {
       Query: { me: () => 'alice', products: () => [{ id: 'p1' }] },
       Product: { related: () => [] },
@@ -82,7 +80,6 @@ describe('bff-web operation limits, as a process', () => {
     // SIGKILL: a BFF frozen by an operation never gets to handle SIGTERM.
     await bff?.kill();
     await subgraph?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const post = async (query: string) => {

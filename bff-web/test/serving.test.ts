@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeNoRoutes, writeSupergraph } from '@fig/testing/bff-files';
@@ -8,6 +7,7 @@ import { type RunningSubgraph, startSubgraph } from '@fig/testing/graphql-subgra
 import type { FigServer } from '@fig/platform';
 import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { buildApp } from '../src/app.ts';
 
 const link = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])';
@@ -19,7 +19,7 @@ const hungSdl = `${link}
 type Query { hang: String }`;
 
 describe('bff-web serving', () => {
-  let dir: string;
+  const dir = scratchDirPerSuite('bff-serving-');
   let subgraph: RunningSubgraph;
   let hung: RunningSubgraph;
   let app: FigServer;
@@ -31,7 +31,6 @@ describe('bff-web serving', () => {
   }
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bff-serving-'));
     subgraph = await startSubgraph('monolith', sdlV2, {
       Query: {
         hello: () => 'world',
@@ -62,7 +61,6 @@ describe('bff-web serving', () => {
     await app?.close();
     await subgraph?.close();
     await hung?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const post = async (payload: unknown, headers: Record<string, string> = {}) => {

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeBffFiles } from '@fig/testing/bff-files';
@@ -7,6 +5,7 @@ import { type RunningSubgraph, startSubgraph } from '@fig/testing/graphql-subgra
 import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { buildApp } from '../src/app.ts';
 
 const sdl = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -14,7 +13,7 @@ type Query { whoami(greeting: String!): String }
 type Mutation { touch: String }`;
 
 describe('sharing identical operations in flight', () => {
-  let dir: string;
+  const dir = scratchDirPerSuite('bff-sharing-');
   let subgraph: RunningSubgraph;
   let app: FastifyInstance;
   let identity: TestIdentity;
@@ -23,7 +22,6 @@ describe('sharing identical operations in flight', () => {
   let gate = new Promise<void>((resolve) => (release = resolve));
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'bff-sharing-'));
     identity = await startTestIdentity();
     subgraph = await startSubgraph('monolith', sdl, {
       Query: {
@@ -52,7 +50,6 @@ describe('sharing identical operations in flight', () => {
     await app?.close();
     await subgraph?.close();
     await identity?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const ask = (user: string, greeting = 'hello', query = 'query($g: String!) { whoami(greeting: $g) }') =>

@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import {
   type BackendAuthEnv,
   backendAuthEnvProperties,
@@ -13,7 +12,7 @@ import {
   loadConfigOrExit,
 } from '@fig/platform/config';
 import { serve } from '@fig/platform/shutdown';
-import type { StoreServiceOptions } from './store-service.ts';
+import { buildStoreService, type StoreServiceParts } from './store-service.ts';
 
 interface StoreServiceEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
   DATA_DIR: string;
@@ -25,14 +24,13 @@ interface StoreServiceEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv
  * callers' tokens, by default against the local monolith), then serve until a signal, the
  * public API on PORT and health, metrics and the subgraph on INTERNAL_PORT.
  */
-export async function runStoreService(
-  service: string,
+export async function runStoreService<Store>(
   defaultPort: number,
   defaultInternalPort: number,
-  buildApp: (options: StoreServiceOptions) => FastifyInstance,
+  parts: StoreServiceParts<Store>,
 ) {
   const config = loadConfigOrExit<StoreServiceEnv>(
-    service,
+    parts.service,
     envSchema(defaultPort, {
       ...internalListenerEnv(defaultInternalPort),
       DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
@@ -41,12 +39,15 @@ export async function runStoreService(
     }),
   );
   await serve(
-    buildApp({
-      dataDir: config.DATA_DIR,
-      monolithUrl: config.MONOLITH_URL,
-      logLevel: config.LOG_LEVEL,
-      authenticator: backendAuthenticatorFromEnv(config),
-    }),
+    buildStoreService(
+      {
+        dataDir: config.DATA_DIR,
+        monolithUrl: config.MONOLITH_URL,
+        logLevel: config.LOG_LEVEL,
+        authenticator: backendAuthenticatorFromEnv(config),
+      },
+      parts,
+    ),
     listenersFrom(config),
   );
 }

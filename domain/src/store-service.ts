@@ -18,9 +18,8 @@ export interface StoreServiceOptions {
 }
 
 export interface StoreServiceParts<Store> {
+  /** Its name, in logs and metrics, its database file `<service>.sqlite` and its OpenAPI title. */
   service: string;
-  /** The OpenAPI document's title. */
-  title: string;
   /** The table whose `id` says which records were made here rather than on the monolith. */
   ownedTable: string;
   createStore(db: DatabaseSync): Store;
@@ -46,7 +45,7 @@ export function buildStoreService<Store>(options: StoreServiceOptions, parts: St
   const store = parts.createStore(db);
   app.observability.readiness.set('store', () => db.isOpen);
   app.addHook('onClose', async () => db.close());
-  app.register(openApi, { title: parts.title });
+  app.register(openApi, { title: `Fig ${parts.service} service` });
   const ownRecord = db.prepare(`SELECT 1 FROM ${parts.ownedTable} WHERE id = ?`);
   app.register(async (scope) => {
     if (options.monolithUrl) {

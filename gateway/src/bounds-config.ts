@@ -1,3 +1,4 @@
+import { envInteger } from '@fig/platform';
 /** Env vars bounding what clients can make the edge hold: open tunnels, buffered bodies. */
 export interface BoundsEnv {
   WEBSOCKET_MAX_PER_CLIENT: number;
@@ -17,13 +18,6 @@ export interface Bounds {
   bodyBufferBytes: number;
 }
 
-const integer = (minimum: number, maximum: number, fallback: number) => ({
-  type: 'integer',
-  minimum,
-  maximum,
-  default: fallback,
-});
-
 export const boundsDefaults: Bounds = {
   tunnelsPerClient: 16,
   tunnelsPerUpstream: 2000,
@@ -32,10 +26,10 @@ export const boundsDefaults: Bounds = {
 };
 
 export const boundsEnvProperties = {
-  WEBSOCKET_MAX_PER_CLIENT: integer(1, 100_000, boundsDefaults.tunnelsPerClient),
-  WEBSOCKET_MAX_PER_UPSTREAM: integer(1, 1_000_000, boundsDefaults.tunnelsPerUpstream),
-  WEBSOCKET_IDLE_TIMEOUT_MS: integer(100, 86_400_000, boundsDefaults.tunnelIdleMs),
-  REQUEST_BODY_BUFFER_BYTES: integer(0, 4 * 1024 * 1024 * 1024, boundsDefaults.bodyBufferBytes),
+  WEBSOCKET_MAX_PER_CLIENT: envInteger(1, 100_000, boundsDefaults.tunnelsPerClient),
+  WEBSOCKET_MAX_PER_UPSTREAM: envInteger(1, 1_000_000, boundsDefaults.tunnelsPerUpstream),
+  WEBSOCKET_IDLE_TIMEOUT_MS: envInteger(100, 86_400_000, boundsDefaults.tunnelIdleMs),
+  REQUEST_BODY_BUFFER_BYTES: envInteger(0, 4 * 1024 * 1024 * 1024, boundsDefaults.bodyBufferBytes),
 } as const;
 
 export function bounds(env: BoundsEnv): Bounds {

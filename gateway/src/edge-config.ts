@@ -1,3 +1,4 @@
+import { envInteger } from '@fig/platform';
 import { asymmetricAlgorithms, Authenticator } from '@fig/platform/auth/authenticator';
 import { createKeyStore } from '@fig/platform/auth/key-store';
 import type { ServerLimits } from './hardening/server-options.ts';
@@ -26,13 +27,6 @@ export interface EdgeEnv {
   REQUEST_TIMEOUT_MS: number;
 }
 
-const integer = (minimum: number, maximum: number, fallback: number) => ({
-  type: 'integer',
-  minimum,
-  maximum,
-  default: fallback,
-});
-
 export const edgeEnvProperties = {
   AUTH_JWKS_FILE: { type: 'string', minLength: 1 },
   AUTH_ALGORITHMS: {
@@ -40,20 +34,20 @@ export const edgeEnvProperties = {
     pattern: `^(${asymmetricAlgorithms.join('|')})(,(${asymmetricAlgorithms.join('|')}))*$`,
     default: 'RS256,PS256,ES256,EdDSA',
   },
-  AUTH_CLOCK_TOLERANCE_SECONDS: integer(0, 300, 30),
-  AUTH_MAX_TOKEN_AGE_SECONDS: integer(60, 7 * 86400, 86400),
-  AUTH_MAX_TOKEN_BYTES: integer(256, 16384, 8192),
-  AUTH_TOKEN_CACHE_SIZE: integer(0, 1_000_000, 10_000),
-  AUTH_JWKS_TIMEOUT_MS: integer(50, 30_000, 2000),
-  AUTH_JWKS_COOLDOWN_MS: integer(0, 3_600_000, 10_000),
-  AUTH_JWKS_MAX_AGE_MS: integer(0, 86_400_000, 600_000),
+  AUTH_CLOCK_TOLERANCE_SECONDS: envInteger(0, 300, 30),
+  AUTH_MAX_TOKEN_AGE_SECONDS: envInteger(60, 7 * 86400, 86400),
+  AUTH_MAX_TOKEN_BYTES: envInteger(256, 16384, 8192),
+  AUTH_TOKEN_CACHE_SIZE: envInteger(0, 1_000_000, 10_000),
+  AUTH_JWKS_TIMEOUT_MS: envInteger(50, 30_000, 2000),
+  AUTH_JWKS_COOLDOWN_MS: envInteger(0, 3_600_000, 10_000),
+  AUTH_JWKS_MAX_AGE_MS: envInteger(0, 86_400_000, 600_000),
   RATE_LIMIT_FAIL_CLOSED: { type: 'boolean', default: false },
-  RATE_LIMIT_REDIS_TIMEOUT_MS: integer(5, 5000, 100),
-  RATE_LIMIT_AUTH_FAILURES: integer(1, 1_000_000, 30),
-  RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS: integer(1, 86_400, 60),
-  MAX_HEADER_BYTES: integer(1024, 65536, 16384),
-  HEADERS_TIMEOUT_MS: integer(100, 120_000, 10_000),
-  REQUEST_TIMEOUT_MS: integer(100, 600_000, 30_000),
+  RATE_LIMIT_REDIS_TIMEOUT_MS: envInteger(5, 5000, 100),
+  RATE_LIMIT_AUTH_FAILURES: envInteger(1, 1_000_000, 30),
+  RATE_LIMIT_AUTH_FAILURES_WINDOW_SECONDS: envInteger(1, 86_400, 60),
+  MAX_HEADER_BYTES: envInteger(1024, 65536, 16384),
+  HEADERS_TIMEOUT_MS: envInteger(100, 120_000, 10_000),
+  REQUEST_TIMEOUT_MS: envInteger(100, 600_000, 30_000),
 } as const;
 
 export function createAuthenticator(env: EdgeEnv): Authenticator {

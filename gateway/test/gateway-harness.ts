@@ -3,11 +3,13 @@
 // production code. Unit tests here and the end-to-end tests in test/ use it.
 import { createServer, loadConfig } from '@fig/platform';
 import type { Authenticator } from '@fig/platform/auth/authenticator';
+import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp, registerEdgeChain } from '../src/app.ts';
 import { boundsDefaults } from '../src/bounds-config.ts';
 import { type GatewayConfig, gatewayEnvSchema } from '../src/config.ts';
@@ -119,6 +121,51 @@ routes:
     percent: ${percent}
     sticky: header:x-client-id
 ${extra}`;
+}
+
+export interface EchoGatewaySuite {
+  /** Stands in for the monolith: answers as `monolith`. */
+  readonly monolith: RunningEchoUpstream;
+  /** Stands in for the inventory service: answers as `inventory`. */
+  readonly service: RunningEchoUpstream;
+  readonly gateway: RunningGateway;
+}
+
+/**
+ * For the enclosing suite: echo upstreams for the monolith and the inventory service, and a
+ * whole gateway over them (`rules` writes its routes.yaml from their URLs, `env` adds to its
+ * env; both are read in beforeAll, after the suite's earlier hooks); all closed after the suite.
+ */
+export function echoGatewayPerSuite(
+  rules: (upstreams: { monolith: string; service: string }) => string,
+  env: () => Record<string, string> = () => ({}),
+): EchoGatewaySuite {
+  let monolith: RunningEchoUpstream | undefined;
+  let service: RunningEchoUpstream | undefined;
+  let gateway: RunningGateway | undefined;
+  beforeAll(async () => {
+    [monolith, service] = await Promise.all([startEchoUpstream('monolith'), startEchoUpstream('inventory')]);
+    gateway = await startGateway(rules({ monolith: monolith.url, service: service.url }), env());
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await Promise.all([monolith?.close(), service?.close()]);
+  });
+  const started = <T>(part: T | undefined): T => {
+    if (part === undefined) throw new Error('the gateway and its upstreams start in beforeAll');
+    return part;
+  };
+  return {
+    get monolith() {
+      return started(monolith);
+    },
+    get service() {
+      return started(service);
+    },
+    get gateway() {
+      return started(gateway);
+    },
+  };
 }
 
 export interface EdgeAppOptions {

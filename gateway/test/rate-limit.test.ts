@@ -1,4 +1,4 @@
-import { createSigningKey, signToken, startJwksServer } from '@fig/testing/jwks-server';
+import { createSigningKey, type SigningJwks, signToken, startSigningJwks } from '@fig/testing/jwks-server';
 import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -41,17 +41,25 @@ async function metric(app: FastifyInstance, name: string): Promise<string> {
     .join('\n');
 }
 
-describe('in-memory rate limiting', () => {
-  const apps: FastifyInstance[] = [];
-  afterEach(async () => {
-    await Promise.all(apps.splice(0).map((app) => app.close()));
-  });
-  const build = async (options: Parameters<typeof edgeApp>[1] = {}) => {
-    const app = await edgeApp(rules, options);
-    apps.push(app);
-    return app;
-  };
+// The edges a test builds close after it. Tests that verify tokens share one JWKS with one key.
+const apps: FastifyInstance[] = [];
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((app) => app.close()));
+});
+const build = async (options: Parameters<typeof edgeApp>[1] = {}, rulesText = rules) => {
+  const app = await edgeApp(rulesText, options);
+  apps.push(app);
+  return app;
+};
+let jwks: SigningJwks;
+beforeAll(async () => {
+  jwks = await startSigningJwks();
+});
+afterAll(async () => {
+  await jwks?.close();
+});
 
+describe('in-memory rate limiting', () => {
   it('answers 429 with retry-after, ratelimit-* headers and a JSON body, counted by route', async () => {
     const app = await build();
     const allowed = await get(app, '/api/x');
@@ -103,32 +111,25 @@ describe('in-memory rate limiting', () => {
   });
 
   it('charges every valid token to its subject from its first request, never to the address', async () => {
-    const key = await createSigningKey('k1');
-    const jwks = await startJwksServer([key]);
-    try {
-      const app = await build({ authenticator: authenticatorFor(jwks.url) });
-      const now = Math.floor(Date.now() / 1000);
-      const tokenFor = (sub: string) => signToken(key, { sub, iat: now, exp: now + 300 });
-      const alice = await tokenFor('alice');
-      // Alice's first request (a token never seen) already counts as hers: 3 of 3, then 429.
-      const asAlice = () => ({ authorization: `Bearer ${alice}` });
-      expect(await statuses(app, '/api/x', 4, asAlice)).toEqual([200, 200, 200, 429]);
-      // Five more users from the same address, first sight each: none is charged to the address.
-      for (const sub of ['bob', 'carol', 'dave', 'erin', 'frank']) {
-        const response = await get(app, '/api/x', { authorization: `Bearer ${await tokenFor(sub)}` });
-        expect(response.statusCode, sub).toBe(200);
-        expect(response.headers['ratelimit-remaining'], sub).toBe('2');
-      }
-      // The address's own (anonymous) budget is untouched by all of them.
-      expect(await statuses(app, '/api/x', 4, () => ({}))).toEqual([200, 200, 200, 429]);
-      // `by: ip` routes stay by address, tokens or not.
-      const bob = await tokenFor('bob');
-      expect(await statuses(app, '/auth/login', 3, () => ({ authorization: `Bearer ${bob}` }))).toEqual([
-        200, 200, 429,
-      ]);
-    } finally {
-      await jwks.close();
+    const app = await build({ authenticator: authenticatorFor(jwks.url) });
+    const tokenFor = (sub: string) => jwks.token(sub);
+    const alice = await tokenFor('alice');
+    // Alice's first request (a token never seen) already counts as hers: 3 of 3, then 429.
+    const asAlice = () => ({ authorization: `Bearer ${alice}` });
+    expect(await statuses(app, '/api/x', 4, asAlice)).toEqual([200, 200, 200, 429]);
+    // Five more users from the same address, first sight each: none is charged to the address.
+    for (const sub of ['bob', 'carol', 'dave', 'erin', 'frank']) {
+      const response = await get(app, '/api/x', { authorization: `Bearer ${await tokenFor(sub)}` });
+      expect(response.statusCode, sub).toBe(200);
+      expect(response.headers['ratelimit-remaining'], sub).toBe('2');
     }
+    // The address's own (anonymous) budget is untouched by all of them.
+    expect(await statuses(app, '/api/x', 4, () => ({}))).toEqual([200, 200, 200, 429]);
+    // `by: ip` routes stay by address, tokens or not.
+    const bob = await tokenFor('bob');
+    expect(await statuses(app, '/auth/login', 3, () => ({ authorization: `Bearer ${bob}` }))).toEqual([
+      200, 200, 429,
+    ]);
   });
 });
 
@@ -144,124 +145,100 @@ function authenticatorFor(url: string, keyOptions: { minRefetchMs?: number } = {
 
 describe('the failed-authentication budget of an address', () => {
   it('answers 401 until the budget is spent, then 429 without verifying, sparing known users and anonymous requests', async () => {
-    const key = await createSigningKey('k1');
     const stranger = await createSigningKey('stranger');
-    const jwks = await startJwksServer([key]);
     // No cooldown: every verified token with an unknown kid makes the gateway fetch, so the
     // fetches count the verifications.
-    const app = await edgeApp(rules, {
+    const app = await build({
       authenticator: authenticatorFor(jwks.url, { minRefetchMs: 0 }),
       authFailures: { max: 3, windowMs: 60_000 },
     });
-    try {
-      const now = Math.floor(Date.now() / 1000);
-      const known = await signToken(key, { sub: 'known', iat: now, exp: now + 300 });
-      expect((await get(app, '/roomy', { authorization: `Bearer ${known}` })).statusCode).toBe(200);
-      const fetchesAtStart = jwks.requests;
-      const responses = [];
-      for (let i = 0; i < 10; i++) {
-        const token = await signToken(
-          stranger,
-          { sub: `s${i}`, iat: now, exp: now + 60 },
-          { kid: `kid-${i}` },
-        );
-        responses.push(await get(app, '/roomy', { authorization: `Bearer ${token}` }));
-      }
-      expect(responses.map((response) => response.statusCode)).toEqual([
-        401, 401, 401, 429, 429, 429, 429, 429, 429, 429,
-      ]);
-      // Three failures, and the fourth that went over: nothing verified after that.
-      expect(jwks.requests - fetchesAtStart).toBe(4);
-      const throttled = responses[9];
-      expect(throttled.json().error).toMatchObject({
-        code: 'GW_ERR_AUTH_THROTTLED',
-        requestId: expect.any(String),
-      });
-      expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
-      // Malformed credentials of every kind are refused the same way, unverified.
-      for (const authorization of ['Bearer a.b.c', 'Bearer garbage', 'Basic dXNlcjpwYXNz']) {
-        expect((await get(app, '/roomy', { authorization })).statusCode, authorization).toBe(429);
-      }
-      // A user verified before keeps working from the same address, on its own budget.
-      const asKnown = await get(app, '/roomy', { authorization: `Bearer ${known}` });
-      expect(asKnown.statusCode).toBe(200);
-      expect(asKnown.headers['ratelimit-remaining']).toBe('48');
-      // Anonymous requests keep the address's own budget (optional auth here).
-      const anonymous = await get(app, '/roomy');
-      expect(anonymous.statusCode).toBe(200);
-      expect(anonymous.headers['ratelimit-remaining']).toBe('49');
-      // A new valid token from a throttled address waits like the others: it cannot be told apart unverified.
-      const newcomer = await signToken(key, { sub: 'newcomer', iat: now, exp: now + 300 });
-      expect((await get(app, '/roomy', { authorization: `Bearer ${newcomer}` })).statusCode).toBe(429);
-      expect(await metric(app, 'gateway_auth_rejections_total')).toMatch(
-        /status="429",reason="too many failed authentications"[^}]*\} 11/,
-      );
-    } finally {
-      await app.close();
-      await jwks.close();
+    const now = Math.floor(Date.now() / 1000);
+    const known = await jwks.token('known');
+    expect((await get(app, '/roomy', { authorization: `Bearer ${known}` })).statusCode).toBe(200);
+    const fetchesAtStart = jwks.requests;
+    const responses = [];
+    for (let i = 0; i < 10; i++) {
+      const token = await signToken(stranger, { sub: `s${i}`, iat: now, exp: now + 60 }, { kid: `kid-${i}` });
+      responses.push(await get(app, '/roomy', { authorization: `Bearer ${token}` }));
     }
+    expect(responses.map((response) => response.statusCode)).toEqual([
+      401, 401, 401, 429, 429, 429, 429, 429, 429, 429,
+    ]);
+    // Three failures, and the fourth that went over: nothing verified after that.
+    expect(jwks.requests - fetchesAtStart).toBe(4);
+    const throttled = responses[9];
+    expect(throttled.json().error).toMatchObject({
+      code: 'GW_ERR_AUTH_THROTTLED',
+      requestId: expect.any(String),
+    });
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    // Malformed credentials of every kind are refused the same way, unverified.
+    for (const authorization of ['Bearer a.b.c', 'Bearer garbage', 'Basic dXNlcjpwYXNz']) {
+      expect((await get(app, '/roomy', { authorization })).statusCode, authorization).toBe(429);
+    }
+    // A user verified before keeps working from the same address, on its own budget.
+    const asKnown = await get(app, '/roomy', { authorization: `Bearer ${known}` });
+    expect(asKnown.statusCode).toBe(200);
+    expect(asKnown.headers['ratelimit-remaining']).toBe('48');
+    // Anonymous requests keep the address's own budget (optional auth here).
+    const anonymous = await get(app, '/roomy');
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.headers['ratelimit-remaining']).toBe('49');
+    // A new valid token from a throttled address waits like the others: it cannot be told apart unverified.
+    const newcomer = await jwks.token('newcomer');
+    expect((await get(app, '/roomy', { authorization: `Bearer ${newcomer}` })).statusCode).toBe(429);
+    expect(await metric(app, 'gateway_auth_rejections_total')).toMatch(
+      /status="429",reason="too many failed authentications"[^}]*\} 11/,
+    );
   });
 
   it('charges nothing for valid tokens, however many first sights come from one address', async () => {
-    const key = await createSigningKey('k1');
-    const jwks = await startJwksServer([key]);
-    const app = await edgeApp(rules, {
+    const app = await build({
       authenticator: authenticatorFor(jwks.url),
       authFailures: { max: 1, windowMs: 60_000 },
     });
-    try {
-      const now = Math.floor(Date.now() / 1000);
-      for (let i = 0; i < 20; i++) {
-        const token = await signToken(key, { sub: `user-${i}`, iat: now, exp: now + 300 });
-        expect((await get(app, '/roomy', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
-      }
-      // One failure is within the budget of one; the next goes over it.
-      expect((await get(app, '/roomy', { authorization: 'Bearer a.b.c' })).statusCode).toBe(401);
-      expect((await get(app, '/roomy', { authorization: 'Bearer a.b.c' })).statusCode).toBe(429);
-    } finally {
-      await app.close();
-      await jwks.close();
+    for (let i = 0; i < 20; i++) {
+      const token = await jwks.token(`user-${i}`);
+      expect((await get(app, '/roomy', { authorization: `Bearer ${token}` })).statusCode).toBe(200);
     }
+    // One failure is within the budget of one; the next goes over it.
+    expect((await get(app, '/roomy', { authorization: 'Bearer a.b.c' })).statusCode).toBe(401);
+    expect((await get(app, '/roomy', { authorization: 'Bearer a.b.c' })).statusCode).toBe(429);
   });
 
   it('never runs a later hook for a request auth has answered', async () => {
-    const key = await createSigningKey('k1');
-    const jwks = await startJwksServer([key]);
     const reached: string[] = [];
-    const app = await edgeApp(rules.replace('auth: optional', 'auth: required'), {
-      authenticator: authenticatorFor(jwks.url),
-      authFailures: { max: 1, windowMs: 60_000 },
-      extend: (app) => {
-        // An answer that takes a turn to finish, as a compressing or tapping onSend hook does:
-        // until it has, Fastify would still run the hooks of a request whose hook goes on.
-        app.addHook('onSend', async (_request, _reply, payload) => {
-          await sleep(5);
-          return payload;
-        });
-        app.addHook('onRequest', async (request) => {
-          reached.push(request.headers['x-case'] as string);
-        });
+    const app = await build(
+      {
+        authenticator: authenticatorFor(jwks.url),
+        authFailures: { max: 1, windowMs: 60_000 },
+        extend: (app) => {
+          // An answer that takes a turn to finish, as a compressing or tapping onSend hook does:
+          // until it has, Fastify would still run the hooks of a request whose hook goes on.
+          app.addHook('onSend', async (_request, _reply, payload) => {
+            await sleep(5);
+            return payload;
+          });
+          app.addHook('onRequest', async (request) => {
+            reached.push(request.headers['x-case'] as string);
+          });
+        },
       },
-    });
-    try {
-      const now = Math.floor(Date.now() / 1000);
-      const scopeless = await signToken(key, { sub: 'u', iat: now, exp: now + 300 });
-      const cases: Array<[string, Record<string, string>, number]> = [
-        ['valid', { authorization: `Bearer ${scopeless}` }, 200],
-        ['no token', {}, 401],
-        ['bad token', { authorization: 'Bearer a.b.c' }, 401],
-        ['throttled', { authorization: 'Bearer a.b.c' }, 429],
-        ['throttled, remembered', { authorization: 'Bearer x.y.z' }, 429],
-        ['not a bearer', { authorization: 'Basic dXNlcjpwYXNz' }, 429],
-      ];
-      for (const [name, headers, status] of cases) {
-        expect((await get(app, '/api/x', { ...headers, 'x-case': name })).statusCode, name).toBe(status);
-      }
-      expect(reached).toEqual(['valid']);
-    } finally {
-      await app.close();
-      await jwks.close();
+      rules.replace('auth: optional', 'auth: required'),
+    );
+    const scopeless = await jwks.token('u');
+    const cases: Array<[string, Record<string, string>, number]> = [
+      ['valid', { authorization: `Bearer ${scopeless}` }, 200],
+      ['no token', {}, 401],
+      ['bad token', { authorization: 'Bearer a.b.c' }, 401],
+      ['throttled', { authorization: 'Bearer a.b.c' }, 429],
+      ['throttled, remembered', { authorization: 'Bearer x.y.z' }, 429],
+      ['not a bearer', { authorization: 'Basic dXNlcjpwYXNz' }, 429],
+    ];
+    for (const [name, headers, status] of cases) {
+      expect((await get(app, '/api/x', { ...headers, 'x-case': name })).statusCode, name).toBe(status);
     }
+    expect(reached).toEqual(['valid']);
   });
 });
 

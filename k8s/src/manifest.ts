@@ -81,33 +81,26 @@ export interface Reference {
   rename(name: string): void;
 }
 
+// Each volume source and the field that names what it mounts.
+const volumeSources = [
+  ['configMap', 'name', 'ConfigMap'],
+  ['secret', 'secretName', 'Secret'],
+  ['persistentVolumeClaim', 'claimName', 'PersistentVolumeClaim'],
+] as const;
+
 export function referencesOf(spec: PodSpec): Reference[] {
   const references: Reference[] = [];
   for (const volume of spec.volumes ?? []) {
-    const { configMap, secret, persistentVolumeClaim: claim } = volume;
-    if (configMap) {
-      references.push({
-        kind: 'ConfigMap',
-        name: configMap.name,
-        where: `volume ${volume.name}`,
-        rename: (name) => (configMap.name = name),
-      });
-    }
-    if (secret) {
-      references.push({
-        kind: 'Secret',
-        name: secret.secretName,
-        where: `volume ${volume.name}`,
-        rename: (name) => (secret.secretName = name),
-      });
-    }
-    if (claim) {
-      references.push({
-        kind: 'PersistentVolumeClaim',
-        name: claim.claimName,
-        where: `volume ${volume.name}`,
-        rename: (name) => (claim.claimName = name),
-      });
+    for (const [field, nameField, kind] of volumeSources) {
+      const source = volume[field] as Record<string, string> | undefined;
+      if (source) {
+        references.push({
+          kind,
+          name: source[nameField],
+          where: `volume ${volume.name}`,
+          rename: (name) => (source[nameField] = name),
+        });
+      }
     }
   }
   for (const container of containersOf(spec)) {

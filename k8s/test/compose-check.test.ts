@@ -52,31 +52,6 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('fails on a port that differs from docs/architecture.md', () => {
-    const problems = problemsAfter((c) => {
-      c.services.net.ports = c.services.net.ports!.map((p) =>
-        p === '127.0.0.1:5003:5003' ? '127.0.0.1:5004:5003' : p,
-      );
-    });
-    expect(problems).toContain('service inventory: port 5003 is not published as 5003:5003');
-  });
-
-  it('fails on an env var the deployable does not read', () => {
-    const problems = problemsAfter((c) => {
-      c.services.gateway.environment!.ROUTING_RULE = '/etc/fig/routing/routes.yaml';
-    });
-    expect(problems).toContain('service gateway: sets ROUTING_RULE, which gateway does not read');
-  });
-
-  it('fails on an env value the deployable would refuse to start with', () => {
-    const problems = problemsAfter((c) => {
-      c.services.payment.environment!.LOG_LEVEL = 'loud';
-    });
-    expect(problems).toContain(
-      'service payment: services/payment would refuse its env: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
-    );
-  });
-
   it('fails on an admin port published without a token', () => {
     const problems = problemsAfter((c) => {
       c.services.gateway.environment!.ADMIN_TOKEN = '';
@@ -84,67 +59,88 @@ describe('docker-compose.yml', () => {
     expect(problems).toEqual(['service gateway: gateway would refuse its env: ADMIN_TOKEN is required']);
   });
 
-  it('fails on a mount whose source does not exist and on a rules file outside the mounts', () => {
-    const problems = problemsAfter((c) => {
-      c.services['bff-web'].volumes = ['./routing-rule:/etc/fig/routing:ro'];
-      c.services.gateway.volumes = [];
-    });
-    expect(problems).toEqual(
-      expect.arrayContaining([
+  // Each edit breaks the committed file one way; the check names every problem it made.
+  it.each<{ name: string; edit: (compose: ComposeFile) => void; problems: string[] }>([
+    {
+      name: 'a port that differs from docs/architecture.md',
+      edit: (c) => {
+        c.services.net.ports = c.services.net.ports!.map((p) =>
+          p === '127.0.0.1:5003:5003' ? '127.0.0.1:5004:5003' : p,
+        );
+      },
+      problems: ['service inventory: port 5003 is not published as 5003:5003'],
+    },
+    {
+      name: 'an env var the deployable does not read',
+      edit: (c) => {
+        c.services.gateway.environment!.ROUTING_RULE = '/etc/fig/routing/routes.yaml';
+      },
+      problems: ['service gateway: sets ROUTING_RULE, which gateway does not read'],
+    },
+    {
+      name: 'an env value the deployable would refuse to start with',
+      edit: (c) => {
+        c.services.payment.environment!.LOG_LEVEL = 'loud';
+      },
+      problems: [
+        'service payment: services/payment would refuse its env: LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      ],
+    },
+    {
+      name: 'a mount whose source does not exist and on a rules file outside the mounts',
+      edit: (c) => {
+        c.services['bff-web'].volumes = ['./routing-rule:/etc/fig/routing:ro'];
+        c.services.gateway.volumes = [];
+      },
+      problems: [
         'service bff-web: mounts ./routing-rule, which does not exist',
         'service gateway: ROUTING_RULES=/etc/fig/routing/routes.yaml is not inside any of its host mounts',
-      ]),
-    );
-  });
-
-  it('fails when a deployable cannot reach its upstreams and subgraphs on 127.0.0.1', () => {
-    const problems = problemsAfter((c) => {
-      delete c.services.gateway.network_mode;
-      delete c.services['bff-web'].network_mode;
-    });
-    expect(problems).toEqual(
-      expect.arrayContaining([
+      ],
+    },
+    {
+      name: 'a deployable that cannot reach its upstreams and subgraphs on 127.0.0.1',
+      edit: (c) => {
+        delete c.services.gateway.network_mode;
+        delete c.services['bff-web'].network_mode;
+      },
+      problems: [
         'service gateway: upstream monolith at http://127.0.0.1:3000 is unreachable from it',
         'service bff-web: subgraph inventory at http://127.0.0.1:5103/graphql is unreachable from it',
-      ]),
-    );
-  });
-
-  it('fails when a database is not on a volume', () => {
-    const problems = problemsAfter((c) => {
-      c.services.inventory.volumes = [];
-    });
-    expect(problems).toContain(
-      'service inventory: DATA_DIR /data is not a volume, so data dies with the container',
-    );
-  });
-
-  it('fails on a dependency that is missing or has no healthcheck', () => {
-    const problems = problemsAfter((c) => {
-      c.services.checkout.depends_on!.stock = { condition: 'service_healthy' };
-      delete c.services.redis.healthcheck;
-    });
-    expect(problems).toEqual(
-      expect.arrayContaining([
+      ],
+    },
+    {
+      name: 'a database that is not on a volume',
+      edit: (c) => {
+        c.services.inventory.volumes = [];
+      },
+      problems: ['service inventory: DATA_DIR /data is not a volume, so data dies with the container'],
+    },
+    {
+      name: 'a dependency that is missing or has no healthcheck',
+      edit: (c) => {
+        c.services.checkout.depends_on!.stock = { condition: 'service_healthy' };
+        delete c.services.redis.healthcheck;
+      },
+      problems: [
         'service checkout: depends on stock, which is not a service',
         'service gateway: waits for redis to be healthy, but it has no healthcheck',
         'service redis: no healthcheck',
-      ]),
-    );
-  });
-
-  it('fails on a deployable left out, built from the wrong workspace or on an unpinned image', () => {
-    const problems = problemsAfter((c) => {
-      delete c.services['bff-mobile'];
-      c.services.payment.build!.args!.WORKSPACE = 'services/payments';
-      c.services.redis.image = 'redis';
-    });
-    expect(problems).toEqual(
-      expect.arrayContaining([
+      ],
+    },
+    {
+      name: 'a deployable left out, built from the wrong workspace or on an unpinned image',
+      edit: (c) => {
+        delete c.services['bff-mobile'];
+        c.services.payment.build!.args!.WORKSPACE = 'services/payments';
+        c.services.redis.image = 'redis';
+      },
+      problems: [
         'bff-mobile (bff-mobile) has no service',
         'service payment: builds with WORKSPACE=services/payments, expected services/payment',
         'service redis: image redis is not pinned to a tag',
-      ]),
-    );
+      ],
+    },
+  ])('fails on $name', ({ edit, problems }) => {
+    expect(problemsAfter(edit)).toEqual(expect.arrayContaining(problems));
   });
 });

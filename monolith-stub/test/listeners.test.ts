@@ -6,18 +6,9 @@ import { jsonRequest } from '@fig/testing/json-request';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { fetchServiceToken } from '@fig/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { address } from './support/start-monolith.ts';
+import { recordedOrder } from './support/start-monolith.ts';
 
-const recorded = {
-  user_id: 'usr_bob',
-  status: 'confirmed',
-  total_cents: 699,
-  currency: 'EUR',
-  items: [{ sku: 'SKU-0007', quantity: 1, unit_price_cents: 699 }],
-  payment_id: 'pay_listener',
-  shipping_address: address,
-  created_at: '2026-01-02T03:04:05.000Z',
-};
+const recorded = recordedOrder(1, 'pay_listener');
 
 describe('the monolith process: a public and an internal listener', () => {
   let monolith: RunningDeployable;

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { address, monolithPerSuite } from './support/start-monolith.ts';
+import { monolithPerSuite, recordedOrder } from './support/start-monolith.ts';
 
-const placedElsewhere = {
-  user_id: 'usr_bob',
-  status: 'confirmed',
-  total_cents: 1398,
-  currency: 'EUR',
-  items: [{ sku: 'SKU-0007', quantity: 2, unit_price_cents: 699 }],
-  payment_id: 'pay_from_the_payment_service',
-  shipping_address: address,
-  created_at: '2026-01-02T03:04:05.000Z',
-};
+const placedElsewhere = recordedOrder(2, 'pay_from_the_payment_service');
 
 describe('orders', () => {
   const monolith = monolithPerSuite({ signedIn: 'bob', service: 'checkout' });

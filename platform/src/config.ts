@@ -16,6 +16,14 @@ export const commonEnvProperties = {
   NODE_ENV: { type: 'string', default: 'development' },
 } as const;
 
+/** A whole-number env var between `minimum` and `maximum`, `fallback` when unset. */
+export const envInteger = (minimum: number, maximum: number, fallback: number) => ({
+  type: 'integer',
+  minimum,
+  maximum,
+  default: fallback,
+});
+
 export interface CommonEnv {
   PORT: number;
   HOST: string;

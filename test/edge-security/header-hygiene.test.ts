@@ -1,39 +1,29 @@
 import { closedPort } from '@fig/testing/closed-port';
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
-import {
-  createSigningKey,
-  type RunningJwksServer,
-  type SigningKey,
-  signToken,
-  startJwksServer,
-} from '@fig/testing/jwks-server';
 import { type EchoedRequest } from '@fig/testing/echo-upstream';
+import { type SigningJwks, startSigningJwks } from '@fig/testing/jwks-server';
 import { get, type IncomingHttpHeaders } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
+import {
+  echoGatewayPerSuite,
+  type RunningGateway,
+  startGateway,
+} from '../../gateway/test/gateway-harness.ts';
 import { rawRequest } from './raw-http.ts';
 
-let monolith: RunningEchoUpstream;
-let service: RunningEchoUpstream;
-let jwks: RunningJwksServer;
-let key: SigningKey;
-let gateway: RunningGateway;
-/** The same rules, trusting forwarded headers from 127.0.0.1 (TRUST_PROXY). */
-let trusting: RunningGateway;
+let jwks: SigningJwks;
 let downPort: number;
-
 beforeAll(async () => {
-  monolith = await startEchoUpstream('monolith');
-  service = await startEchoUpstream('inventory');
-  key = await createSigningKey('k1');
-  jwks = await startJwksServer([key]);
+  jwks = await startSigningJwks();
   downPort = await closedPort();
-  const rules = `
+});
+afterAll(() => jwks?.close());
+
+const rules = (upstreams: { monolith: string; service: string }) => `
 version: 1
 upstreams:
-  monolith: { url: '${monolith.url}' }
-  inventory: { url: '${service.url}' }
+  monolith: { url: '${upstreams.monolith}' }
+  inventory: { url: '${upstreams.service}' }
   gone: { url: 'http://127.0.0.1:${downPort}', retries: 0 }
 defaults: { auth: optional, rateLimit: { max: 100000 } }
 routes:
@@ -42,22 +32,19 @@ routes:
   - { name: small, path: /small, auth: none, bodyLimit: 10 }
   - { name: inventory, path: /api/inventory, service: inventory, percent: 0 }
 `;
-  gateway = await startGateway(rules, { AUTH_JWKS_URL: jwks.url });
-  trusting = await startGateway(rules, { AUTH_JWKS_URL: jwks.url, TRUST_PROXY: '127.0.0.1' });
+const edge = echoGatewayPerSuite(rules, () => ({ AUTH_JWKS_URL: jwks.url }));
+/** The same rules, trusting forwarded headers from 127.0.0.1 (TRUST_PROXY). */
+let trusting: RunningGateway;
+beforeAll(async () => {
+  const upstreams = { monolith: edge.monolith.url, service: edge.service.url };
+  trusting = await startGateway(rules(upstreams), { AUTH_JWKS_URL: jwks.url, TRUST_PROXY: '127.0.0.1' });
 });
-afterAll(async () => {
-  await gateway?.close();
-  await trusting?.close();
-  await Promise.all([monolith?.close(), service?.close(), jwks?.close()]);
-});
+afterAll(() => trusting?.close());
 beforeEach(() => {
-  monolith.received.length = 0;
+  edge.monolith.received.length = 0;
 });
 
-const token = (sub: string, claims: Record<string, unknown> = {}) => {
-  const now = Math.floor(Date.now() / 1000);
-  return signToken(key, { sub, iat: now, exp: now + 300, ...claims });
-};
+const token = (sub: string, claims: Record<string, unknown> = {}) => jwks.token(sub, claims);
 
 async function send(base: string, path: string, headers: Record<string, string> = {}) {
   const response = await request(`${base}${path}`, { headers });
@@ -78,7 +65,7 @@ function nodeGet(url: string, headers: Record<string, string>): Promise<{ header
 
 function rawGet(target: string, headerLines: string[]) {
   return rawRequest(
-    gateway.url,
+    edge.gateway.url,
     `GET ${target} HTTP/1.1\r\nHost: gateway.test\r\n${[...headerLines, 'Connection: close'].join('\r\n')}\r\n\r\n`,
   );
 }
@@ -108,7 +95,7 @@ describe('headers at the edge', () => {
       'X-Kept: yes',
     ]);
     expect(response.status).toBe(200);
-    const [seen] = monolith.received;
+    const [seen] = edge.monolith.received;
     expect(seen.headers['x-kept']).toBe('yes');
     for (const name of [
       'x-user-id',
@@ -141,7 +128,7 @@ describe('headers at the edge', () => {
       'X-Figure: kept',
     ]);
     expect(response.status).toBe(200);
-    const [seen] = monolith.received;
+    const [seen] = edge.monolith.received;
     expect(Object.keys(seen.headers).filter((name) => name.startsWith('x-fig-'))).toEqual([]);
     expect(seen.headers['x-figure']).toBe('kept');
     expect(seen.headers['x-user-id']).toBe('carol');
@@ -153,7 +140,7 @@ describe('headers at the edge', () => {
       'Connection: x-user-id, x-forwarded-for, x-request-id, authorization',
     ]);
     expect(response.status).toBe(200);
-    const [seen] = monolith.received;
+    const [seen] = edge.monolith.received;
     expect(seen.headers['x-user-id']).toBe('alice');
     expect(seen.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(seen.headers['x-request-id']).toBeDefined();
@@ -163,11 +150,11 @@ describe('headers at the edge', () => {
     const bearer = `Bearer ${await token('bob')}`;
     const response = await rawGet('/private/x', [`Authorization: ${bearer}`, 'X-User-Id: admin']);
     expect(response.status).toBe(200);
-    expect(monolith.received[0].headers['x-user-id']).toBe('bob');
-    expect(monolith.received[0].headers.authorization).toBe(bearer);
+    expect(edge.monolith.received[0].headers['x-user-id']).toBe('bob');
+    expect(edge.monolith.received[0].headers.authorization).toBe(bearer);
     const anonymous = await rawGet('/public', ['X-User-Id: admin']);
     expect(anonymous.status).toBe(200);
-    expect(monolith.received[1].headers['x-user-id']).toBeUndefined();
+    expect(edge.monolith.received[1].headers['x-user-id']).toBeUndefined();
   });
 
   it('refuses a forged token on a private route and never reaches the upstream', async () => {
@@ -175,43 +162,43 @@ describe('headers at the edge', () => {
     const response = await rawGet('/private/x', [`Authorization: Bearer ${forged}`]);
     expect(response.status).toBe(401);
     expect(response.head).toMatch(/www-authenticate: Bearer realm="fig", error="invalid_token"/i);
-    expect(monolith.received).toHaveLength(0);
+    expect(edge.monolith.received).toHaveLength(0);
   });
 
   it('refuses a duplicate Host before routing', async () => {
     const response = await rawRequest(
-      gateway.url,
+      edge.gateway.url,
       'GET /public HTTP/1.1\r\nHost: gateway.test\r\nHost: monolith.internal\r\nConnection: close\r\n\r\n',
     );
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body).error.code).toBe('GW_ERR_BAD_HOST');
-    expect(monolith.received).toHaveLength(0);
+    expect(edge.monolith.received).toHaveLength(0);
   });
 
   it('refuses an oversized body on a small route without forwarding it, declared or chunked', async () => {
-    const response = await fetch(`${gateway.url}/small`, { method: 'POST', body: 'x'.repeat(11) });
+    const response = await fetch(`${edge.gateway.url}/small`, { method: 'POST', body: 'x'.repeat(11) });
     expect(response.status).toBe(413);
     const chunked = (size: number) =>
       rawRequest(
-        gateway.url,
+        edge.gateway.url,
         `POST /small HTTP/1.1\r\nHost: g\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${size.toString(16)}\r\n${'y'.repeat(size)}\r\n0\r\n\r\n`,
       );
     const tooBig = await chunked(11);
     expect(tooBig.status).toBe(413);
     expect(JSON.parse(tooBig.body).error.code).toBe('GW_ERR_BODY_TOO_LARGE');
-    expect(monolith.received).toHaveLength(0);
+    expect(edge.monolith.received).toHaveLength(0);
     // Within the limit, a chunked body arrives whole, with its length declared.
     const fits = await chunked(10);
     expect(fits.status).toBe(200);
-    expect(monolith.received[0].body).toBe('y'.repeat(10));
-    expect(monolith.received[0].headers['content-length']).toBe('10');
-    expect(monolith.received[0].headers['transfer-encoding']).toBeUndefined();
+    expect(edge.monolith.received[0].body).toBe('y'.repeat(10));
+    expect(edge.monolith.received[0].headers['content-length']).toBe('10');
+    expect(edge.monolith.received[0].headers['transfer-encoding']).toBeUndefined();
   });
 });
 
 describe('headers both ways', () => {
   it('strips hop-by-hop headers both ways, including those named in Connection', async () => {
-    monolith.behave((_request, response) => {
+    edge.monolith.behave((_request, response) => {
       response.writeHead(200, {
         'content-type': 'application/json',
         // Naming the gateway's own header must not strip it.
@@ -224,15 +211,15 @@ describe('headers both ways', () => {
       response.end('{}');
       return true;
     });
-    const response = await nodeGet(`${gateway.url}/api/inventory/a`, {
+    const response = await nodeGet(`${edge.gateway.url}/api/inventory/a`, {
       connection: 'keep-alive, x-client-private, x-forwarded-for, x-request-id',
       'x-client-private': 'secret',
       'proxy-authorization': 'Basic abc',
       te: 'trailers',
       'x-kept': 'yes',
     });
-    monolith.behave(undefined);
-    const forwarded = monolith.received.at(-1)!.headers;
+    edge.monolith.behave(undefined);
+    const forwarded = edge.monolith.received.at(-1)!.headers;
     expect(forwarded['x-client-private']).toBeUndefined();
     expect(forwarded['proxy-authorization']).toBeUndefined();
     expect(forwarded.te).toBeUndefined();
@@ -246,21 +233,24 @@ describe('headers both ways', () => {
   });
 
   it('never forwards a client x-user-id; sets it from the verified token', async () => {
-    const anonymous = await send(gateway.url, '/api/inventory/a', { 'x-user-id': 'mallory' });
+    const anonymous = await send(edge.gateway.url, '/api/inventory/a', { 'x-user-id': 'mallory' });
     expect(anonymous.echoed?.headers['x-user-id']).toBeUndefined();
     const authorization = `Bearer ${await token('alice')}`;
-    const signedIn = await send(gateway.url, '/api/inventory/a', { 'x-user-id': 'mallory', authorization });
+    const signedIn = await send(edge.gateway.url, '/api/inventory/a', {
+      'x-user-id': 'mallory',
+      authorization,
+    });
     expect(signedIn.echoed?.headers['x-user-id']).toBe('alice');
     expect(signedIn.echoed?.headers.authorization).toBe(authorization);
   });
 
   it('keeps a well-formed x-request-id and traceparent, and returns the id', async () => {
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const kept = await send(gateway.url, '/api/inventory/a', { 'x-request-id': 'abc-123', traceparent });
+    const kept = await send(edge.gateway.url, '/api/inventory/a', { 'x-request-id': 'abc-123', traceparent });
     expect(kept.echoed?.headers['x-request-id']).toBe('abc-123');
     expect(kept.echoed?.headers.traceparent).toBe(traceparent);
     expect(kept.headers['x-request-id']).toBe('abc-123');
-    const minted = await send(gateway.url, '/api/inventory/a', { 'x-request-id': 'bad id with spaces' });
+    const minted = await send(edge.gateway.url, '/api/inventory/a', { 'x-request-id': 'bad id with spaces' });
     expect(minted.echoed?.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(minted.headers['x-request-id']).toBe(minted.echoed?.headers['x-request-id']);
   });
@@ -271,11 +261,11 @@ describe('headers both ways', () => {
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'evil.example',
     };
-    const untrusted = await send(gateway.url, '/api/inventory/a', spoofed);
+    const untrusted = await send(edge.gateway.url, '/api/inventory/a', spoofed);
     expect(untrusted.echoed?.headers).toMatchObject({
       'x-forwarded-for': '127.0.0.1',
       'x-forwarded-proto': 'http',
-      'x-forwarded-host': new URL(gateway.url).host,
+      'x-forwarded-host': new URL(edge.gateway.url).host,
     });
     const trusted = await send(trusting.url, '/api/inventory/a', spoofed);
     expect(trusted.echoed?.headers).toMatchObject({
@@ -289,15 +279,21 @@ describe('headers both ways', () => {
 describe('forced backend', () => {
   it('honours x-fig-backend for a token with the override scope', async () => {
     const authorization = `Bearer ${await token('alice', { scope: 'read fig:route-override' })}`;
-    const forced = await send(gateway.url, '/api/inventory/a', {
+    const forced = await send(edge.gateway.url, '/api/inventory/a', {
       'x-fig-backend': 'inventory',
       authorization,
     });
     expect(forced.headers['x-served-by']).toBe('inventory');
     expect(forced.echoed?.headers['x-fig-backend']).toBeUndefined();
-    const back = await send(gateway.url, '/api/inventory/a', { 'x-fig-backend': 'monolith', authorization });
+    const back = await send(edge.gateway.url, '/api/inventory/a', {
+      'x-fig-backend': 'monolith',
+      authorization,
+    });
     expect(back.headers['x-served-by']).toBe('monolith');
-    const wrong = await send(gateway.url, '/api/inventory/a', { 'x-fig-backend': 'payments', authorization });
+    const wrong = await send(edge.gateway.url, '/api/inventory/a', {
+      'x-fig-backend': 'payments',
+      authorization,
+    });
     expect(wrong.status).toBe(400);
     expect(JSON.parse(wrong.text).error.code).toBe('GW_ERR_FORCED_BACKEND_INVALID');
   });
@@ -309,7 +305,7 @@ describe('forced backend', () => {
       { 'x-fig-backend': 'inventory', authorization: plain },
     ];
     for (const headers of attempts) {
-      const response = await send(gateway.url, '/api/inventory/a', headers);
+      const response = await send(edge.gateway.url, '/api/inventory/a', headers);
       expect(response.headers['x-served-by']).toBe('monolith');
       expect(response.echoed?.headers['x-fig-backend']).toBeUndefined();
     }
@@ -325,7 +321,7 @@ describe('errors the gateway makes', () => {
       await rawGet('/a/%2e%2e/b', []),
       await rawGet('/a/%c0%ae', []),
       await rawRequest(
-        gateway.url,
+        edge.gateway.url,
         `POST /small HTTP/1.1\r\nHost: g\r\nContent-Length: 99\r\nConnection: close\r\n\r\n`,
       ),
     ];

@@ -1,11 +1,5 @@
 import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
-import {
-  createSigningKey,
-  type RunningJwksServer,
-  type SigningKey,
-  signToken,
-  startJwksServer,
-} from '@fig/testing/jwks-server';
+import { createSigningKey, type SigningJwks, signToken, startSigningJwks } from '@fig/testing/jwks-server';
 import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,19 +9,17 @@ import { type RunningGateway, startGateway } from '../../gateway/test/gateway-ha
 // redis-server: the rate-limit key is the verified subject, decided after auth, so users
 // behind one address never share a budget and a user's budget is one budget everywhere.
 
-let key: SigningKey;
-let jwks: RunningJwksServer;
+let jwks: SigningJwks;
 let monolith: RunningEchoUpstream;
 let redis: RunningRedis;
 const gateways: RunningGateway[] = [];
 
 beforeAll(async () => {
-  [key, monolith, redis] = await Promise.all([
-    createSigningKey('k1'),
+  [jwks, monolith, redis] = await Promise.all([
+    startSigningJwks(),
     startEchoUpstream('monolith'),
     startRedisServer(),
   ]);
-  jwks = await startJwksServer([key]);
 });
 afterEach(async () => {
   await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
@@ -53,8 +45,7 @@ async function gateway(env: Record<string, string> = {}): Promise<RunningGateway
 }
 
 const now = () => Math.floor(Date.now() / 1000);
-const tokenFor = (sub: string, claims: Record<string, unknown> = {}) =>
-  signToken(key, { sub, iat: now(), exp: now() + 600, ...claims });
+const tokenFor = (sub: string, claims: Record<string, unknown> = {}) => jwks.token(sub, claims, 600);
 
 interface Answer {
   status: number;

@@ -1,33 +1,23 @@
-import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
+import { type RunningEchoUpstream } from '@fig/testing/echo-upstream';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { echoGatewayPerSuite } from '../../gateway/test/gateway-harness.ts';
 import { rawGet } from './raw-http.ts';
 
-let monolith: RunningEchoUpstream;
-let inventory: RunningEchoUpstream;
-let gateway: RunningGateway;
-
-beforeAll(async () => {
-  monolith = await startEchoUpstream('monolith');
-  inventory = await startEchoUpstream('inventory');
-  gateway = await startGateway(`
+const edge = echoGatewayPerSuite(
+  (upstreams) => `
 version: 1
 upstreams:
-  monolith: { url: '${monolith.url}' }
-  inventory: { url: '${inventory.url}' }
+  monolith: { url: '${upstreams.monolith}' }
+  inventory: { url: '${upstreams.service}' }
 defaults: { auth: none, rateLimit: { max: 100000 } }
 routes:
   - { name: admin, path: /admin, auth: required }
   - { name: inventory, path: /api/inventory, service: inventory, percent: 100 }
-`);
-});
-afterAll(async () => {
-  await gateway?.close();
-  await Promise.all([monolith?.close(), inventory?.close()]);
-});
+`,
+);
 beforeEach(() => {
-  monolith.received.length = 0;
-  inventory.received.length = 0;
+  edge.monolith.received.length = 0;
+  edge.service.received.length = 0;
 });
 
 /**
@@ -89,10 +79,10 @@ const adminSpellings = [
 
 describe('no spelling reaches a route it should not', () => {
   it.each(adminSpellings)('%s: refused, challenged or kept away from /admin', async (spelling) => {
-    const response = await rawGet(gateway.url, spelling);
+    const response = await rawGet(edge.gateway.url, spelling);
     expect(response.status, response.body).not.toBe(500);
     expect([200, 400, 401, 404]).toContain(response.status);
-    for (const seen of monolith.received) {
+    for (const seen of edge.monolith.received) {
       expect(lenientMeaning(seen.url.split('?')[0])).not.toMatch(/^\/admin(\/|$)/);
     }
     if (response.status === 400) expect(JSON.parse(response.body).error.code).toBe('GW_ERR_BAD_PATH');
@@ -100,18 +90,20 @@ describe('no spelling reaches a route it should not', () => {
 
   it('forwards exactly the normalised path of what it accepts', async () => {
     const cases: Array<[string, string, RunningEchoUpstream]> = [
-      ['//api//inventory///sku-1', '/api/inventory/sku-1', inventory],
-      ['/api/%69nventory/sku-1?x=%2f', '/api/inventory/sku-1?x=%2f', inventory],
-      ['/api/inventory/sku%2D1', '/api/inventory/sku-1', inventory],
-      ['/api/inventory/a%3ab', '/api/inventory/a%3Ab', inventory],
-      ['/API/inventory/sku-1', '/API/inventory/sku-1', monolith],
+      ['//api//inventory///sku-1', '/api/inventory/sku-1', edge.service],
+      ['/api/%69nventory/sku-1?x=%2f', '/api/inventory/sku-1?x=%2f', edge.service],
+      ['/api/inventory/sku%2D1', '/api/inventory/sku-1', edge.service],
+      ['/api/inventory/a%3ab', '/api/inventory/a%3Ab', edge.service],
+      ['/API/inventory/sku-1', '/API/inventory/sku-1', edge.monolith],
     ];
     for (const [sent, forwarded, upstream] of cases) {
-      const response = await rawGet(gateway.url, sent);
+      const response = await rawGet(edge.gateway.url, sent);
       expect(response.status, sent).toBe(200);
       expect(upstream.received.at(-1)?.url, sent).toBe(forwarded);
     }
-    expect(monolith.received.map((seen) => lenientMeaning(seen.url))).not.toContain('/api/inventory/sku-1');
+    expect(edge.monolith.received.map((seen) => lenientMeaning(seen.url))).not.toContain(
+      '/api/inventory/sku-1',
+    );
   });
 
   it('sweeps every byte, raw and percent-encoded: refused, or forwarded without a control byte', async () => {
@@ -120,12 +112,12 @@ describe('no spelling reaches a route it should not', () => {
       for (const spelling of [Buffer.from([byte]), Buffer.from(`%${hex}`)]) {
         // A raw `?` starts the query, which is not part of the path.
         if (spelling.length === 1 && byte === 0x3f) continue;
-        monolith.received.length = 0;
+        edge.monolith.received.length = 0;
         const target = Buffer.concat([Buffer.from('/public/a'), spelling, Buffer.from('b/../admin')]);
-        const response = await rawGet(gateway.url, target);
+        const response = await rawGet(edge.gateway.url, target);
         const label = `byte 0x${hex} as ${spelling.length === 1 ? 'raw' : 'encoded'}`;
         expect(response.status, label).not.toBe(500);
-        for (const seen of monolith.received) {
+        for (const seen of edge.monolith.received) {
           // `..` was in every spelling: whatever got through was refused or is not /admin.
           expect(lenientMeaning(seen.url), label).not.toMatch(/^\/admin/);
           expect(seen.url, label).not.toMatch(/[\x00-\x20\x7f-\xff\\]/);
@@ -142,16 +134,16 @@ describe('no spelling reaches a route it should not', () => {
       for (const spelling of [Buffer.from([byte]), Buffer.from(`%${hex}`)]) {
         // A raw `?` starts the query, which is not part of the path.
         if (spelling.length === 1 && byte === 0x3f) continue;
-        monolith.received.length = 0;
+        edge.monolith.received.length = 0;
         const response = await rawGet(
-          gateway.url,
+          edge.gateway.url,
           Buffer.concat([Buffer.from('/public/a'), spelling, Buffer.from('b')]),
         );
         const label = `byte 0x${hex}`;
         expect([200, 400], label).toContain(response.status);
         if (response.status !== 200) continue;
         accepted += 1;
-        const [seen] = monolith.received;
+        const [seen] = edge.monolith.received;
         expect(seen.url, label).toMatch(/^\/public\/a[A-Za-z0-9\-._~!$&'()*+,=:@%/]*b$/);
         expect(seen.url, label).not.toMatch(/%(2E|2F|5C|00|0[1-9A-F]|1[0-9A-F]|7F)/i);
       }

@@ -1,43 +1,32 @@
-import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { echoGatewayPerSuite, splitRules } from '../../gateway/test/gateway-harness.ts';
 
 const adminToken = 'an-admin-token-for-tests';
-let monolith: RunningEchoUpstream;
-let service: RunningEchoUpstream;
-let gateway: RunningGateway;
-
-beforeAll(async () => {
-  monolith = await startEchoUpstream('monolith');
-  service = await startEchoUpstream('inventory');
-  gateway = await startGateway(splitRules({ monolith: monolith.url, service: service.url }, 25), {
-    ADMIN_TOKEN: adminToken,
-  });
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await Promise.all([monolith?.close(), service?.close()]);
-});
+const edge = echoGatewayPerSuite(
+  (upstreams) => splitRules(upstreams, 25),
+  () => ({ ADMIN_TOKEN: adminToken }),
+);
 
 describe('admin server', () => {
   it('needs the admin token, except for the health probes', async () => {
     for (const path of ['/rules', '/metrics']) {
-      const response = await fetch(`${gateway.adminUrl}${path}`);
+      const response = await fetch(`${edge.gateway.adminUrl}${path}`);
       expect(response.status).toBe(401);
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
         'GW_ERR_ADMIN_UNAUTHORIZED',
       );
-      const wrong = await fetch(`${gateway.adminUrl}${path}`, { headers: { authorization: 'Bearer nope' } });
+      const wrong = await fetch(`${edge.gateway.adminUrl}${path}`, {
+        headers: { authorization: 'Bearer nope' },
+      });
       expect(wrong.status).toBe(401);
     }
-    expect((await fetch(`${gateway.adminUrl}/health/live`)).status).toBe(200);
-    const ready = await fetch(`${gateway.adminUrl}/health/ready`);
+    expect((await fetch(`${edge.gateway.adminUrl}/health/live`)).status).toBe(200);
+    const ready = await fetch(`${edge.gateway.adminUrl}/health/ready`);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: { rules: true } });
   });
 
   it('shows the active rules, their version, breakers and the last reload', async () => {
-    const view = await gateway.rules();
+    const view = await edge.gateway.rules();
     expect(view).toMatchObject({
       version: expect.stringMatching(/^[0-9a-f]{12}$/),
       lastReload: null,
@@ -49,11 +38,11 @@ describe('admin server', () => {
   it('counts requests by route, backend and status', async () => {
     for (let i = 0; i < 40; i++) {
       await (
-        await fetch(`${gateway.url}/api/inventory/a`, { headers: { 'x-client-id': `u${i}` } })
+        await fetch(`${edge.gateway.url}/api/inventory/a`, { headers: { 'x-client-id': `u${i}` } })
       ).arrayBuffer();
     }
-    await (await fetch(`${gateway.url}/elsewhere`)).arrayBuffer();
-    const metrics = await gateway.metrics();
+    await (await fetch(`${edge.gateway.url}/elsewhere`)).arrayBuffer();
+    const metrics = await edge.gateway.metrics();
     const count = (route: string, backend: string) =>
       Number(
         new RegExp(
@@ -71,10 +60,10 @@ describe('admin server', () => {
 
 describe('edge basics', () => {
   it('sends unmatched paths to the monolith and rejects ambiguous paths', async () => {
-    const unmatched = await fetch(`${gateway.url}/legacy/page?x=1`);
+    const unmatched = await fetch(`${edge.gateway.url}/legacy/page?x=1`);
     expect(unmatched.headers.get('x-served-by')).toBe('monolith');
     expect(((await unmatched.json()) as { url: string }).url).toBe('/legacy/page?x=1');
-    const traversal = await fetch(`${gateway.url}/api/a%2fb`);
+    const traversal = await fetch(`${edge.gateway.url}/api/a%2fb`);
     expect(traversal.status).toBe(400);
     expect(((await traversal.json()) as { error: { code: string; requestId: string } }).error).toMatchObject({
       code: 'GW_ERR_BAD_PATH',
@@ -83,7 +72,9 @@ describe('edge basics', () => {
   });
 
   it('forwards the normalised path', async () => {
-    const response = await fetch(`${gateway.url}/api//inventory/%61bc`, { headers: { 'x-client-id': 'u1' } });
+    const response = await fetch(`${edge.gateway.url}/api//inventory/%61bc`, {
+      headers: { 'x-client-id': 'u1' },
+    });
     expect(((await response.json()) as { url: string }).url).toBe('/api/inventory/abc');
   });
 });

@@ -1,28 +1,16 @@
-import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
+import { startEchoUpstream } from '@fig/testing/echo-upstream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { echoGatewayPerSuite, splitRules } from '../../gateway/test/gateway-harness.ts';
 
-let monolith: RunningEchoUpstream;
-let service: RunningEchoUpstream;
-let gateway: RunningGateway;
-const rulesAt = (percent: number) => splitRules({ monolith: monolith.url, service: service.url }, percent);
-
-beforeAll(async () => {
-  monolith = await startEchoUpstream('monolith');
-  service = await startEchoUpstream('inventory');
-  gateway = await startGateway(rulesAt(10));
-});
-
-afterAll(async () => {
-  await gateway?.close();
-  await Promise.all([monolith?.close(), service?.close()]);
-});
+const edge = echoGatewayPerSuite((upstreams) => splitRules(upstreams, 10));
+const rulesAt = (percent: number) =>
+  splitRules({ monolith: edge.monolith.url, service: edge.service.url }, percent);
 
 /** Twelve clients (one POST in five) until `during` is done; what they got back. */
 async function underLoad(during: () => Promise<void>) {
-  const pool = new Pool(gateway.url, { connections: 16 });
+  const pool = new Pool(edge.gateway.url, { connections: 16 });
   const outcomes = { ok: 0, failed: [] as string[] };
   let running = true;
   const worker = async (id: number) => {
@@ -55,7 +43,7 @@ describe('hot reload', () => {
     const versions = new Set<string>();
     const outcomes = await underLoad(async () => {
       for (const percent of [20, 35, 50, 0, 100, 60]) {
-        versions.add((await gateway.updateRules(rulesAt(percent))).version);
+        versions.add((await edge.gateway.updateRules(rulesAt(percent))).version);
         await sleep(100);
       }
     });
@@ -68,23 +56,25 @@ describe('hot reload', () => {
     const moved = await startEchoUpstream('inventory');
     try {
       const outcomes = await underLoad(async () => {
-        await gateway.updateRules(splitRules({ monolith: monolith.url, service: moved.url }, 100));
+        await edge.gateway.updateRules(splitRules({ monolith: edge.monolith.url, service: moved.url }, 100));
         await sleep(150);
-        await gateway.updateRules(splitRules({ monolith: monolith.url, service: service.url }, 100));
+        await edge.gateway.updateRules(
+          splitRules({ monolith: edge.monolith.url, service: edge.service.url }, 100),
+        );
         await sleep(150);
       });
       expect(outcomes.failed).toEqual([]);
       expect(moved.received.length).toBeGreaterThan(0);
       // Requests that started on the other rules reached their own address, not the monolith.
-      expect(await gateway.metrics()).not.toMatch(/gateway_fallbacks_total\{/);
+      expect(await edge.gateway.metrics()).not.toMatch(/gateway_fallbacks_total\{/);
     } finally {
       await moved.close();
     }
   });
 
   it('rejects an invalid edit whole and keeps the last good rules, visibly', async () => {
-    const good = await gateway.updateRules(rulesAt(30));
-    const rejected = await gateway.updateRules(
+    const good = await edge.gateway.updateRules(rulesAt(30));
+    const rejected = await edge.gateway.updateRules(
       rulesAt(30).replace('percent: 30', 'percent: 130\n    colour: blue'),
     );
     expect(rejected.version).toBe(good.version);
@@ -96,18 +86,20 @@ describe('hot reload', () => {
       ]),
     );
     expect(rejected.routes.find((r) => r.name === 'inventory')?.percent).toBe(30);
-    expect(await gateway.metrics()).toMatch(
+    expect(await edge.gateway.metrics()).toMatch(
       /^gateway_rules_reloads_total\{result="error",service="gateway"\} [1-9]/m,
     );
-    expect(await gateway.metrics()).toContain(
+    expect(await edge.gateway.metrics()).toContain(
       `gateway_rules_info{version="${good.version}",service="gateway"} 1`,
     );
 
     // Traffic still flows on the old rules.
-    const response = await fetch(`${gateway.url}/api/inventory/x`, { headers: { 'x-client-id': 'someone' } });
+    const response = await fetch(`${edge.gateway.url}/api/inventory/x`, {
+      headers: { 'x-client-id': 'someone' },
+    });
     expect(response.status).toBe(200);
 
-    const syntax = await gateway.updateRules('version: 1\nroutes: [\n');
+    const syntax = await edge.gateway.updateRules('version: 1\nroutes: [\n');
     expect(syntax.version).toBe(good.version);
     expect(syntax.lastReload?.problems?.[0].line).toBe(3);
   });

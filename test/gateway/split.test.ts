@@ -1,14 +1,11 @@
-import { startEchoUpstream, type RunningEchoUpstream } from '@fig/testing/echo-upstream';
 import { stickyBucket } from '@fig/routing-rules';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, splitRules, startGateway } from '../../gateway/test/gateway-harness.ts';
+import { echoGatewayPerSuite, splitRules } from '../../gateway/test/gateway-harness.ts';
 
 const users = Array.from({ length: 3000 }, (_, i) => `client-${i}`);
 
-let monolith: RunningEchoUpstream;
-let service: RunningEchoUpstream;
-let gateway: RunningGateway;
+const edge = echoGatewayPerSuite((upstreams) => splitRules(upstreams, 25));
 let pool: Pool;
 
 /** Which upstream served each user, asking for all of them with bounded concurrency. */
@@ -35,17 +32,12 @@ async function sides(): Promise<Map<string, string>> {
 const share = (served: Map<string, string>) =>
   [...served.values()].filter((s) => s === 'inventory').length / served.size;
 
-beforeAll(async () => {
-  monolith = await startEchoUpstream('monolith');
-  service = await startEchoUpstream('inventory');
-  gateway = await startGateway(splitRules({ monolith: monolith.url, service: service.url }, 25));
-  pool = new Pool(gateway.url, { connections: 16 });
+beforeAll(() => {
+  pool = new Pool(edge.gateway.url, { connections: 16 });
 });
 
 afterAll(async () => {
   await pool?.close();
-  await gateway?.close();
-  await Promise.all([monolith?.close(), service?.close()]);
 });
 
 describe('sticky percentage split', () => {
@@ -56,7 +48,7 @@ describe('sticky percentage split', () => {
       expect(side).toBe(stickyBucket('inventory', user) < 2500 ? 'inventory' : 'monolith');
     }
     // Upstreams saw the requests the gateway said they served.
-    expect(service.received.length).toBe([...served.values()].filter((s) => s === 'inventory').length);
+    expect(edge.service.received.length).toBe([...served.values()].filter((s) => s === 'inventory').length);
   });
 
   it('keeps every user on the same side while the percentage stays', async () => {
@@ -68,8 +60,8 @@ describe('sticky percentage split', () => {
   it('only adds users to the service as the percentage rises, and the shares follow', async () => {
     let previous = await sides();
     for (const percent of [40, 75]) {
-      const view = await gateway.updateRules(
-        splitRules({ monolith: monolith.url, service: service.url }, percent),
+      const view = await edge.gateway.updateRules(
+        splitRules({ monolith: edge.monolith.url, service: edge.service.url }, percent),
       );
       expect(view.lastReload?.ok).toBe(true);
       const now = await sides();

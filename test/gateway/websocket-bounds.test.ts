@@ -1,10 +1,4 @@
-import {
-  createSigningKey,
-  type RunningJwksServer,
-  signToken,
-  type SigningKey,
-  startJwksServer,
-} from '@fig/testing/jwks-server';
+import { type SigningJwks, startSigningJwks } from '@fig/testing/jwks-server';
 import { closedPort } from '@fig/testing/closed-port';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,8 +15,7 @@ import {
 } from './websocket-harness.ts';
 
 let monolith: WebSocketUpstream;
-let jwks: RunningJwksServer;
-let key: SigningKey;
+let jwks: SigningJwks;
 let gateway: RunningGateway | undefined;
 const open: WebSocket[] = [];
 
@@ -35,10 +28,7 @@ const rules = () =>
 `,
   );
 
-const bearer = async (sub: string) => {
-  const now = Math.floor(Date.now() / 1000);
-  return `Bearer ${await signToken(key, { sub, iat: now, exp: now + 600 })}`;
-};
+const bearer = async (sub: string) => `Bearer ${await jwks.token(sub, {}, 600)}`;
 
 /** A client at `address` (TRUST_PROXY lets the test say which), kept open until the test ends. */
 async function openFrom(address: string, path = '/chat', headers: Record<string, string> = {}) {
@@ -63,10 +53,30 @@ const hits = async (bound: string, action: string) => {
   return Number(line.exec(await gateway!.metrics())?.[1] ?? 0);
 };
 
+/** Whether a client at `address` can open a tunnel now. */
+async function opens(address: string) {
+  try {
+    await openFrom(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A handshake from `address` over a cap: refused at the edge with `status`, the monolith never asked. */
+async function expectRefusedAtTheEdge(address: string, status: number, code: string, bound: string) {
+  const handshakes = monolith.handshakes.length;
+  const over = await refusal(wsUrl(gateway!, '/chat'), { 'x-forwarded-for': address });
+  expect(over.status).toBe(status);
+  expect(over.headers['retry-after']).toBe('5');
+  expect(over.body).toMatchObject({ error: { code } });
+  expect(monolith.handshakes.length).toBe(handshakes);
+  expect(await hits(bound, 'refused')).toBe(1);
+}
+
 beforeAll(async () => {
   monolith = await startWebSocketUpstream('monolith');
-  key = await createSigningKey('ws-k1');
-  jwks = await startJwksServer([key]);
+  jwks = await startSigningJwks('ws-k1');
 });
 
 afterEach(async () => {
@@ -85,14 +95,7 @@ describe('WebSocket tunnels per client', () => {
     gateway = await startGateway(rules(), { WEBSOCKET_MAX_PER_CLIENT: '2', TRUST_PROXY: 'true' });
     await openFrom('203.0.113.1');
     const second = await openFrom('203.0.113.1');
-    const handshakes = monolith.handshakes.length;
-
-    const over = await refusal(wsUrl(gateway, '/chat'), { 'x-forwarded-for': '203.0.113.1' });
-    expect(over.status).toBe(429);
-    expect(over.headers['retry-after']).toBe('5');
-    expect(over.body).toMatchObject({ error: { code: 'GW_ERR_TOO_MANY_TUNNELS' } });
-    expect(monolith.handshakes.length).toBe(handshakes);
-    expect(await hits('websocket_per_client', 'refused')).toBe(1);
+    await expectRefusedAtTheEdge('203.0.113.1', 429, 'GW_ERR_TOO_MANY_TUNNELS', 'websocket_per_client');
 
     // Another address has a cap of its own.
     const other = await openFrom('203.0.113.2');
@@ -100,16 +103,7 @@ describe('WebSocket tunnels per client', () => {
 
     // A closed tunnel gives its place back.
     await closeSocket(second.ws);
-    await expect
-      .poll(async () => {
-        try {
-          await openFrom('203.0.113.1');
-          return true;
-        } catch {
-          return false;
-        }
-      })
-      .toBe(true);
+    await expect.poll(() => opens('203.0.113.1')).toBe(true);
   });
 
   it('charges a verified subject whatever address it comes from, and its address stays free', async () => {
@@ -141,14 +135,7 @@ describe('WebSocket tunnels per upstream', () => {
     gateway = await startGateway(rules(), { WEBSOCKET_MAX_PER_UPSTREAM: '2', TRUST_PROXY: 'true' });
     const first = await openFrom('192.0.2.1');
     await openFrom('192.0.2.2');
-    const handshakes = monolith.handshakes.length;
-
-    const over = await refusal(wsUrl(gateway, '/chat'), { 'x-forwarded-for': '192.0.2.3' });
-    expect(over.status).toBe(503);
-    expect(over.headers['retry-after']).toBe('5');
-    expect(over.body).toMatchObject({ error: { code: 'GW_ERR_UPSTREAM_UNAVAILABLE' } });
-    expect(monolith.handshakes.length).toBe(handshakes);
-    expect(await hits('websocket_per_upstream', 'refused')).toBe(1);
+    await expectRefusedAtTheEdge('192.0.2.3', 503, 'GW_ERR_UPSTREAM_UNAVAILABLE', 'websocket_per_upstream');
 
     // Ordinary requests to the same upstream are not tunnels and pass.
     const plain = await fetch(`${gateway.url}/page`, { headers: { 'x-forwarded-for': '192.0.2.3' } });
@@ -156,16 +143,7 @@ describe('WebSocket tunnels per upstream', () => {
     await plain.arrayBuffer();
 
     await closeSocket(first.ws);
-    await expect
-      .poll(async () => {
-        try {
-          await openFrom('192.0.2.3');
-          return true;
-        } catch {
-          return false;
-        }
-      })
-      .toBe(true);
+    await expect.poll(() => opens('192.0.2.3')).toBe(true);
   });
 
   it('gives an upstream its place back when the handshake was refused by the upstream', async () => {

@@ -70,3 +70,22 @@ export async function startJwksServer(keys: SigningKey[]): Promise<RunningJwksSe
     },
   };
 }
+
+/** A signing key and a JWKS endpoint publishing it: a test's identity provider for the edge. */
+export interface SigningJwks extends RunningJwksServer {
+  readonly key: SigningKey;
+  /** A token for `sub`, issued now and valid for `seconds`; `claims` add to or override those. */
+  token(sub: string, claims?: JWTPayload, seconds?: number): Promise<string>;
+}
+
+export async function startSigningJwks(kid = 'k1'): Promise<SigningJwks> {
+  const key = await createSigningKey(kid);
+  const jwks = await startJwksServer([key]);
+  return Object.assign(jwks, {
+    key,
+    token(sub: string, claims: JWTPayload = {}, seconds = 300) {
+      const now = Math.floor(Date.now() / 1000);
+      return signToken(key, { sub, iat: now, exp: now + seconds, ...claims });
+    },
+  });
+}

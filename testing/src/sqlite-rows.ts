@@ -1,8 +1,8 @@
 import { DatabaseSync } from 'node:sqlite';
 
 /**
- * Every table's rows in a deployable's SQLite file, read by a connection of its own while the
- * process runs (WAL lets it): the honest way to show a request stored nothing.
+ * Every table's rows in a deployable's SQLite file, read by a connection of its own (read-only),
+ * so a test can show that a request kept nothing: compare before and after.
  */
 export function everyRow(file: string): Record<string, unknown[]> {
   const db = new DatabaseSync(file, { readOnly: true });

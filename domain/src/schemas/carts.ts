@@ -1,4 +1,4 @@
-import { cents, currency, idString, quantity, sku } from './shared.ts';
+import { cents, currency, idString, itemQuantity, sku } from './shared.ts';
 
 export const cartItem = {
   type: 'object',
@@ -25,12 +25,7 @@ export const cart = {
   },
 } as const;
 
-export const addCartItemRequest = {
-  type: 'object',
-  required: ['sku', 'quantity'],
-  properties: { sku, quantity },
-  additionalProperties: false,
-} as const;
+export const addCartItemRequest = itemQuantity;
 
 export const cartItemParams = {
   type: 'object',

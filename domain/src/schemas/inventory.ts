@@ -1,16 +1,9 @@
-import { idString, quantity, sku, timestamp } from './shared.ts';
+import { idString, itemQuantity, sku, timestamp } from './shared.ts';
 
 export const stockLevel = {
   type: 'object',
   required: ['sku', 'available', 'reserved'],
   properties: { sku, available: { type: 'integer' }, reserved: { type: 'integer' } },
-} as const;
-
-export const itemQuantity = {
-  type: 'object',
-  required: ['sku', 'quantity'],
-  properties: { sku, quantity },
-  additionalProperties: false,
 } as const;
 
 export const reservationRequest = {

@@ -22,6 +22,14 @@ export const cents = { type: 'integer', minimum: 0 } as const;
 export const currency = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
 export const timestamp = { type: 'string', format: 'date-time' } as const;
 
+/** A sku and how many of it: a cart line to add, a reservation's line. */
+export const itemQuantity = {
+  type: 'object',
+  required: ['sku', 'quantity'],
+  properties: { sku, quantity },
+  additionalProperties: false,
+} as const;
+
 export const idParams = {
   type: 'object',
   required: ['id'],

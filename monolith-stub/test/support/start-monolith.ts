@@ -1,4 +1,4 @@
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { jsonRequest, type JsonRequestOptions } from '@fig/testing/json-request';
 import { fetchServiceToken } from '@fig/testing/test-identity';
 import { buildApp, type MonolithOptions } from '../../src/app.ts';
@@ -10,6 +10,26 @@ export const address = {
   postal_code: '9000',
   country: 'BE',
 };
+
+/** What a checkout answers when it places an order of `totalCents`. */
+export const confirmedCheckout = (totalCents: number) => ({
+  order_id: expect.stringMatching(/^ord_/),
+  status: 'confirmed',
+  total_cents: totalCents,
+  currency: 'EUR',
+});
+
+/** An order of bob's for `quantity` SKU-0007, as the checkout service records it on the monolith. */
+export const recordedOrder = (quantity: number, paymentId: string) => ({
+  user_id: 'usr_bob',
+  status: 'confirmed',
+  total_cents: 699 * quantity,
+  currency: 'EUR',
+  items: [{ sku: 'SKU-0007', quantity, unit_price_cents: 699 }],
+  payment_id: paymentId,
+  shipping_address: address,
+  created_at: '2026-01-02T03:04:05.000Z',
+});
 
 /**
  * The monolith on real sockets (port 0: its public and its internal listener), with no

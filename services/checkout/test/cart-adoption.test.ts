@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { everyRow } from '@fig/testing/sqlite-rows';
+import { spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
 
 // A user whose traffic moves to the checkout service (the `carts` percentage went up)
 // keeps the cart they started on the monolith.
@@ -24,22 +25,16 @@ beforeAll(async () => {
     env: { DATA_DIR: monolithDir, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
   });
   customers = monolithUsers(monolithDir);
-  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  const trust = trustMonolith(monolith);
   [inventory, payment] = await Promise.all([
     spawnDeployable('services/inventory', { env: trust }),
     spawnDeployable('services/payment', { env: trust }),
   ]);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
-      ...trust,
-      DATA_DIR: checkoutDir,
-      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolith.url,
-      MONOLITH_INTERNAL_URL: monolith.internalUrl!,
-    },
-  });
+  checkout = await spawnCheckout(
+    monolith,
+    { inventory: inventory.url, payment: payment.url },
+    { DATA_DIR: checkoutDir },
+  );
 });
 
 afterAll(async () => {

@@ -1,13 +1,14 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { everyRow } from '@fig/testing/sqlite-rows';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/testing/closed-port';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { everyRow as everyRowIn } from '@fig/testing/sqlite-rows';
+import { address, spawnCheckout, trustMonolith as trusting } from './support/checkout-stack.ts';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
 // that can hold one call, so a test can kill -9 the checkout service while that call is in flight.
@@ -26,29 +27,12 @@ let trustMonolith: Record<string, string>;
 // Each test's customer has a token of their own, as the monolith's login would issue it.
 let customers: ReturnType<typeof monolithUsers>;
 
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
-
 function startCheckout(env: Record<string, string> = {}) {
-  return spawnDeployable('services/checkout', {
-    env: {
-      DATA_DIR: dataDir,
-      INVENTORY_URL: inventoryProxy.url,
-      PAYMENT_URL: paymentProxy.url,
-      MONOLITH_URL: monolith.url,
-      MONOLITH_INTERNAL_URL: monolith.internalUrl!,
-      ...trustMonolith,
-      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
-      SAGA_RECOVERY_INTERVAL_MS: '200',
-      BREAKER_RESET_MS: '500',
-      ...env,
-    },
-  });
+  return spawnCheckout(
+    monolith,
+    { inventory: inventoryProxy.url, payment: paymentProxy.url },
+    { DATA_DIR: dataDir, SAGA_RECOVERY_INTERVAL_MS: '200', BREAKER_RESET_MS: '500', ...env },
+  );
 }
 
 beforeAll(async () => {
@@ -57,7 +41,7 @@ beforeAll(async () => {
   monolith = await spawnDeployable('monolith-stub', {
     env: { DATA_DIR: monolithDir, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
   });
-  trustMonolith = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  trustMonolith = trusting(monolith);
   customers = monolithUsers(monolithDir);
   [inventory, payment] = await Promise.all([
     spawnDeployable('services/inventory', { env: trustMonolith }),
@@ -185,6 +169,19 @@ async function expectBooksBalanced(
   expect(after).toEqual({ sku, available: before.available - quantity * orders.length, reserved: 0 });
 }
 
+/** The cart, checked out again, places its order, and the books balance. */
+async function expectRetryPlaces(
+  user: string,
+  cartId: string,
+  sku: string,
+  before: { available: number },
+  quantity: number,
+) {
+  const retried = await checkoutCart(user, cartId);
+  expect(retried.status).toBe(201);
+  await expectBooksBalanced(user, sku, before, quantity);
+}
+
 describe('checkout saga', () => {
   it('reserves, charges, commits and records the order in the monolith', async () => {
     const user = 'usr_saga_ok';
@@ -211,8 +208,8 @@ describe('checkout saga', () => {
     const before = await stock(sku);
     const cartId = await cartWith(user, [{ sku, quantity: 3 }]);
     const calls = inventoryProxy.seen.length + paymentProxy.seen.length;
-    const everyRow = () => everyRowIn(join(dataDir, 'checkout.sqlite'));
-    const rowsBefore = everyRow();
+    const everyCheckoutRow = () => everyRow(join(dataDir, 'checkout.sqlite'));
+    const rowsBefore = everyCheckoutRow();
     const dry = async (paymentMethod: string) => {
       const response = await fetch(`${checkout.url}/api/checkout`, {
         method: 'POST',
@@ -237,7 +234,7 @@ describe('checkout saga', () => {
     const declined = await dry('pm_card_chargeDeclined');
     expect([declined.status, declined.body.error.code]).toEqual([402, 'PAYMENT_DECLINED']);
     expect(inventoryProxy.seen.length + paymentProxy.seen.length).toBe(calls);
-    expect(everyRow()).toEqual(rowsBefore);
+    expect(everyCheckoutRow()).toEqual(rowsBefore);
     expect(cart.body.status).toBe('open');
     expect(await stock(sku)).toEqual(before);
     expect(await ordersOf(user)).toEqual([]);
@@ -260,9 +257,7 @@ describe('checkout saga', () => {
     });
     expect(await stock(sku)).toEqual(before);
     expect(await ordersOf(user)).toEqual([]);
-    const retried = await checkoutCart(user, cartId);
-    expect(retried.status).toBe(201);
-    await expectBooksBalanced(user, sku, before, 1);
+    await expectRetryPlaces(user, cartId, sku, before, 1);
   });
 
   it('answers 409 without charging when stock is short', async () => {
@@ -364,9 +359,7 @@ describe('checkout saga', () => {
     expect(paymentProxy.seen.length).toBe(charges);
     expect(await ordersOf(user)).toEqual([]);
     // The interrupted attempt no longer blocks the cart.
-    const retried = await checkoutCart(user, cartId);
-    expect(retried.status).toBe(201);
-    await expectBooksBalanced(user, sku, before, 4);
+    await expectRetryPlaces(user, cartId, sku, before, 4);
   });
 
   it('charges once when the same cart is checked out concurrently', async () => {

@@ -8,6 +8,7 @@ import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy
 import { jsonRequest } from '@fig/testing/json-request';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { loginToken } from '@fig/testing/test-identity';
+import { address, spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
 
 // A checkout across four real processes with nothing trusted but tokens: the customer's from
 // the monolith's login, and the checkout service's own, from the monolith's token endpoint.
@@ -20,14 +21,6 @@ let payment: RunningDeployable;
 let checkout: RunningDeployable;
 // What the checkout service sends the monolith, to see which token it used.
 let toMonolith: HoldingProxy;
-
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
 
 const startMonolith = (port = '0', internalPort = '0') =>
   spawnDeployable('monolith-stub', {
@@ -45,24 +38,18 @@ beforeAll(async () => {
   monolith = await startMonolith();
   monolithPort = new URL(monolith.url).port;
   monolithInternalPort = new URL(monolith.internalUrl!).port;
-  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  const trust = trustMonolith(monolith);
   [inventory, payment, toMonolith] = await Promise.all([
     spawnDeployable('services/inventory', { env: { ...trust, MONOLITH_URL: monolith.url } }),
     spawnDeployable('services/payment', { env: { ...trust, MONOLITH_URL: monolith.url } }),
     // The saga records orders on the monolith's internal listener; the proxy sees each attempt.
     startHoldingProxy(monolith.internalUrl!),
   ]);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
-      ...trust,
-      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolith.url,
-      MONOLITH_INTERNAL_URL: toMonolith.url,
-      SAGA_RECOVERY_INTERVAL_MS: '200',
-    },
-  });
+  checkout = await spawnCheckout(
+    monolith,
+    { inventory: inventory.url, payment: payment.url, monolithInternal: toMonolith.url },
+    { SAGA_RECOVERY_INTERVAL_MS: '200' },
+  );
 });
 
 afterAll(async () => {

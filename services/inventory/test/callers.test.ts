@@ -1,24 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from '@fig/testing/closed-port';
+import { describe, expect, it } from 'vitest';
 import { jsonRequest } from '@fig/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
+import { storeServicePerSuite } from '@fig/testing/store-service';
+import { startTestIdentity } from '@fig/testing/test-identity';
 
 // Whoever reaches the inventory port is nobody until a token says otherwise: reservations
 // and what follows from them are the checkout saga's (a service token with inventory:reserve).
-let identity: TestIdentity;
-let inventory: RunningDeployable;
-
-beforeAll(async () => {
-  identity = await startTestIdentity();
-  inventory = await spawnDeployable('services/inventory', {
-    env: { ...identity.env, MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
-  });
-});
-afterAll(async () => {
-  await inventory?.stop();
-  await identity?.close();
-});
+const inventory = storeServicePerSuite('services/inventory');
 
 const sku = 'SKU-0005';
 const stock = async () => (await jsonRequest(`${inventory.url}/api/inventory/${sku}`)).body;
@@ -46,12 +33,12 @@ describe('inventory callers', () => {
   });
 
   it("refuses an end user's token with 403 on reserve, commit and release, and changes no stock", async () => {
-    const saga = bearer(await identity.serviceToken('checkout'));
+    const saga = bearer(await inventory.identity.serviceToken('checkout'));
     const held = await reserve(saga);
     expect(held.status).toBe(201);
     const before = await stock();
     // Even a user token that claims the scope's neighbours, or a service's x-user-id beside it.
-    const alice = bearer(await identity.userToken('usr_alice'));
+    const alice = bearer(await inventory.identity.userToken('usr_alice'));
     const path = `${inventory.url}/api/inventory/reservations/${held.body.reservation_id}`;
     const attempts = [
       await reserve({ ...alice, 'x-user-id': 'svc:checkout' }),
@@ -69,9 +56,9 @@ describe('inventory callers', () => {
   it('answers 401 to an expired, wrong-audience, wrong-issuer or foreign-key service token', async () => {
     const before = await stock();
     const tokens = [
-      await identity.serviceToken('checkout', { expiresIn: -120 }),
-      await identity.serviceToken('checkout', { claims: { aud: 'somebody-else' } }),
-      await identity.serviceToken('checkout', { claims: { iss: 'https://evil.example' } }),
+      await inventory.identity.serviceToken('checkout', { expiresIn: -120 }),
+      await inventory.identity.serviceToken('checkout', { claims: { aud: 'somebody-else' } }),
+      await inventory.identity.serviceToken('checkout', { claims: { iss: 'https://evil.example' } }),
     ];
     const stranger = await startTestIdentity();
     try {

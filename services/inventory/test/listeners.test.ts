@@ -1,25 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from '@fig/testing/closed-port';
+import { describe, expect, it } from 'vitest';
 import { expectInternalSurfacesAbsent } from '@fig/testing/internal-surfaces';
 import { jsonRequest } from '@fig/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
+import { storeServicePerSuite } from '@fig/testing/store-service';
 
 // A service's subgraph resolves stock for the BFFs: it lives on the internal listener, and the
 // public port (what the gateway forwards to) has no such route, whoever asks.
-let identity: TestIdentity;
-let inventory: RunningDeployable;
-
-beforeAll(async () => {
-  identity = await startTestIdentity();
-  inventory = await spawnDeployable('services/inventory', {
-    env: { ...identity.env, MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
-  });
-});
-afterAll(async () => {
-  await inventory?.stop();
-  await identity?.close();
-});
+const inventory = storeServicePerSuite('services/inventory');
 
 const entities = {
   query:
@@ -29,7 +15,7 @@ const entities = {
 
 describe('inventory listeners', () => {
   it('answers the subgraph, metrics and health on the public port with a JSON 404', async () => {
-    await expectInternalSurfacesAbsent(inventory.url, await identity.serviceToken('checkout'));
+    await expectInternalSurfacesAbsent(inventory.url, await inventory.identity.serviceToken('checkout'));
     const lookup = await jsonRequest(`${inventory.url}/graphql`, { body: entities });
     expect(lookup.status).toBe(404);
   });

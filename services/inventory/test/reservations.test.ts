@@ -1,25 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closedPort } from '@fig/testing/closed-port';
-import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { fetchServiceToken, startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
+import { spawnDeployable } from '@fig/testing/spawn-deployable';
+import { storeServicePerSuite } from '@fig/testing/store-service';
+import { fetchServiceToken } from '@fig/testing/test-identity';
 
-let identity: TestIdentity;
-let inventory: RunningDeployable;
+// No monolith behind it: every reservation id this service does not know is answered here.
+const inventory = storeServicePerSuite('services/inventory');
 // Reservations are the checkout saga's: its service token carries `inventory:reserve`.
 let saga: { authorization: string };
 
 beforeAll(async () => {
-  identity = await startTestIdentity();
-  saga = { authorization: `Bearer ${await identity.serviceToken('checkout')}` };
-  // No monolith behind it: every reservation id this service does not know is answered here.
-  inventory = await spawnDeployable('services/inventory', {
-    env: { ...identity.env, MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
-  });
-});
-afterAll(async () => {
-  await inventory?.stop();
-  await identity?.close();
+  saga = { authorization: `Bearer ${await inventory.identity.serviceToken('checkout')}` };
 });
 
 async function stock(sku: string) {

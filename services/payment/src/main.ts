@@ -1,4 +1,13 @@
+import { createPayments } from '@fig/domain/payments';
+import { paymentRoutes } from '@fig/domain/routes/payments';
 import { runStoreService } from '@fig/domain/store-service-main';
-import { buildApp } from './app.ts';
+import { paymentSubgraph } from './graphql/subgraph.ts';
 
-await runStoreService('payment', 5002, 5102, buildApp);
+/** Charges, refunds and their idempotency keys (docs/architecture.md §3.5 `payments`), over its own SQLite. */
+await runStoreService(5002, 5102, {
+  service: 'payment',
+  ownedTable: 'payments',
+  createStore: createPayments,
+  routes: (scope, payments) => scope.register(paymentRoutes, { payments }),
+  subgraph: (scope, payments, legacy) => scope.register(paymentSubgraph, { payments, legacy }),
+});

@@ -1,32 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort } from '@fig/testing/closed-port';
+import { describe, expect, it } from 'vitest';
+import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { jsonRequest } from '@fig/testing/json-request';
-import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
+import { storeServicePerSuite } from '@fig/testing/store-service';
 
 // Whoever reaches the payment port is nobody until a token says otherwise: charging and
 // refunding are the checkout saga's (service scopes), and a payment is shown only to the user
 // it was taken for.
-let identity: TestIdentity;
-let payment: RunningDeployable;
-let dataDir: string;
-
-beforeAll(async () => {
-  identity = await startTestIdentity();
-  dataDir = mkdtempSync(join(tmpdir(), 'fig-payment-callers-'));
-  payment = await spawnDeployable('services/payment', {
-    env: { ...identity.env, DATA_DIR: dataDir, MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
-  });
-});
-afterAll(async () => {
-  await payment?.stop();
-  await identity?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const dataDir = scratchDirPerSuite('fig-payment-callers-');
+const payment = storeServicePerSuite('services/payment', () => ({ DATA_DIR: dataDir }));
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const chargeBody = {
@@ -63,7 +46,7 @@ function books() {
 }
 
 async function paidFor(user: string) {
-  const saga = { ...bearer(await identity.serviceToken('checkout')), 'x-user-id': user };
+  const saga = { ...bearer(await payment.identity.serviceToken('checkout')), 'x-user-id': user };
   const paid = await charge(saga);
   expect(paid.status).toBe(201);
   return paid.body.payment_id as string;
@@ -84,13 +67,16 @@ describe('payment callers', () => {
   it("refuses an end user's token with 403 on charge and refund, and records nothing", async () => {
     const id = await paidFor('usr_alice');
     const before = books();
-    const alice = { ...bearer(await identity.userToken('usr_alice')), 'idempotency-key': 'user-1' };
+    const alice = { ...bearer(await payment.identity.userToken('usr_alice')), 'idempotency-key': 'user-1' };
     for (const refused of [await charge(alice), await refund(id, alice)]) {
       expect(refused.status).toBe(403);
       expect(refused.body.error.code).toBe('INSUFFICIENT_SCOPE');
     }
     // A service token without the scope is refused the same way.
-    const inventory = { ...bearer(await identity.serviceToken('inventory')), 'x-user-id': 'usr_alice' };
+    const inventory = {
+      ...bearer(await payment.identity.serviceToken('inventory')),
+      'x-user-id': 'usr_alice',
+    };
     expect((await charge(inventory)).status).toBe(403);
     expect((await refund(id, inventory)).status).toBe(403);
     expect(books()).toEqual(before);
@@ -99,8 +85,8 @@ describe('payment callers', () => {
   it("never shows Alice Bob's payment, over REST or the subgraph", async () => {
     const bobs = await paidFor('usr_bob');
     const alices = await paidFor('usr_alice');
-    const alice = bearer(await identity.userToken('usr_alice'));
-    const bob = bearer(await identity.userToken('usr_bob'));
+    const alice = bearer(await payment.identity.userToken('usr_alice'));
+    const bob = bearer(await payment.identity.userToken('usr_bob'));
 
     expect((await read(bobs, bob)).status).toBe(200);
     const hidden = await read(bobs, alice);
@@ -110,7 +96,7 @@ describe('payment callers', () => {
       error: { code: 'PAYMENT_NOT_FOUND', message: `payment ${bobs} not found` },
     });
     // A service acting for Alice does not see Bob's either.
-    const forAlice = { ...bearer(await identity.serviceToken('checkout')), 'x-user-id': 'usr_alice' };
+    const forAlice = { ...bearer(await payment.identity.serviceToken('checkout')), 'x-user-id': 'usr_alice' };
     expect((await read(bobs, forAlice)).status).toBe(404);
 
     const entities = await graphql(
@@ -134,7 +120,7 @@ describe('payment callers', () => {
 
   it('lets a service acting for nobody read any payment', async () => {
     const bobs = await paidFor('usr_bob');
-    const service = bearer(await identity.serviceToken('checkout'));
+    const service = bearer(await payment.identity.serviceToken('checkout'));
     expect((await read(bobs, service)).status).toBe(200);
   });
 
@@ -142,8 +128,8 @@ describe('payment callers', () => {
     const id = await paidFor('usr_bob');
     const before = books();
     for (const token of [
-      await identity.serviceToken('checkout', { expiresIn: -120 }),
-      await identity.serviceToken('checkout', { claims: { aud: 'another-api' } }),
+      await payment.identity.serviceToken('checkout', { expiresIn: -120 }),
+      await payment.identity.serviceToken('checkout', { claims: { aud: 'another-api' } }),
     ]) {
       const headers = { ...bearer(token), 'x-user-id': 'usr_bob' };
       for (const refused of [await charge(headers), await refund(id, headers), await read(id, headers)]) {

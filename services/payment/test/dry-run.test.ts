@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { everyRow } from '@fig/testing/sqlite-rows';
 import { type RunningEchoUpstream, startEchoUpstream } from '@fig/testing/echo-upstream';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { everyRow as everyRowIn } from '@fig/testing/sqlite-rows';
 import { startTestIdentity, type TestIdentity } from '@fig/testing/test-identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -30,7 +30,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const everyRow = () => everyRowIn(join(dir, 'payment.sqlite'));
+const everyPaymentRow = () => everyRow(join(dir, 'payment.sqlite'));
 
 const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
   const answer = await fetch(`${payment.url}${path}`, {
@@ -57,7 +57,7 @@ describe('dry runs on the payment service (x-fig-dry-run: 1)', () => {
   it('answers a charge and a refund as it would and records nothing', async () => {
     const real = await post('/api/payments', { ...chargeBody, order_ref: 'ord_real' });
     expect(real.status).toBe(201);
-    const before = everyRow();
+    const before = everyPaymentRow();
     expect(before.payments).toHaveLength(1);
 
     const rehearsed = await post('/api/payments', chargeBody, { ...dryRun, 'idempotency-key': 'dry-key' });
@@ -77,7 +77,7 @@ describe('dry runs on the payment service (x-fig-dry-run: 1)', () => {
     expect(refund.status).toBe(201);
     expect(refund.body).toMatchObject({ amount_cents: 500, payment_status: 'partially_refunded' });
 
-    expect(everyRow()).toEqual(before);
+    expect(everyPaymentRow()).toEqual(before);
     const fetched = await fetch(`${payment.url}/api/payments/${real.body.payment_id}`, { headers: saga });
     expect(((await fetched.json()) as any).refunded_cents).toBe(0);
     // The key the dry run used is still unused.

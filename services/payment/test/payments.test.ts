@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { closedPort } from '@fig/testing/closed-port';
-import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import {
-  fetchServiceToken,
-  loginToken,
-  startTestIdentity,
-  type TestIdentity,
-} from '@fig/testing/test-identity';
+import { spawnDeployable } from '@fig/testing/spawn-deployable';
+import { storeServicePerSuite } from '@fig/testing/store-service';
+import { fetchServiceToken, loginToken } from '@fig/testing/test-identity';
 
-let identity: TestIdentity;
-let payment: RunningDeployable;
+// No monolith behind it: every id this service does not know is answered here.
+const payment = storeServicePerSuite('services/payment');
 // Charges and refunds are the checkout saga's, for the customer it names; reads are the customer's.
 let saga: Record<string, string>;
 let customer: Record<string, string>;
 
 beforeAll(async () => {
-  identity = await startTestIdentity();
-  saga = { authorization: `Bearer ${await identity.serviceToken('checkout')}`, 'x-user-id': 'usr_carol' };
-  customer = { authorization: `Bearer ${await identity.userToken('usr_carol')}` };
-  // No monolith behind it: every id this service does not know is answered here.
-  payment = await spawnDeployable('services/payment', {
-    env: { ...identity.env, MONOLITH_URL: `http://127.0.0.1:${await closedPort()}` },
-  });
-});
-afterAll(async () => {
-  await payment?.stop();
-  await identity?.close();
+  saga = {
+    authorization: `Bearer ${await payment.identity.serviceToken('checkout')}`,
+    'x-user-id': 'usr_carol',
+  };
+  customer = { authorization: `Bearer ${await payment.identity.userToken('usr_carol')}` };
 });
 
 function charge(body: Record<string, unknown>, idempotencyKey?: string) {

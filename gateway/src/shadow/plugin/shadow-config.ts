@@ -1,3 +1,4 @@
+import { envInteger } from '@fig/platform';
 import { randomBytes } from 'node:crypto';
 import { shadowDefaults, type ShadowLimits } from '../worker/shadow-limits.ts';
 
@@ -16,21 +17,14 @@ export interface ShadowEnv {
   COMPARISON_HASH_KEY?: string;
 }
 
-const integer = (minimum: number, maximum: number, fallback: number) => ({
-  type: 'integer',
-  minimum,
-  maximum,
-  default: fallback,
-});
-
 export const shadowEnvProperties = {
-  SHADOW_CONCURRENCY: integer(1, 1024, shadowDefaults.concurrency),
-  SHADOW_QUEUE: integer(0, 100_000, shadowDefaults.queue),
-  SHADOW_BACKLOG: integer(1, 100_000, shadowDefaults.backlog),
-  SHADOW_MAX_BODY_BYTES: integer(1024, 64 * 1024 * 1024, shadowDefaults.maxBodyBytes),
-  SHADOW_TIMEOUT_MS: integer(100, 120_000, shadowDefaults.timeoutMs),
-  COMPARISON_BUCKET_SECONDS: integer(1, 3600, 10),
-  COMPARISON_EXAMPLE_TTL_SECONDS: integer(60, 30 * 86_400, shadowDefaults.exampleTtlMs / 1000),
+  SHADOW_CONCURRENCY: envInteger(1, 1024, shadowDefaults.concurrency),
+  SHADOW_QUEUE: envInteger(0, 100_000, shadowDefaults.queue),
+  SHADOW_BACKLOG: envInteger(1, 100_000, shadowDefaults.backlog),
+  SHADOW_MAX_BODY_BYTES: envInteger(1024, 64 * 1024 * 1024, shadowDefaults.maxBodyBytes),
+  SHADOW_TIMEOUT_MS: envInteger(100, 120_000, shadowDefaults.timeoutMs),
+  COMPARISON_BUCKET_SECONDS: envInteger(1, 3600, 10),
+  COMPARISON_EXAMPLE_TTL_SECONDS: envInteger(60, 30 * 86_400, shadowDefaults.exampleTtlMs / 1000),
   COMPARISON_HASH_KEY: { type: 'string', minLength: 16 },
 } as const;
 
