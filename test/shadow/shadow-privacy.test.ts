@@ -132,7 +132,7 @@ describe('shadowed writes and personal data', () => {
     expect(email).toMatchObject({
       shown: false,
       path: 'body.email',
-      url: '/api/customers/cu-1?email=%5Bredacted%5D',
+      url: '/api/customers/cu-1?email=[redacted]',
       left: { type: 'string', length: customers.monolith.email.length },
       right: { type: 'string', length: customers.service.email.length },
     });

@@ -28,7 +28,7 @@ describe('redaction of example pairs', () => {
 
   it('keeps the names of query parameters in example URLs, never their values', () => {
     expect(redactUrl('/api/orders?token=abc&page=2&email=a%40b.example&page=3')).toBe(
-      '/api/orders?token=%5Bredacted%5D&page=%5Bredacted%5D&email=%5Bredacted%5D',
+      '/api/orders?token=[redacted]&page=[redacted]&email=[redacted]',
     );
     expect(redactUrl('/api/orders')).toBe('/api/orders');
   });

@@ -145,7 +145,7 @@ describe('shadow comparison against real upstreams', () => {
       right: 1100,
       leftSide: 'monolith',
       rightSide: 'service',
-      url: '/always?token=%5Bredacted%5D',
+      url: '/always?token=[redacted]',
     });
     expect(result.verdict.text).toBe('hold: amount_cents differs in 100.0%');
     expect(result.latency.monolith.count).toBe(30);

@@ -40,7 +40,7 @@ export function redactValue(path: string, value: unknown): unknown {
 export function redactUrl(url: string): string {
   const [path, query] = url.split('?', 2);
   if (query === undefined) return path;
-  const params = new URLSearchParams(query);
-  for (const key of new Set(params.keys())) params.set(key, redacted);
-  return `${path}?${params}`;
+  // Read as text by a person, so the placeholder is left as it is rather than percent-encoded.
+  const names = new Set(new URLSearchParams(query).keys());
+  return `${path}?${[...names].map((name) => `${encodeURIComponent(name)}=${redacted}`).join('&')}`;
 }
