@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { everyRow } from '@fig/testing/sqlite-rows';
-import { spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
+import { address, spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
 
 // A user whose traffic moves to the checkout service (the `carts` percentage went up)
 // keeps the cart they started on the monolith.
@@ -97,13 +97,7 @@ describe('carts started on the monolith', () => {
     const placed = await call(checkout.url, 'POST', '/api/checkout', user, {
       cart_id: started.cart_id,
       payment_method: 'pm_card_visa',
-      shipping_address: {
-        name: 'A',
-        line1: '1 Main St',
-        city: 'Berlin',
-        postal_code: '10115',
-        country: 'DE',
-      },
+      shipping_address: address,
     });
     expect(placed.status).toBe(201);
     expect(placed.body.total_cents).toBe(added.body.total_cents);
@@ -169,13 +163,7 @@ describe('carts started on the monolith', () => {
       {
         cart_id: started.cart_id,
         payment_method: 'pm_card_visa',
-        shipping_address: {
-          name: 'A',
-          line1: '1 Main St',
-          city: 'Berlin',
-          postal_code: '10115',
-          country: 'DE',
-        },
+        shipping_address: address,
       },
       dryRun,
     );
