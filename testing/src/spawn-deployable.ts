@@ -17,6 +17,11 @@ export interface SpawnOptions {
    * its internal listener (the gateway's admin port); otherwise the internal listener does.
    */
   readyAddressIndex?: number;
+  /**
+   * How many listeners the process announces before it counts as started: every deployable
+   * has two (public and internal; the gateway's public and admin).
+   */
+  listeners?: number;
 }
 
 export interface RunningDeployable {
@@ -120,6 +125,9 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
 
   const deadline = Date.now() + timeoutMs;
   const readyIndex = options.readyAddressIndex ?? 0;
+  // Ready can answer on one listener before the other's line is logged: wait for both, so
+  // `addresses` is whole when the caller gets it.
+  const listeners = options.listeners ?? 2;
   while (Date.now() < deadline) {
     if (exitedCode !== undefined) {
       throw new Error(`${dir} exited with ${exitedCode} before it was ready:\n${text}`);
@@ -129,7 +137,7 @@ export async function spawnDeployable(dir: string, options: SpawnOptions = {}): 
       const ready = await fetch(`${base}/health/ready`)
         .then((response) => response.status === 200)
         .catch(() => false);
-      if (ready) return running;
+      if (ready && addresses.length >= listeners) return running;
     }
     await sleep(50);
   }
