@@ -5,6 +5,7 @@ import { loggerOptions } from './logging.ts';
 import { createObservability, healthRoutes, type Observability, requestMetrics } from './observability.ts';
 import { requestIdFrom } from './request-id.ts';
 import { createValidatorCompiler } from './validation.ts';
+import { traceRequests } from './tracing/server-span.ts';
 
 export interface ServerOptions {
   service: string;
@@ -47,6 +48,8 @@ function createInstance(options: ServerOptions, observability: Observability, li
     genReqId: requestIdFrom,
     ...options.fastify,
   });
+  // First: every later hook, handler and log line of a request runs inside its span.
+  traceRequests(app);
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorate('observability', observability);
   installErrorHandlers(app, { includeRequestId: options.errorRequestIds });

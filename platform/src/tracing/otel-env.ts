@@ -1,0 +1,56 @@
+// The standard OTEL_* variables Fig reads itself. The exporters read their own
+// (OTEL_EXPORTER_OTLP_*: endpoint, headers, timeout, compression); the SDK's 3.x line reads none.
+
+/** Tracing is on exactly when an OTLP endpoint is configured. */
+export function otlpEndpointConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT);
+}
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
+/** `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`; protobuf by default. */
+export function otlpProtocol(env: NodeJS.ProcessEnv = process.env): OtlpProtocol {
+  const wanted = (env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL || '').trim();
+  if (wanted === '' || wanted === 'http/protobuf') return 'http/protobuf';
+  if (wanted === 'http/json') return 'http/json';
+  throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL: ${wanted} is not supported (http/protobuf or http/json)`);
+}
+
+export type SamplerChoice =
+  | { kind: 'always_on' | 'always_off' | 'parentbased_always_on' | 'parentbased_always_off' }
+  | { kind: 'traceidratio' | 'parentbased_traceidratio'; ratio: number };
+
+const samplers = new Set([
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+]);
+
+/**
+ * `OTEL_TRACES_SAMPLER` and `OTEL_TRACES_SAMPLER_ARG` as the specification defines them:
+ * parentbased_always_on by default, a ratio of 1 when the argument is missing or not in [0, 1].
+ */
+export function samplerChoice(env: NodeJS.ProcessEnv = process.env): SamplerChoice {
+  const kind = (env.OTEL_TRACES_SAMPLER || 'parentbased_always_on').trim().toLowerCase();
+  if (!samplers.has(kind)) {
+    throw new Error(`OTEL_TRACES_SAMPLER: ${kind} is not supported (${[...samplers].join(', ')})`);
+  }
+  if (kind !== 'traceidratio' && kind !== 'parentbased_traceidratio') {
+    return { kind } as SamplerChoice;
+  }
+  const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG);
+  const valid = env.OTEL_TRACES_SAMPLER_ARG !== undefined && ratio >= 0 && ratio <= 1;
+  return { kind, ratio: valid ? ratio : 1 };
+}
+
+/** A non-negative integer variable (OTEL_BSP_*), or undefined for the SDK's default. */
+export function integerVariable(name: string, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name}: ${raw} is not a non-negative integer`);
+  return value;
+}

@@ -1,0 +1,237 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { closedPort } from '@fig/testing/closed-port';
+import { jsonRequest } from '@fig/testing/json-request';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@fig/testing/otlp-receiver';
+import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { renderWaterfall } from '@fig/testing/trace-waterfall';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The whole stack as real processes, every one exporting to a real OTLP/HTTP receiver: the
+// gateway in front of the monolith and the checkout service, which calls inventory, payment
+// and the monolith. What the receiver gets is what an operator's Jaeger would show.
+let receiver: OtlpReceiver;
+let dir: string;
+let monolith: RunningDeployable;
+let inventory: RunningDeployable;
+let payment: RunningDeployable;
+let checkout: RunningDeployable;
+let gateway: RunningDeployable;
+let gatewayUrl: string;
+let token: string;
+
+const address = {
+  name: 'Alice Archer',
+  line1: '1 Main St',
+  city: 'Berlin',
+  postal_code: '10115',
+  country: 'DE',
+};
+// A client's own trace: the gateway continues it rather than starting one.
+const clientTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+const clientSpanId = '00f067aa0ba902b7';
+const traceparent = `00-${clientTraceId}-${clientSpanId}-01`;
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  dir = mkdtempSync(join(tmpdir(), 'fig-tracing-'));
+  const otel = {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+  };
+  monolith = await spawnDeployable('monolith-stub', {
+    env: { ...otel, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
+  });
+  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  [inventory, payment] = await Promise.all([
+    spawnDeployable('services/inventory', { env: { ...otel, ...trust, MONOLITH_URL: monolith.url } }),
+    spawnDeployable('services/payment', { env: { ...otel, ...trust, MONOLITH_URL: monolith.url } }),
+  ]);
+  checkout = await spawnDeployable('services/checkout', {
+    env: {
+      ...otel,
+      ...trust,
+      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
+      INVENTORY_URL: inventory.url,
+      PAYMENT_URL: payment.url,
+      MONOLITH_URL: monolith.url,
+      MONOLITH_INTERNAL_URL: monolith.internalUrl!,
+    },
+  });
+  const rules = join(dir, 'routes.yaml');
+  writeFileSync(
+    rules,
+    `version: 1
+upstreams:
+  monolith: { url: ${monolith.url} }
+  checkout: { url: ${checkout.url} }
+  inventory: { url: http://127.0.0.1:${await closedPort()}, timeout: 2s }
+defaults: { auth: required }
+routes:
+  - { name: auth, path: /auth, auth: none }
+  - { name: carts, path: /api/carts, service: checkout, percent: 100 }
+  - { name: checkout, path: /api/checkout, service: checkout, percent: 100 }
+  - { name: inventory, path: /api/inventory, service: inventory, percent: 100 }
+  - { name: orders, path: /api/orders, service: checkout, percent: 0, shadow: 100 }
+`,
+  );
+  gateway = await spawnDeployable('gateway', {
+    env: { ...otel, ...trust, ADMIN_PORT: '0', ROUTING_RULES: rules },
+    readyAddressIndex: 0,
+  });
+  // The admin port listens first, then the public one.
+  gatewayUrl = gateway.addresses[1];
+  const login = await jsonRequest(`${gatewayUrl}/auth/login`, {
+    body: { username: 'alice', password: 'password' },
+  });
+  expect(login.status).toBe(200);
+  token = login.body.access_token;
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await Promise.all([checkout?.stop(), inventory?.stop(), payment?.stop()]);
+  await monolith?.stop();
+  await receiver?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const inTrace = (traceId: string) => receiver.spans.filter((span) => span.traceId === traceId);
+const parentOf = (span: ReceivedSpan) => receiver.spans.find((other) => other.spanId === span.parentSpanId);
+function ancestors(span: ReceivedSpan): ReceivedSpan[] {
+  const chain: ReceivedSpan[] = [];
+  for (let parent = parentOf(span); parent; parent = parentOf(parent)) chain.push(parent);
+  return chain;
+}
+const gatewayServerSpan = (route: string, spans: ReceivedSpan[]) =>
+  spans.find(
+    (span) => span.service === 'gateway' && span.kind === 2 && span.attributes['fig.route'] === route,
+  );
+
+describe('one trace per request, across the edge, the services and the saga', () => {
+  it('shows a checkout through the gateway as one trace, parented hop by hop', async () => {
+    const cart = await jsonRequest(`${gatewayUrl}/api/carts`, { method: 'POST', token, body: {} });
+    expect(cart.status).toBe(201);
+    const cartId: string = cart.body.cart_id;
+    const added = await jsonRequest(`${gatewayUrl}/api/carts/${cartId}/items`, {
+      token,
+      body: { sku: 'SKU-0003', quantity: 1 },
+    });
+    expect(added.status).toBe(200);
+    const placed = await jsonRequest(`${gatewayUrl}/api/checkout`, {
+      token,
+      headers: { traceparent },
+      body: { cart_id: cartId, payment_method: 'pm_card_visa', shipping_address: address },
+    });
+    expect(placed.status).toBe(201);
+
+    const services = ['gateway', 'checkout', 'inventory', 'payment', 'monolith'];
+    const saga = ['saga.reserve', 'saga.charge', 'saga.commit', 'saga.record'];
+    await receiver.waitFor(() => {
+      const spans = inTrace(clientTraceId);
+      return (
+        services.every((service) => spans.some((span) => span.service === service && span.kind === 2)) &&
+        saga.every((name) => spans.some((span) => span.name === name))
+      );
+    });
+    const spans = inTrace(clientTraceId);
+    console.log(renderWaterfall(spans));
+
+    // The gateway continues the client's trace: its server span is the client span's child.
+    const edge = gatewayServerSpan('checkout', spans)!;
+    expect(edge).toMatchObject({
+      parentSpanId: clientSpanId,
+      attributes: { 'fig.route': 'checkout', 'fig.backend': 'service', 'fig.upstream': 'checkout' },
+    });
+    expect(edge.attributes['fig.sticky']).toBe('subject');
+    // The sticky key's kind, never the key: no gateway span carries the user's id.
+    const subject: string = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sub;
+    for (const span of spans.filter((candidate) => candidate.service === 'gateway')) {
+      expect(JSON.stringify(span.attributes)).not.toContain(subject);
+    }
+    const attempt = spans.find((span) => span.service === 'gateway' && span.kind === 3)!;
+    expect(attempt.parentSpanId).toBe(edge.spanId);
+    const checkoutServer = spans.find((span) => span.service === 'checkout' && span.kind === 2)!;
+    expect(checkoutServer.parentSpanId).toBe(attempt.spanId);
+
+    // Every saga step under the checkout request, each backend call under its step.
+    for (const name of saga) {
+      const step = spans.find((span) => span.name === name)!;
+      expect(ancestors(step)).toContain(checkoutServer);
+    }
+    const underStep = (service: string, step: string) =>
+      spans.some(
+        (span) =>
+          span.service === service &&
+          span.kind === 2 &&
+          ancestors(span).some((ancestor) => ancestor.name === step),
+      );
+    expect(underStep('inventory', 'saga.reserve')).toBe(true);
+    expect(underStep('payment', 'saga.charge')).toBe(true);
+    expect(underStep('inventory', 'saga.commit')).toBe(true);
+    expect(underStep('monolith', 'saga.record')).toBe(true);
+    // Nothing in the trace hangs loose: every parent is in it, bar the client's own span.
+    for (const span of spans) {
+      if (span === edge) continue;
+      expect(spans.map((other) => other.spanId)).toContain(span.parentSpanId);
+    }
+
+    // Log lines written inside the request carry its ids.
+    const logged = (process: RunningDeployable) =>
+      process
+        .output()
+        .split('\n')
+        .filter((line) => line.includes(`"trace_id":"${clientTraceId}"`));
+    expect(logged(gateway).some((line) => line.includes('"span_id":"'))).toBe(true);
+    expect(logged(checkout).length).toBeGreaterThan(0);
+  });
+
+  it('shows a fallback as two attempts, the failed one with its reason', async () => {
+    const stock = await jsonRequest(`${gatewayUrl}/api/inventory/SKU-0001`, { token });
+    expect(stock.status).toBe(200);
+    expect(stock.headers.get('x-served-by')).toBe('monolith');
+    const traceId = await receiver
+      .waitFor((all) => all.some((span) => span.attributes['fig.route'] === 'inventory' && span.kind === 2))
+      .then((all) => gatewayServerSpan('inventory', all)!.traceId);
+    const spans = await receiver.waitFor(() =>
+      inTrace(traceId).some((span) => span.service === 'monolith' && span.kind === 2),
+    );
+    const trace = spans.filter((span) => span.traceId === traceId);
+    console.log(renderWaterfall(trace));
+    const edge = gatewayServerSpan('inventory', trace)!;
+    expect(edge.attributes).toMatchObject({ 'fig.backend': 'monolith', 'fig.fallback': 'connect' });
+    const attempts = trace
+      .filter((span) => span.service === 'gateway' && span.kind === 3)
+      .sort((a, b) => (a.startNs < b.startNs ? -1 : 1));
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    const [failed, last] = [attempts[0], attempts.at(-1)!];
+    expect(failed).toMatchObject({
+      status: 2,
+      attributes: { 'fig.upstream': 'inventory', 'error.type': 'ECONNREFUSED' },
+    });
+    expect(last).toMatchObject({ attributes: { 'fig.upstream': 'monolith', 'fig.fallback': 'connect' } });
+    expect(last.status).not.toBe(2);
+    for (const attempt of attempts) expect(attempt.parentSpanId).toBe(edge.spanId);
+  });
+
+  it('traces a shadow in a trace of its own, linked to the request it copies, with the comparison on it', async () => {
+    const orders = await jsonRequest(`${gatewayUrl}/api/orders`, { token });
+    expect(orders.status).toBe(200);
+    const all = await receiver.waitFor((spans) =>
+      spans.some((span) => span.attributes['fig.shadow'] === true),
+    );
+    const original = gatewayServerSpan('orders', all)!;
+    const shadow = all.find((span) => span.attributes['fig.shadow'] === true)!;
+    expect(shadow.traceId).not.toBe(original.traceId);
+    expect(shadow.parentSpanId).toBeUndefined();
+    expect(shadow.links).toEqual([{ traceId: original.traceId, spanId: original.spanId }]);
+    expect(shadow.attributes).toMatchObject({ 'fig.route': 'orders', 'fig.backend': 'service' });
+    expect(['matched', 'mismatched', 'noise']).toContain(shadow.attributes['fig.comparison']);
+    // The service answering the shadow hangs under it, in the shadow's trace.
+    const answered = await receiver.waitFor((spans) =>
+      spans.some((span) => span.service === 'checkout' && span.parentSpanId === shadow.spanId),
+    );
+    console.log(renderWaterfall(answered.filter((span) => span.traceId === shadow.traceId)));
+  });
+});
