@@ -17,6 +17,7 @@ let monolith: RunningDeployable;
 let inventory: RunningDeployable;
 let payment: RunningDeployable;
 let checkout: RunningDeployable;
+let bffWeb: RunningDeployable;
 let gateway: RunningDeployable;
 let gatewayUrl: string;
 let token: string;
@@ -61,13 +62,17 @@ beforeAll(async () => {
     },
   });
   const rules = join(dir, 'routes.yaml');
-  writeFileSync(
-    rules,
-    `version: 1
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  // The BFF reads the same file: written once to start it, again with its address.
+  const writeRules = (bffWebUrl: string) =>
+    writeFileSync(
+      rules,
+      `version: 1
 upstreams:
   monolith: { url: ${monolith.url} }
   checkout: { url: ${checkout.url} }
-  inventory: { url: http://127.0.0.1:${await closedPort()}, timeout: 2s }
+  inventory: { url: ${down}, timeout: 2s }
+  bff-web: { url: ${bffWebUrl} }
 defaults: { auth: required }
 routes:
   - { name: auth, path: /auth, auth: none }
@@ -75,8 +80,22 @@ routes:
   - { name: checkout, path: /api/checkout, service: checkout, percent: 100 }
   - { name: inventory, path: /api/inventory, service: inventory, percent: 100 }
   - { name: orders, path: /api/orders, service: checkout, percent: 0, shadow: 100 }
+  - { name: web-graphql, path: /web/graphql, upstream: bff-web }
 `,
-  );
+    );
+  writeRules(down);
+  const subgraphs = { monolith, checkout, payment, inventory };
+  bffWeb = await spawnDeployable('bff-web', {
+    env: {
+      ...otel,
+      ...trust,
+      ROUTING_RULES: rules,
+      SUBGRAPH_URLS: Object.entries(subgraphs)
+        .map(([name, process]) => `${name}=${process.internalUrl}/graphql`)
+        .join(','),
+    },
+  });
+  writeRules(bffWeb.url);
   gateway = await spawnDeployable('gateway', {
     env: { ...otel, ...trust, ADMIN_PORT: '0', ROUTING_RULES: rules },
     readyAddressIndex: 0,
@@ -91,6 +110,7 @@ routes:
 });
 afterAll(async () => {
   await gateway?.stop();
+  await bffWeb?.stop();
   await Promise.all([checkout?.stop(), inventory?.stop(), payment?.stop()]);
   await monolith?.stop();
   await receiver?.close();
@@ -126,15 +146,25 @@ describe('one trace per request, across the edge, the services and the saga', ()
     });
     expect(placed.status).toBe(201);
 
-    const services = ['gateway', 'checkout', 'inventory', 'payment', 'monolith'];
-    const saga = ['saga.reserve', 'saga.charge', 'saga.commit', 'saga.record'];
-    await receiver.waitFor(() => {
-      const spans = inTrace(clientTraceId);
-      return (
-        services.every((service) => spans.some((span) => span.service === service && span.kind === 2)) &&
-        saga.every((name) => spans.some((span) => span.name === name))
+    // Each backend's server span under the saga step that called it.
+    const underStep = (service: string, step: string) =>
+      inTrace(clientTraceId).some(
+        (span) =>
+          span.service === service &&
+          span.kind === 2 &&
+          ancestors(span).some((ancestor) => ancestor.name === step),
       );
-    });
+    const calls = [
+      ['inventory', 'saga.reserve'],
+      ['payment', 'saga.charge'],
+      ['inventory', 'saga.commit'],
+      ['monolith', 'saga.record'],
+    ];
+    await receiver.waitFor(
+      () =>
+        calls.every(([service, step]) => underStep(service, step)) &&
+        inTrace(clientTraceId).some((span) => span.service === 'gateway' && span.kind === 2),
+    );
     const spans = inTrace(clientTraceId);
     console.log(renderWaterfall(spans));
 
@@ -155,22 +185,11 @@ describe('one trace per request, across the edge, the services and the saga', ()
     const checkoutServer = spans.find((span) => span.service === 'checkout' && span.kind === 2)!;
     expect(checkoutServer.parentSpanId).toBe(attempt.spanId);
 
-    // Every saga step under the checkout request, each backend call under its step.
-    for (const name of saga) {
+    // Every saga step under the checkout request.
+    for (const name of ['saga.reserve', 'saga.charge', 'saga.commit', 'saga.record']) {
       const step = spans.find((span) => span.name === name)!;
       expect(ancestors(step)).toContain(checkoutServer);
     }
-    const underStep = (service: string, step: string) =>
-      spans.some(
-        (span) =>
-          span.service === service &&
-          span.kind === 2 &&
-          ancestors(span).some((ancestor) => ancestor.name === step),
-      );
-    expect(underStep('inventory', 'saga.reserve')).toBe(true);
-    expect(underStep('payment', 'saga.charge')).toBe(true);
-    expect(underStep('inventory', 'saga.commit')).toBe(true);
-    expect(underStep('monolith', 'saga.record')).toBe(true);
     // Nothing in the trace hangs loose: every parent is in it, bar the client's own span.
     for (const span of spans) {
       if (span === edge) continue;
@@ -185,6 +204,36 @@ describe('one trace per request, across the edge, the services and the saga', ()
         .filter((line) => line.includes(`"trace_id":"${clientTraceId}"`));
     expect(logged(gateway).some((line) => line.includes('"span_id":"'))).toBe(true);
     expect(logged(checkout).length).toBeGreaterThan(0);
+  });
+
+  it('shows a GraphQL operation through a BFF: the operation, its plan with the override decision, each subgraph fetch', async () => {
+    const answer = await jsonRequest(`${gatewayUrl}/web/graphql`, {
+      token,
+      body: { query: 'query Stock { product(id: "prd_0001") { name stock { available } } }' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.product.stock.available).toEqual(expect.any(Number));
+    const all = await receiver.waitFor((spans) =>
+      spans.some((span) => span.service === 'bff-web' && span.name === 'graphql.operation Stock'),
+    );
+    const operation = all.find((span) => span.name === 'graphql.operation Stock')!;
+    const trace = await receiver.waitFor(() =>
+      ['inventory', 'monolith', 'gateway'].every((service) =>
+        inTrace(operation.traceId).some((span) => span.service === service && span.kind === 2),
+      ),
+    );
+    const spans = trace.filter((span) => span.traceId === operation.traceId);
+    console.log(renderWaterfall(spans));
+    expect(operation.attributes).toMatchObject({
+      'graphql.operation.name': 'Stock',
+      'fig.override.inventory': 'service',
+    });
+    expect(ancestors(operation).map((span) => span.service)).toEqual(['bff-web', 'gateway', 'gateway']);
+    // Each subgraph the plan fetches from answers under the operation.
+    for (const subgraph of ['monolith', 'inventory']) {
+      const server = spans.find((span) => span.service === subgraph && span.name === 'POST /graphql')!;
+      expect(ancestors(server)).toContain(operation);
+    }
   });
 
   it('shows a fallback as two attempts, the failed one with its reason', async () => {

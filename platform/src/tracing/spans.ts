@@ -75,3 +75,29 @@ export function linkFromEventMetadata(metadata: unknown, attributes?: Attributes
 export function traceLogFields(): { trace_id?: string; span_id?: string } {
   return currentTraceIds() ?? {};
 }
+
+/** withSpan for synchronous work (a query plan): the span ends when `fn` returns or throws. */
+export function withSyncSpan<T>(
+  name: string,
+  fn: (span: Span | undefined) => T,
+  options: SpanOptions = {},
+): T {
+  const tracer = activeTracer();
+  if (!tracer) return fn(undefined);
+  return tracer.startActiveSpan(name, options, (span) => {
+    try {
+      return fn(span);
+    } catch (error) {
+      failSpan(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Adds attributes to the active span; `attributes` is only called with tracing on. */
+export function annotateActiveSpan(attributes: () => Attributes): void {
+  if (!activeTracer()) return;
+  trace.getActiveSpan()?.setAttributes(attributes());
+}

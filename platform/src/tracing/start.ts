@@ -1,4 +1,4 @@
-import { context, propagation, trace } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
 import type { Sampler } from '@opentelemetry/sdk-trace';
 import { integerVariable, otlpEndpointConfigured, otlpProtocol, samplerChoice } from './otel-env.ts';
 import { activeTracer, setActiveTracing } from './state.ts';
@@ -67,6 +67,11 @@ export async function startTracing(
     spanProcessors: [processor],
   });
 
+  // Registered through the API's CommonJS copy: the one CommonJS libraries (@apollo/gateway)
+  // took their tracers from at load, before this ran. The ESM copy reads the same globals.
+  const { context, propagation, trace } = createRequire(import.meta.url)(
+    '@opentelemetry/api',
+  ) as typeof import('@opentelemetry/api');
   context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
     new core.CompositePropagator({
@@ -78,7 +83,8 @@ export async function startTracing(
   let stopUndici: (() => void) | undefined;
   if (options.instrumentUndici) {
     const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
-    const undici = new UndiciInstrumentation();
+    // Only calls made for something traced: readiness pings and key refreshes would each be a trace.
+    const undici = new UndiciInstrumentation({ requireParentforSpans: true });
     undici.setTracerProvider(provider);
     undici.enable();
     stopUndici = () => undici.disable();
