@@ -59,7 +59,10 @@ async function through(gateway: RunningDeployable, path: string) {
 
 describe('tracing with no OTLP endpoint configured', () => {
   it('exports nothing, passes the client traceparent through untouched and logs no ids', async () => {
-    const off = await gatewayWith({ OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '' });
+    const off = await gatewayWith({
+      OTEL_EXPORTER_OTLP_ENDPOINT: '',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+    });
     const seen = await through(off, '/api/echo/off-marker');
     expect(seen.headers.traceparent).toBe(traceparent);
     // Its drain would export whatever it had batched.
@@ -68,7 +71,10 @@ describe('tracing with no OTLP endpoint configured', () => {
     expect(off.output()).not.toContain('trace_id');
 
     // A traced gateway's export arrives at the same receiver; the untraced one's never did.
-    const on = await gatewayWith({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' });
+    const on = await gatewayWith({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    });
     const traced = await through(on, '/api/echo/on-marker');
     // The same trace, continued: the upstream's parent is the gateway's attempt, not the client.
     expect(traced.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));

@@ -41,8 +41,9 @@ export function samplerChoice(env: NodeJS.ProcessEnv = process.env): SamplerChoi
   if (kind !== 'traceidratio' && kind !== 'parentbased_traceidratio') {
     return { kind } as SamplerChoice;
   }
-  const ratio = Number(env.OTEL_TRACES_SAMPLER_ARG);
-  const valid = env.OTEL_TRACES_SAMPLER_ARG !== undefined && ratio >= 0 && ratio <= 1;
+  const arg = env.OTEL_TRACES_SAMPLER_ARG?.trim() ?? '';
+  const ratio = Number(arg);
+  const valid = arg !== '' && ratio >= 0 && ratio <= 1;
   return { kind, ratio: valid ? ratio : 1 };
 }
 
