@@ -161,6 +161,11 @@ export function buildApp(config: GatewayConfig): Gateway {
   });
   admin.register(adminAuthPlugin, { token: config.ADMIN_TOKEN, metricsToken: config.METRICS_TOKEN });
   admin.register(adminRulesPlugin, { rules, breakers, pools });
-  admin.register(dashboardRoutes, { shadowing, events, rules: rules.current });
+  admin.register(dashboardRoutes, {
+    shadowing,
+    events,
+    rules: rules.current,
+    traceUrlTemplate: config.TRACE_URL_TEMPLATE,
+  });
   return { app, admin };
 }

@@ -7,6 +7,7 @@ import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@fig/te
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { renderWaterfall } from '@fig/testing/trace-waterfall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 
 // The whole stack as real processes, every one exporting to a real OTLP/HTTP receiver: the
 // gateway in front of the monolith and the checkout service, which calls inventory, payment
@@ -33,6 +34,7 @@ const address = {
 const clientTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const clientSpanId = '00f067aa0ba902b7';
 const traceparent = `00-${clientTraceId}-${clientSpanId}-01`;
+const traceUrl = 'http://127.0.0.1:16686/trace/{trace_id}';
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -76,10 +78,9 @@ upstreams:
 defaults: { auth: required }
 routes:
   - { name: auth, path: /auth, auth: none }
-  - { name: carts, path: /api/carts, service: checkout, percent: 100 }
+  - { name: carts, path: /api/carts, service: checkout, percent: 100, shadow: 100 }
   - { name: checkout, path: /api/checkout, service: checkout, percent: 100 }
   - { name: inventory, path: /api/inventory, service: inventory, percent: 100 }
-  - { name: orders, path: /api/orders, service: checkout, percent: 0, shadow: 100 }
   - { name: web-graphql, path: /web/graphql, upstream: bff-web }
 `,
     );
@@ -97,7 +98,7 @@ routes:
   });
   writeRules(bffWeb.url);
   gateway = await spawnDeployable('gateway', {
-    env: { ...otel, ...trust, ADMIN_PORT: '0', ROUTING_RULES: rules },
+    env: { ...otel, ...trust, ADMIN_PORT: '0', ROUTING_RULES: rules, TRACE_URL_TEMPLATE: traceUrl },
     readyAddressIndex: 0,
   });
   // The admin port listens first, then the public one.
@@ -265,22 +266,42 @@ describe('one trace per request, across the edge, the services and the saga', ()
   });
 
   it('traces a shadow in a trace of its own, linked to the request it copies, with the comparison on it', async () => {
-    const orders = await jsonRequest(`${gatewayUrl}/api/orders`, { token });
-    expect(orders.status).toBe(200);
+    // A cart only the checkout service has: the monolith, asked the same in the shadow, has none.
+    const cart = await jsonRequest(`${gatewayUrl}/api/carts`, { method: 'POST', token, body: {} });
+    const read = await jsonRequest(`${gatewayUrl}/api/carts/${cart.body.cart_id}`, { token });
+    expect(read.status).toBe(200);
     const all = await receiver.waitFor((spans) =>
-      spans.some((span) => span.attributes['fig.shadow'] === true),
+      spans.some(
+        (span) => span.attributes['fig.shadow'] === true && span.attributes['fig.route'] === 'carts',
+      ),
     );
-    const original = gatewayServerSpan('orders', all)!;
     const shadow = all.find((span) => span.attributes['fig.shadow'] === true)!;
+    const original = all.find((span) => span.spanId === shadow.links[0]?.spanId)!;
+    expect(original).toMatchObject({ service: 'gateway', kind: 2, attributes: { 'fig.route': 'carts' } });
+    expect(original.attributes['url.path']).toBe(`/api/carts/${cart.body.cart_id}`);
     expect(shadow.traceId).not.toBe(original.traceId);
     expect(shadow.parentSpanId).toBeUndefined();
     expect(shadow.links).toEqual([{ traceId: original.traceId, spanId: original.spanId }]);
-    expect(shadow.attributes).toMatchObject({ 'fig.route': 'orders', 'fig.backend': 'service' });
-    expect(['matched', 'mismatched', 'noise']).toContain(shadow.attributes['fig.comparison']);
-    // The service answering the shadow hangs under it, in the shadow's trace.
+    expect(shadow.attributes).toMatchObject({
+      'fig.route': 'carts',
+      'fig.backend': 'monolith',
+      'fig.comparison': 'mismatched',
+      'http.response.status_code': 404,
+    });
+    // The monolith answering the shadow hangs under it, in the shadow's trace.
     const answered = await receiver.waitFor((spans) =>
-      spans.some((span) => span.service === 'checkout' && span.parentSpanId === shadow.spanId),
+      spans.some((span) => span.service === 'monolith' && span.parentSpanId === shadow.spanId),
     );
+    // The dashboard's example of the difference names both traces, and where to see them.
+    const report = (await (await fetch(`${gateway.addresses[0]}/comparisons`)).json()) as ComparisonsReport;
+    expect(report.traceUrl).toBe(traceUrl);
+    const examples = report.routes
+      .find((route) => route.name === 'carts')!
+      .fields.flatMap((field) => field.examples);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const example of examples) {
+      expect(example.traces).toEqual({ primary: original.traceId, shadow: shadow.traceId });
+    }
     console.log(renderWaterfall(answered.filter((span) => span.traceId === shadow.traceId)));
   });
 });
