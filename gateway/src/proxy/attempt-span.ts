@@ -18,8 +18,9 @@ function stickyKind(request: FastifyRequest): string {
  * With tracing on, the CLIENT span of one attempt to reach `upstream` (a retry or a fallback
  * is another attempt, so another span), a child of the request's server span, which gets the
  * route's decision as it stands. Its `traceparent` goes into `headers` in place of the
- * client's, so the upstream's spans hang under this attempt. Undefined with tracing off: the
- * client's `traceparent` passes through untouched.
+ * client's, so the upstream's spans hang under this attempt. Undefined with tracing off (the
+ * client's `traceparent` passes through untouched) and for a request not sampled (the
+ * upstream gets the request's own unsampled context, and makes no spans either).
  */
 export function startAttemptSpan(
   request: FastifyRequest,
@@ -28,29 +29,39 @@ export function startAttemptSpan(
 ): Span | undefined {
   const tracer = activeTracer();
   if (!tracer) return undefined;
+  const server = requestSpan(request);
+  delete headers.traceparent;
+  delete headers.tracestate;
+  if (server && !server.isRecording()) {
+    // Not sampled: the upstream continues the trace unsampled, under the request's own span.
+    propagation.inject(trace.setSpan(context.active(), server), headers);
+    return undefined;
+  }
   const { route, backend } = request.fig;
-  const decision = {
+  // The decision on the request's span; on each attempt, where it went and why.
+  server?.setAttributes({
     'fig.route': route.name,
     'fig.backend': backend!.side,
     'fig.upstream': upstream.name,
     'fig.sticky': stickyKind(request),
-    ...(backend!.forced ? { 'fig.forced': true } : {}),
-    ...(backend!.fallback ? { 'fig.fallback': backend!.fallback } : {}),
-  };
-  const server = requestSpan(request);
-  server?.setAttributes(decision);
+  });
+  if (backend!.forced) server?.setAttribute('fig.forced', true);
+  if (backend!.fallback) server?.setAttribute('fig.fallback', backend!.fallback);
   server?.updateName(`${request.method} ${route.name}`);
   const parent = server ? trace.setSpan(context.active(), server) : context.active();
   const span = tracer.startSpan(
     `${request.method} ${upstream.name}`,
     {
       kind: SpanKind.CLIENT,
-      attributes: { ...decision, 'http.request.method': request.method, 'server.address': upstream.url },
+      attributes: {
+        'fig.backend': backend!.side,
+        'fig.upstream': upstream.name,
+        'server.address': upstream.url,
+        ...(backend!.fallback ? { 'fig.fallback': backend!.fallback } : {}),
+      },
     },
     parent,
   );
-  delete headers.traceparent;
-  delete headers.tracestate;
   propagation.inject(trace.setSpan(parent, span), headers);
   return span;
 }

@@ -73,11 +73,9 @@ export async function startTracing(
     '@opentelemetry/api',
   ) as typeof import('@opentelemetry/api');
   context.setGlobalContextManager(new hooks.AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new core.CompositePropagator({
-      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
-    }),
-  );
+  // W3C trace context (traceparent, tracestate): Fig carries no baggage, and every header a
+  // propagator reads or writes is work on each request and each call.
+  propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
 
   let stopUndici: (() => void) | undefined;
