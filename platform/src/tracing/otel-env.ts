@@ -55,3 +55,30 @@ export function integerVariable(name: string, env: NodeJS.ProcessEnv = process.e
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name}: ${raw} is not a non-negative integer`);
   return value;
 }
+
+const endpoint = { type: 'string', pattern: '^https?://' };
+const protocol = { type: 'string', enum: ['http/protobuf', 'http/json'] };
+const nonNegative = { type: 'integer', minimum: 0 };
+
+/**
+ * The standard OTEL_* variables every deployable honours, in its env schema: validated at start
+ * with the rest of its config, and known to the k8s and compose checks.
+ */
+export const otelEnvProperties = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
+  OTEL_EXPORTER_OTLP_PROTOCOL: protocol,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: protocol,
+  OTEL_EXPORTER_OTLP_HEADERS: { type: 'string' },
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: { type: 'string' },
+  OTEL_EXPORTER_OTLP_TIMEOUT: nonNegative,
+  OTEL_EXPORTER_OTLP_COMPRESSION: { type: 'string', enum: ['gzip', 'none'] },
+  OTEL_TRACES_SAMPLER: { type: 'string', enum: [...samplers] },
+  OTEL_TRACES_SAMPLER_ARG: { type: 'number', minimum: 0, maximum: 1 },
+  OTEL_SERVICE_NAME: { type: 'string', minLength: 1 },
+  OTEL_RESOURCE_ATTRIBUTES: { type: 'string' },
+  OTEL_BSP_SCHEDULE_DELAY: nonNegative,
+  OTEL_BSP_MAX_QUEUE_SIZE: nonNegative,
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: nonNegative,
+  OTEL_BSP_EXPORT_TIMEOUT: nonNegative,
+} as const;

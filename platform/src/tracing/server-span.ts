@@ -14,10 +14,11 @@ const spanKey = Symbol('fig.serverSpan');
 
 const unTraced = new Set(['/health/live', '/health/ready', '/metrics']);
 
-type TracedRequest = FastifyRequest & { [spanKey]?: Span };
+type TracedRequest = FastifyRequest & { [spanKey]: Span | null };
 
 /** The server span of a request (undefined with tracing off, or before the first hook ran). */
-export const requestSpan = (request: FastifyRequest): Span | undefined => (request as TracedRequest)[spanKey];
+export const requestSpan = (request: FastifyRequest): Span | undefined =>
+  (request as TracedRequest)[spanKey] ?? undefined;
 
 /**
  * A SERVER span per request, child of the caller's `traceparent`, active for everything the
@@ -27,6 +28,8 @@ export const requestSpan = (request: FastifyRequest): Span | undefined => (reque
 export function traceRequests(app: FastifyInstance): void {
   const tracer = activeTracer();
   if (!tracer) return;
+  // Declared up front: a property added to each request later would change its shape.
+  app.decorateRequest(spanKey as unknown as string, null);
   app.addHook('onRequest', (request, _reply, done) => {
     // Probes and scrapes every few seconds would bury the requests worth reading.
     if (unTraced.has(request.routeOptions.url ?? '')) return done();
@@ -54,15 +57,6 @@ export function traceRequests(app: FastifyInstance): void {
     if (span) {
       span.setAttribute('http.response.status_code', reply.statusCode);
       if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-    }
-    done();
-  });
-  // A client gone before the answer: no onResponse follows.
-  app.addHook('onRequestAbort', (request, done) => {
-    const span = requestSpan(request);
-    if (span) {
-      span.setAttribute('fig.client_aborted', true);
       span.end();
     }
     done();

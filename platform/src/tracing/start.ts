@@ -24,13 +24,24 @@ export async function startTracing(
 ): Promise<boolean> {
   if (activeTracer()) return true;
   if (!otlpEndpointConfigured()) return false;
-  // Read before anything is loaded: a wrong variable stops the process at start like any config.
-  const protocol = otlpProtocol();
-  const choice = samplerChoice();
-  const scheduledDelayMillis = integerVariable('OTEL_BSP_SCHEDULE_DELAY');
-  const maxQueueSize = integerVariable('OTEL_BSP_MAX_QUEUE_SIZE');
-  const maxExportBatchSize = integerVariable('OTEL_BSP_MAX_EXPORT_BATCH_SIZE');
-  const exportTimeoutMillis = integerVariable('OTEL_BSP_EXPORT_TIMEOUT');
+  // Read before anything is loaded: a wrong variable stops the process at start like any
+  // config (EX_CONFIG), before the deployable's own config is even read.
+  let settings;
+  try {
+    settings = {
+      protocol: otlpProtocol(),
+      choice: samplerChoice(),
+      scheduledDelayMillis: integerVariable('OTEL_BSP_SCHEDULE_DELAY'),
+      maxQueueSize: integerVariable('OTEL_BSP_MAX_QUEUE_SIZE'),
+      maxExportBatchSize: integerVariable('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+      exportTimeoutMillis: integerVariable('OTEL_BSP_EXPORT_TIMEOUT'),
+    };
+  } catch (error) {
+    process.stderr.write(`${defaultService}: invalid configuration:\n  - ${(error as Error).message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const { protocol, choice, scheduledDelayMillis, maxQueueSize, maxExportBatchSize, exportTimeoutMillis } =
+    settings;
 
   const [sdk, resources, core, hooks, exporterModule] = await Promise.all([
     import('@opentelemetry/sdk-trace'),
