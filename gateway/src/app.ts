@@ -92,6 +92,8 @@ export function buildApp(config: GatewayConfig): Gateway {
     logLevel: config.LOG_LEVEL,
     observability: app.observability,
     requestMetrics: false,
+    // The dashboard polls every second: operators' reads are not the traffic to trace.
+    traced: false,
     fastify: adminServerOptions,
   });
 

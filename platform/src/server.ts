@@ -22,6 +22,8 @@ export interface ServerOptions {
    * health, metrics, the subgraph, `/internal/*`. The public instance then has none of them.
    */
   internal?: boolean;
+  /** false for a listener only operators use (the gateway's admin port): no server spans. */
+  traced?: boolean;
   /** Verify callers' bearer tokens (callerAuth) on every listener, the internal one included. */
   callerAuth?: CallerAuthOptions;
   fastify?: FastifyServerOptions;
@@ -49,7 +51,7 @@ function createInstance(options: ServerOptions, observability: Observability, li
     ...options.fastify,
   });
   // First: every later hook, handler and log line of a request runs inside its span.
-  traceRequests(app);
+  if (options.traced !== false) traceRequests(app);
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorate('observability', observability);
   installErrorHandlers(app, { includeRequestId: options.errorRequestIds });

@@ -34,20 +34,20 @@ export function traceRequests(app: FastifyInstance): void {
     // Probes and scrapes every few seconds would bury the requests worth reading.
     if (unTraced.has(request.routeOptions.url ?? '')) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const query = request.url.indexOf('?');
     const route = request.routeOptions.url;
     const span = tracer.startSpan(
       route ? `${request.method} ${route}` : request.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': request.method,
-          'url.path': query === -1 ? request.url : request.url.slice(0, query),
-          ...(route ? { 'http.route': route } : {}),
-        },
-      },
+      { kind: SpanKind.SERVER },
       parent,
     );
+    // Attributes only for a span that is kept: most requests are not sampled, and checking and
+    // copying attributes is most of what an unsampled span would cost.
+    if (span.isRecording()) {
+      const query = request.url.indexOf('?');
+      span.setAttribute('http.request.method', request.method);
+      span.setAttribute('url.path', query === -1 ? request.url : request.url.slice(0, query));
+      if (route) span.setAttribute('http.route', route);
+    }
     (request as TracedRequest)[spanKey] = span;
     // The rest of the request runs from here: what it starts inherits the span as active.
     context.with(trace.setSpan(parent, span), done);
