@@ -51,8 +51,8 @@ async function gatewayWith(env: Record<string, string>) {
 }
 
 /** Sends one request with a client's traceparent; what the upstream received of it. */
-async function through(gateway: RunningDeployable, path: string) {
-  const response = await fetch(`${gateway.addresses[1]}${path}`, { headers: { traceparent } });
+async function through(gateway: RunningDeployable, path: string, sent = traceparent) {
+  const response = await fetch(`${gateway.addresses[1]}${path}`, { headers: { traceparent: sent } });
   expect(response.status).toBe(200);
   return upstream.received.find((request) => request.url === path)!;
 }
@@ -86,5 +86,18 @@ describe('tracing with no OTLP endpoint configured', () => {
     expect(receiver.spans).toEqual([]);
     expect(bodies().some((body) => body.includes('fig.route') && body.includes('echo'))).toBe(true);
     expect(on.output()).toMatch(new RegExp(`"trace_id":"${traceId}","span_id":"[0-9a-f]{16}"`));
+
+    // A malformed or forged traceparent is not continued: the upstream gets a new, valid trace.
+    const forged = [
+      'garbage',
+      `00-${'0'.repeat(32)}-b7ad6b7169203331-01`,
+      `ff-${traceId}-b7ad6b7169203331-01`,
+      `00-${traceId}-b7ad6b7169203331-01, 00-${traceId}-b7ad6b7169203332-01`,
+    ];
+    for (const [i, sent] of forged.entries()) {
+      const seen = await through(on, `/api/echo/forged-${i}`, sent);
+      expect(seen.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+      expect(seen.headers.traceparent).not.toContain(traceId);
+    }
   });
 });
