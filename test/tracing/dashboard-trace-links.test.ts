@@ -65,7 +65,9 @@ describe('the dashboard with tracing on', () => {
     await page.goto(`${gateway.adminUrl}/dashboard`);
     const links = page.locator('[data-route=payments] tr[data-field="body.amount_cents"] a.trace-link');
     await links.first().waitFor();
-    const hrefs = await links.evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
+    const hrefs = await links.evaluateAll((anchors) =>
+      anchors.map((a) => (a as unknown as { href: string }).href),
+    );
     expect(hrefs).toEqual([
       template.replace('{trace_id}', bySide.monolith!),
       template.replace('{trace_id}', bySide.service!),
