@@ -47,13 +47,17 @@ export interface GatewayProcess {
   adminUrl: string;
 }
 
-/** `node gateway/src/main.ts` on free ports with these rules, logging at warn; resolves when ready. */
+/**
+ * `node gateway/src/main.ts` on free ports with these rules, logging at warn; resolves when
+ * ready. `script` runs another build's gateway instead (a reference-tree.ts checkout).
+ */
 export async function startGateway(
   rulesFile: string,
   env: Record<string, string> = {},
+  script = mainScript,
 ): Promise<GatewayProcess> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const child = spawn(process.execPath, [mainScript], {
+  const child = spawn(process.execPath, [script], {
     env: {
       ...process.env,
       PORT: String(port),

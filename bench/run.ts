@@ -15,6 +15,7 @@ import { inventoryRules, startGateway, waitFor } from './gateway-process.ts';
 import { load, type LoadResult, median } from './load.ts';
 import { printEdgeSecurityBench, runEdgeSecurityBench } from './edge-security.ts';
 import { printShadowBench, runShadowBench } from './shadow.ts';
+import { printTracingBench, runTracingBench } from './tracing.ts';
 import { ensureNginx, startNginx } from './nginx.ts';
 import { pacedLoad } from './paced-load.ts';
 
@@ -154,3 +155,8 @@ printEdgeSecurityBench(await runEdgeSecurityBench(seconds));
 
 console.log('\nShadow traffic cost: client p99, route shadowed at 100% vs shadow off');
 printShadowBench(await runShadowBench(seconds));
+
+console.log(
+  '\nTracing cost: gateway CPU per request against the build before tracing, side by side at a fixed rate',
+);
+printTracingBench(await runTracingBench(seconds));

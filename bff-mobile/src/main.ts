@@ -1,4 +1,5 @@
 import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
+import { startTracing } from '@fig/platform/tracing';
 import { type BffEnv, bffEnvSchema, bffOptionsFrom } from '@fig/federation';
 import { buildApp, defaultDocumentsPath, defaultSupergraphPath } from './app.ts';
 
@@ -6,6 +7,7 @@ interface MobileEnv extends BffEnv {
   TRUSTED_DOCUMENTS: string;
 }
 
+await startTracing('bff-mobile', { instrumentUndici: true });
 const config = loadConfigOrExit<MobileEnv>(
   'bff-mobile',
   bffEnvSchema(4002, 4102, defaultSupergraphPath, {

@@ -12,6 +12,7 @@ import {
   loadConfigOrExit,
 } from '@fig/platform/config';
 import { serve } from '@fig/platform/shutdown';
+import { startTracing } from '@fig/platform/tracing';
 import { buildStoreService, type StoreServiceParts } from './store-service.ts';
 
 interface StoreServiceEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
@@ -29,6 +30,7 @@ export async function runStoreService<Store>(
   defaultInternalPort: number,
   parts: StoreServiceParts<Store>,
 ) {
+  await startTracing(parts.service, { instrumentUndici: true });
   const config = loadConfigOrExit<StoreServiceEnv>(
     parts.service,
     envSchema(defaultPort, {

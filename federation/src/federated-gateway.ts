@@ -16,9 +16,11 @@ import type {
 import type { FastifyBaseLogger } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
+import { annotateActiveSpan, withSyncSpan } from '@fig/platform/tracing';
 import { alignPlan } from './align-plan.ts';
 import type { BffContext } from './context.ts';
 import type { FederationMetrics } from './federation-metrics.ts';
+import { overrideAttributes, traceOperation } from './operation-tracing.ts';
 import { type OverrideDecisions, resolveLabels } from './override-labels.ts';
 import { PlanCache } from './plan-cache.ts';
 import { defaultSubgraphOptions, SubgraphDataSource, type SubgraphOptions } from './subgraph-data-source.ts';
@@ -165,7 +167,10 @@ export class FederatedGateway implements GatewayInterface {
     return answers.every(Boolean);
   }
 
-  readonly #execute = async (
+  readonly #execute = (requestContext: GatewayGraphQLRequestContext): Promise<GatewayExecutionResult> =>
+    traceOperation(requestContext, () => this.#executeOperation(requestContext));
+
+  readonly #executeOperation = async (
     requestContext: GatewayGraphQLRequestContext,
   ): Promise<GatewayExecutionResult> => {
     const active = this.#bySchema.get(requestContext.schema) ?? this.#current!;
@@ -187,11 +192,22 @@ export class FederatedGateway implements GatewayInterface {
     }
     const context = requestContext.context as BffContext;
     const labels = resolveLabels(loaded.overrideLabels, this.#options.overrides, context.requester);
+    annotateActiveSpan(() => overrideAttributes(labels.conditions));
     const planKey = `${requestContext.queryHash}\u0000${operationName ?? ''}\u0000${labels.key}`;
     let plan = active.plans.get(planKey);
     if (!plan) {
-      const operation = operationFromDocument(loaded.apiSchema, requestContext.document, { operationName });
-      plan = alignPlan(loaded.planner.buildQueryPlan(operation, { overrideConditions: labels.conditions }));
+      plan = withSyncSpan(
+        'graphql.plan',
+        () => {
+          const operation = operationFromDocument(loaded.apiSchema, requestContext.document, {
+            operationName,
+          });
+          return alignPlan(
+            loaded.planner.buildQueryPlan(operation, { overrideConditions: labels.conditions }),
+          );
+        },
+        { attributes: overrideAttributes(labels.conditions) },
+      );
       active.plans.set(planKey, plan);
     }
     const run = () =>

@@ -92,6 +92,8 @@ export function buildApp(config: GatewayConfig): Gateway {
     logLevel: config.LOG_LEVEL,
     observability: app.observability,
     requestMetrics: false,
+    // The dashboard polls every second: operators' reads are not the traffic to trace.
+    traced: false,
     fastify: adminServerOptions,
   });
 
@@ -161,6 +163,11 @@ export function buildApp(config: GatewayConfig): Gateway {
   });
   admin.register(adminAuthPlugin, { token: config.ADMIN_TOKEN, metricsToken: config.METRICS_TOKEN });
   admin.register(adminRulesPlugin, { rules, breakers, pools });
-  admin.register(dashboardRoutes, { shadowing, events, rules: rules.current });
+  admin.register(dashboardRoutes, {
+    shadowing,
+    events,
+    rules: rules.current,
+    traceUrlTemplate: config.TRACE_URL_TEMPLATE,
+  });
   return { app, admin };
 }

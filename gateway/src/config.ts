@@ -22,6 +22,8 @@ export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv 
   TRUST_PROXY: string;
   /** The token scope that lets a caller force a backend with `x-fig-backend`. */
   FORCE_BACKEND_SCOPE: string;
+  /** Where the dashboard links a compared request's trace: a URL with `{trace_id}` (Jaeger, Tempo). */
+  TRACE_URL_TEMPLATE?: string;
 }
 
 const ownEnvSchema = envSchema(8080, {
@@ -37,6 +39,7 @@ const ownEnvSchema = envSchema(8080, {
   AUTH_AUDIENCE: { type: 'string', minLength: 1 },
   TRUST_PROXY: trustProxyEnvProperty('false'),
   FORCE_BACKEND_SCOPE: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', default: 'fig:route-override' },
+  TRACE_URL_TEMPLATE: { type: 'string', pattern: '^https?://[^\\s]*\\{trace_id\\}' },
   ...edgeEnvProperties,
   ...shadowEnvProperties,
   ...boundsEnvProperties,

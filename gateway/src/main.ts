@@ -1,8 +1,11 @@
 import { ConfigError, serve } from '@fig/platform';
+import { startTracing } from '@fig/platform/tracing';
 import { RulesError } from '@fig/routing-rules';
 import { buildApp, type Gateway } from './app.ts';
 import { type GatewayConfig, loadGatewayConfig } from './config.ts';
 
+// The proxy makes its own client span per upstream attempt (proxy/forward.ts).
+await startTracing('gateway');
 let config: GatewayConfig;
 try {
   config = loadGatewayConfig();

@@ -216,7 +216,8 @@ class ComposeCheck {
   addresses(deployable: Deployable, service: ComposeService, config: Record<string, unknown>) {
     const at = `service ${deployable.name}`;
     const urls = Object.entries(config).filter(
-      (entry): entry is [string, string] => typeof entry[1] === 'string' && /^https?:\/\//.test(entry[1]),
+      (entry): entry is [string, string] =>
+        typeof entry[1] === 'string' && /^https?:\/\//.test(entry[1]) && !linksForPeople.has(entry[0]),
     );
     const rules = typeof config.ROUTING_RULES === 'string' && hostPath(service, config.ROUTING_RULES);
     if (rules && existsSync(rules)) {
@@ -237,6 +238,9 @@ class ComposeCheck {
     }
   }
 }
+
+// URLs a deployable shows to people (a link on the dashboard), never calls itself.
+const linksForPeople: ReadonlySet<string> = new Set(['TRACE_URL_TEMPLATE']);
 
 export function composeProblems(compose: ComposeFile, context: ComposeContext = {}): string[] {
   const check = new ComposeCheck(compose, context);

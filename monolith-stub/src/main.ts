@@ -1,7 +1,9 @@
 import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
+import { startTracing } from '@fig/platform/tracing';
 import { buildApp } from './app.ts';
 import { duplicateClientIds, type MonolithEnv, monolithEnvSchema } from './config.ts';
 
+await startTracing('monolith', { instrumentUndici: true });
 const config = loadConfigOrExit<MonolithEnv>('monolith', monolithEnvSchema);
 const duplicates = duplicateClientIds(config.SERVICE_CLIENTS);
 if (duplicates.length > 0) {

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type JSONSchemaType } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { otelEnvProperties } from './tracing/otel-env.ts';
 
 // ajv-formats ships CommonJS; under Node's ESM interop its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -14,6 +15,8 @@ export const commonEnvProperties = {
     default: 'info',
   },
   NODE_ENV: { type: 'string', default: 'development' },
+  // Tracing (platform/src/tracing): off unless an OTLP endpoint is set.
+  ...otelEnvProperties,
 } as const;
 
 /** A whole-number env var between `minimum` and `maximum`, `fallback` when unset. */

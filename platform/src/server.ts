@@ -5,6 +5,7 @@ import { loggerOptions } from './logging.ts';
 import { createObservability, healthRoutes, type Observability, requestMetrics } from './observability.ts';
 import { requestIdFrom } from './request-id.ts';
 import { createValidatorCompiler } from './validation.ts';
+import { traceRequests } from './tracing/server-span.ts';
 
 export interface ServerOptions {
   service: string;
@@ -21,6 +22,8 @@ export interface ServerOptions {
    * health, metrics, the subgraph, `/internal/*`. The public instance then has none of them.
    */
   internal?: boolean;
+  /** false for a listener only operators use (the gateway's admin port): no server spans. */
+  traced?: boolean;
   /** Verify callers' bearer tokens (callerAuth) on every listener, the internal one included. */
   callerAuth?: CallerAuthOptions;
   fastify?: FastifyServerOptions;
@@ -47,6 +50,8 @@ function createInstance(options: ServerOptions, observability: Observability, li
     genReqId: requestIdFrom,
     ...options.fastify,
   });
+  // First: every later hook, handler and log line of a request runs inside its span.
+  if (options.traced !== false) traceRequests(app);
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorate('observability', observability);
   installErrorHandlers(app, { includeRequestId: options.errorRequestIds });

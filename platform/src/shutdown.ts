@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { stopTracing } from './tracing/state.ts';
 
 export interface Listener {
   port: number;
@@ -65,6 +66,8 @@ export async function serve(app: FastifyInstance, options: ServeOptions): Promis
       // Closes the internal listener too (createServer's preClose hook), before the shared resources.
       await app.close();
       await options.onClose?.();
+      // The last spans (the drain's own requests) are exported before the process goes.
+      await stopTracing();
       app.log.info('stopped');
       process.exit(0);
     } catch (error) {

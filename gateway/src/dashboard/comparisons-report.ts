@@ -33,6 +33,8 @@ export interface ComparisonsReport {
   shadow: ComparisonSource['queue'] & { limits: ComparisonSource['limits'] };
   routes: DashboardRoute[];
   events: EdgeEvent[];
+  /** Where an example's trace is shown: a URL with `{trace_id}` (TRACE_URL_TEMPLATE), if set. */
+  traceUrl?: string;
 }
 
 /** Every route of the active rules with its evidence, the shadow queue and the recent edge events. */
@@ -40,6 +42,7 @@ export async function comparisonsReport(
   shadowing: ComparisonSource,
   rules: CompiledRules,
   events: EventLog,
+  traceUrl?: string,
 ): Promise<ComparisonsReport> {
   const states = await shadowing.snapshot();
   const generatedAt = Date.now();
@@ -66,5 +69,6 @@ export async function comparisonsReport(
     shadow: { ...shadowing.queue, limits: shadowing.limits },
     routes,
     events: events.recent(),
+    ...(traceUrl ? { traceUrl } : {}),
   };
 }

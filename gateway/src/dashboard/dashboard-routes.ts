@@ -34,11 +34,13 @@ export const dashboardRoutes: FastifyPluginAsync<{
   events: EventLog;
   /** The active rules: the report lists their routes. */
   rules: () => CompiledRules;
-}> = async (app, { shadowing, events, rules }) => {
+  /** TRACE_URL_TEMPLATE: examples link to their traces. */
+  traceUrlTemplate?: string;
+}> = async (app, { shadowing, events, rules, traceUrlTemplate }) => {
   const quiet = { logLevel: 'warn' as const };
   app.get('/comparisons', quiet, async (_request, reply) => {
     reply.header('cache-control', 'no-store');
-    return comparisonsReport(shadowing, rules(), events);
+    return comparisonsReport(shadowing, rules(), events, traceUrlTemplate);
   });
   app.delete<{ Params: { route: string } }>(
     '/comparisons/:route',

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { UpstreamPools } from '../upstreams/pools.ts';
 import { AnswerReader } from './answer-reader.ts';
+import { endAttemptSpan, startAttemptSpan } from './attempt-span.ts';
 import { ClientAbandoned, clientAbandoned, UpstreamStatusError } from './failure.ts';
 import { forwardRequestHeaders } from './forward-headers.ts';
 import type { UpstreamAnswer } from './taps.ts';
@@ -27,7 +28,10 @@ export function forwardOnce(
   pools: UpstreamPools,
 ): Promise<UpstreamAnswer> {
   return new Promise((resolve, reject) => {
+    const headers = forwardRequestHeaders(request, hostOf(upstream));
+    const span = startAttemptSpan(request, upstream, headers);
     const reader = new AnswerReader(request.method, request.fig.bodyObserver, (error, answer) => {
+      if (span) endAttemptSpan(span, answer?.statusCode, error ?? undefined);
       if (error) {
         reject(clientAbandoned(request, reply) ? new ClientAbandoned(error) : error);
       } else if (clientAbandoned(request, reply)) {
@@ -48,7 +52,7 @@ export function forwardOnce(
       {
         method: request.method as never,
         path: query === -1 ? request.fig.path : request.fig.path + request.url.slice(query),
-        headers: forwardRequestHeaders(request, hostOf(upstream)),
+        headers,
         body: body ?? null,
         headersTimeout: upstream.timeoutMs,
         bodyTimeout: upstream.bodyTimeoutMs,

@@ -1,9 +1,11 @@
 import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
+import { startTracing } from '@fig/platform/tracing';
 import { backendAuthenticatorFromEnv } from '@fig/platform/auth/backend-auth';
 import { createServiceTokens } from '@fig/platform/auth/service-tokens';
 import { buildApp } from './app.ts';
 import { type CheckoutEnv, checkoutEnvSchema } from './config.ts';
 
+await startTracing('checkout', { instrumentUndici: true });
 const config = loadConfigOrExit<CheckoutEnv>('checkout', checkoutEnvSchema);
 await serve(
   buildApp({

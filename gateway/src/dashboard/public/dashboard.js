@@ -245,8 +245,25 @@ const tableHead = (names) =>
     </tr>
   </thead>`;
 
-/** @param {{ route: DashboardRoute }} props */
-function Fields({ route }) {
+/**
+ * A link to a trace, when the report names where traces are shown and the example was traced.
+ * @param {string | undefined} template @param {string | undefined} traceId @param {string} side
+ */
+const traceLink = (template, traceId, side) =>
+  template &&
+  traceId &&
+  html`<a
+    class="trace-link"
+    href=${template.replaceAll('{trace_id}', encodeURIComponent(traceId))}
+    target="_blank"
+    rel="noopener noreferrer"
+    title=${`the ${side}'s trace of this request`}
+    data-trace=${traceId}
+    >trace ↗</a
+  >`;
+
+/** @param {{ route: DashboardRoute, traceUrl?: string }} props */
+function Fields({ route, traceUrl }) {
   if (route.fields.length === 0) {
     return html`<p class="empty">
       ${route.comparisons.compared > 0 ? 'No field differs. ✓' : 'No comparisons yet.'}
@@ -265,9 +282,13 @@ function Fields({ route }) {
             : example.leftSide === 'monolith'
               ? [example.left, example.right]
               : [example.right, example.left];
-          const cell = (/** @type {unknown} */ value) =>
+          // The side that served the client was traced with its request; the other with its shadow.
+          const traceOf = (/** @type {string} */ side) =>
+            example?.traces && (example.leftSide === side ? example.traces.primary : example.traces.shadow);
+          const cell = (/** @type {unknown} */ value, /** @type {string} */ side) =>
             html`<td class="example">
               ${example && html`<code title=${`${example.method} ${example.url}`}>${showExample(example, value)}</code>`}
+              ${traceLink(traceUrl, traceOf(side), side)}
             </td>`;
           return html`<tr key=${field.field} data-field=${field.field}>
             <td class="mono">${shortField(field.field)}</td>
@@ -276,7 +297,7 @@ function Fields({ route }) {
             </td>
             <td class="num">${percent(field.rate)}</td>
             <td class="num dim">${percent(field.noiseRate)}</td>
-            ${cell(monolith)} ${cell(service)}
+            ${cell(monolith, 'monolith')} ${cell(service, 'service')}
           </tr>`;
         })}
       </tbody>
@@ -291,8 +312,8 @@ function Fields({ route }) {
   `;
 }
 
-/** @param {{ route: DashboardRoute, rank: number }} props */
-function RouteCard({ route, rank }) {
+/** @param {{ route: DashboardRoute, rank: number, traceUrl?: string }} props */
+function RouteCard({ route, rank, traceUrl }) {
   const target = route.service ? `→ ${route.service}` : `→ ${route.upstream ?? 'monolith'}`;
   const service = route.service ? route.percent : 0;
   const c = route.comparisons;
@@ -397,7 +418,7 @@ function RouteCard({ route, rank }) {
       </div>
     </div>
     <h3>Top differing fields</h3>
-    <div class="fields"><${Fields} route=${route} /></div>
+    <div class="fields"><${Fields} route=${route} traceUrl=${traceUrl} /></div>
   </article>`;
 }
 
@@ -479,7 +500,15 @@ function Dashboard({ report, problem }) {
     <main>
       ${report && html`<${Summary} report=${report} />`}
       <section>
-        ${routes.map((route) => html`<${RouteCard} key=${route.name} route=${route} rank=${rank(route)} />`)}
+        ${routes.map(
+          (route) =>
+            html`<${RouteCard}
+              key=${route.name}
+              route=${route}
+              rank=${rank(route)}
+              traceUrl=${report?.traceUrl}
+            />`,
+        )}
       </section>
       <${Events} events=${report?.events ?? []} />
     </main>

@@ -49,6 +49,8 @@ export interface ComparisonInput {
   shadow: TimedResponse;
   /** The serving side asked again, when this request was sampled for noise. */
   noiseProbe?: CapturedResponse;
+  /** With tracing on: the trace ids of the client's request and of the shadow. */
+  traces?: { primary: string; shadow: string };
 }
 
 export interface ComparisonResult {
@@ -155,6 +157,7 @@ export class ComparisonRecorder {
         leftSide: primary.side,
         rightSide: shadow.side,
         status,
+        ...(input.traces ? { traces: input.traces } : {}),
       });
     }
     return { outcome, differences: classified };

@@ -26,6 +26,8 @@ export interface ExamplePair {
   leftSide: string;
   rightSide: string;
   status: [number, number];
+  /** With tracing on: the trace of the client's request and of its shadow, for the dashboard's links. */
+  traces?: { primary: string; shadow: string };
 }
 
 export interface RouteState {

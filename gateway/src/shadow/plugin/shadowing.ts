@@ -1,12 +1,14 @@
 import { type CompiledRoute, type CompiledRules, isWrite, type Side, upstreamFor } from '@fig/routing-rules';
 import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import { requestSpan } from '@fig/platform/tracing';
 import { forwardRequestHeaders } from '../../proxy/forward-headers.ts';
 import type { UpstreamAnswer } from '../../proxy/taps.ts';
 import { BodyCapture } from '../comparison/body-capture.ts';
 import { type CompareOptions, compareOptions } from '../comparison/compare-options.ts';
 import { ComparisonRecorder } from '../comparison/comparison-recorder.ts';
 import { type ComparisonStore, type RouteState, storeDefaults } from '../comparison/comparison-store.ts';
+import type { ShadowJob } from '../worker/protocol.ts';
 import type { ShadowLimits } from '../worker/shadow-limits.ts';
 import { createShadowMetrics } from './shadow-metrics.ts';
 import { ShadowWorkerClient } from './shadow-worker-client.ts';
@@ -26,6 +28,12 @@ export interface ShadowingOptions {
 const otherSide = (side: Side): Side => (side === 'service' ? 'monolith' : 'service');
 const originOf = (rules: CompiledRules, upstream: string) =>
   rules.upstreams.get(upstream)?.url.replace(/\/$/, '');
+
+/** The ids of a request's server span, when it is traced. */
+function traceOf(request: FastifyRequest): ShadowJob['trace'] {
+  const ids = requestSpan(request)?.spanContext();
+  return ids ? { trace_id: ids.traceId, span_id: ids.spanId } : undefined;
+}
 
 /**
  * Shadow traffic and comparison for the edge: a sampled request's answer is copied as it
@@ -145,6 +153,7 @@ export class Shadowing {
         },
       },
       target: { side: target, origin: targetOrigin, dryRun },
+      trace: traceOf(request),
     });
   }
 

@@ -36,6 +36,8 @@ export interface ShadowJob {
   primary: TimedResponse & { origin: string };
   /** The side that did not. */
   target: ShadowTarget;
+  /** With tracing on: the client request's server span, which the shadow's own trace links to. */
+  trace?: { trace_id: string; span_id: string };
 }
 
 /** A metric operation recorded in the worker, applied to the main thread's registry. */

@@ -1,5 +1,7 @@
 import { dryRunHeader, isWrite } from '@fig/routing-rules';
 import { Agent } from 'undici';
+import { activeTracer, linkFromEventMetadata, withSpan } from '@fig/platform/tracing';
+import { context, propagation, type Span, SpanKind } from '@opentelemetry/api';
 import { upstreamTimeoutCodes } from '../../proxy/failure.ts';
 import { hopByHopHeaders } from '../../proxy/forward-headers.ts';
 import { captureStream } from '../comparison/body-capture.ts';
@@ -103,12 +105,32 @@ export class ShadowDispatcher {
   async #compare(job: ShadowJob): Promise<void> {
     // The last gate before the network: a write reaches a shadow only as a dry run.
     if (isWrite(job.method) && !job.target.dryRun) throw new Dropped('no_dry_run');
+    if (!activeTracer()) return this.#compareTraced(job, undefined);
+    // A trace of its own, linked to the client's: the shadow is no part of what the client waited for.
+    const link = linkFromEventMetadata(job.trace);
+    return withSpan(`shadow ${job.method} ${job.route}`, (span) => this.#compareTraced(job, span), {
+      root: true,
+      kind: SpanKind.CLIENT,
+      links: link ? [link] : [],
+      attributes: {
+        'fig.shadow': true,
+        'fig.route': job.route,
+        'fig.backend': job.target.side,
+        'http.request.method': job.method,
+        'server.address': job.target.origin,
+      },
+    });
+  }
+
+  async #compareTraced(job: ShadowJob, span: Span | undefined): Promise<void> {
     const probesSoFar = this.#recorder.noiseProbes(job.route);
     const [shadow, noiseProbe] = await Promise.all([
       this.#send(job, job.target.origin),
       this.#probesNoise(job, probesSoFar) ? this.#send(job, job.primary.origin) : undefined,
     ]);
-    this.#recorder.record({
+    const result = this.#recorder.record({
+      traces:
+        span && job.trace ? { primary: job.trace.trace_id, shadow: span.spanContext().traceId } : undefined,
       route: job.route,
       options: job.options,
       method: job.method,
@@ -117,6 +139,14 @@ export class ShadowDispatcher {
       shadow: { side: job.target.side, response: shadow.response, ms: shadow.ms },
       noiseProbe: noiseProbe?.response,
     });
+    span?.setAttributes({
+      'fig.comparison': result.outcome,
+      'fig.differences': result.differences.length,
+      'http.response.status_code': shadow.response.status,
+    });
+    if (result.differences.length > 0) {
+      span?.setAttribute('fig.differing_fields', [...new Set(result.differences.map((d) => d.field))]);
+    }
   }
 
   async #send(job: ShadowJob, origin: string): Promise<{ response: CapturedResponse; ms: number }> {
@@ -128,6 +158,12 @@ export class ShadowDispatcher {
     }
     headers[shadowHeader] = '1';
     if (isWrite(job.method)) headers[dryRunHeader] = '1';
+    if (activeTracer()) {
+      // The shadow's own trace goes on, not the client's.
+      delete headers.traceparent;
+      delete headers.tracestate;
+      propagation.inject(context.active(), headers);
+    }
     const started = performance.now();
     try {
       const answer = await this.#agent.request({

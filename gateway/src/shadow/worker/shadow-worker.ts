@@ -1,5 +1,6 @@
 // The shadow worker: sends shadow requests, compares answers and keeps the comparison state,
 // on a thread of its own so none of that work runs on the event loop that serves clients.
+import { startTracing, stopTracing } from '@fig/platform/tracing';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ComparisonRecorder } from '../comparison/comparison-recorder.ts';
 import type { ComparisonStore } from '../comparison/comparison-store.ts';
@@ -13,6 +14,8 @@ const port = parentPort!;
 const settings = workerData as WorkerSettings;
 const send = (message: FromWorker) => port.postMessage(message);
 
+// Shadows are traced from this thread, as the gateway (each in a trace of its own).
+await startTracing('gateway');
 const relay = metricRelay();
 const { metrics } = relay;
 // Loaded only when needed: every gateway starts a worker, few of them share through Redis.
@@ -59,6 +62,7 @@ async function answer(message: WorkerQuestion) {
       await dispatcher.close();
       await store.close();
       redis?.disconnect();
+      await stopTracing();
       return {};
   }
 }

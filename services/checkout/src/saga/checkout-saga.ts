@@ -14,6 +14,7 @@ import type { MonolithClient } from '../clients/monolith-client.ts';
 import type { PaymentClient } from '../clients/payment-client.ts';
 import { UpstreamUnavailableError } from '../clients/upstream-client.ts';
 import { currentRequestId } from '../request-id-context.ts';
+import { tracedStep } from './saga-spans.ts';
 import type { Saga, SagaOutcome, SagaStore } from './saga-store.ts';
 
 /** A refusal that reaches the client with the status and body the upstream (or contract) gave it. */
@@ -131,8 +132,9 @@ export function createCheckoutSaga(deps: SagaDependencies) {
     };
   }
 
-  /** One step forward; returns the saga as persisted afterwards. */
-  async function step(saga: Saga, live: boolean, requestId?: string): Promise<Saga> {
+  /** One step forward, as a span of its own; returns the saga as persisted afterwards. */
+  const step = tracedStep(runStep);
+  async function runStep(saga: Saga, live: boolean, requestId?: string): Promise<Saga> {
     // Every call is made with this service's token, for the customer who checks out.
     const on = { user: saga.user_id, requestId };
     switch (saga.step) {
