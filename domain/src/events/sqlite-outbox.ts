@@ -30,12 +30,10 @@ export function createSqliteOutbox(db: DatabaseSync): SqliteOutbox {
     },
     source: {
       async unpublished(limit) {
-        return pending
-          .all(limit)
-          .map((row): OutboxEntry => ({
-            sequence: String(row.sequence),
-            event: JSON.parse(row.event as string),
-          }));
+        return pending.all(limit).map((row): OutboxEntry => ({
+          sequence: String(row.sequence),
+          event: JSON.parse(row.event as string),
+        }));
       },
       async markPublished(sequences) {
         const now = new Date().toISOString();
