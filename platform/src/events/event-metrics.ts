@@ -9,7 +9,7 @@ function createRelayMetrics(registers: Registry[]) {
   return {
     backlog: new Gauge({
       name: 'events_outbox_backlog',
-      help: 'Unpublished outbox entries the relay saw in its last poll (at most one batch)',
+      help: 'Outbox entries still unpublished after the last round (counted up to one batch)',
       registers,
     }),
     lag: new Gauge({

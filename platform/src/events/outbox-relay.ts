@@ -46,6 +46,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let sinceProgress = { published: 0, at: 0 };
   let backlog = { entries: 0, lagSeconds: 0 };
 
+  /** What still waits, as far as this relay knows: the last poll minus what it then published. */
   function observeBacklog(entries: OutboxEntry[]) {
     const oldest = entries[0] ? Date.parse(entries[0].event.timestamp) : NaN;
     backlog = {
@@ -68,6 +69,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (appended.length > 0) {
       await source.markPublished(appended.map((entry) => entry.sequence));
       for (const { event } of appended) metrics.published.inc({ stream: event.event_type });
+      observeBacklog(entries.filter((entry) => !appended.includes(entry)));
     }
     const failed =
       results.find((result) => result?.[0])?.[0] ?? (results.length < entries.length ? 'no reply' : null);
