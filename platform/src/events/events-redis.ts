@@ -11,6 +11,9 @@ export type Logger = Pick<BaseLogger, 'debug' | 'info' | 'warn' | 'error'>;
  */
 export function connectEventsRedis(url: string, options: { commandTimeoutMs: number }): Redis {
   const redis = new Redis(url, {
+    // RESP2: the stream commands' replies keep the shape Redis documents (ioredis 6 defaults
+    // to RESP3, where XREADGROUP answers a map).
+    protocol: 2,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs,
@@ -19,7 +22,19 @@ export function connectEventsRedis(url: string, options: { commandTimeoutMs: num
   });
   // A lost connection shows up as failed commands in the loops; an unhandled 'error' would crash.
   redis.on('error', () => {});
+  redis.once('ready', () => connectedOnce.add(redis));
   return redis;
+}
+
+const connectedOnce = new WeakSet<Redis>();
+
+/**
+ * Whether a failure is worth a warning: the first after the connection had worked, then every
+ * tenth (an outage is visible without a line per retry). Rounds that fail only because the
+ * first connection is still being made stay quiet unless it takes long.
+ */
+export function worthWarning(redis: Redis, failures: number): boolean {
+  return (failures === 1 && connectedOnce.has(redis)) || failures % 10 === 0;
 }
 
 /** A message for a log line, whatever was thrown. */

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { outboxRelayMetrics } from './event-metrics.ts';
-import { connectEventsRedis, type Logger, reasonOf } from './events-redis.ts';
+import { connectEventsRedis, type Logger, reasonOf, worthWarning } from './events-redis.ts';
 import type { OutboxEntry, OutboxSource } from './outbox.ts';
 import { createPause } from './pause.ts';
 
@@ -103,8 +103,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures += 1;
         metrics.errors.inc();
         delay = pause.backoff(failures);
-        // The first failure and every tenth: enough to see an outage without a line per retry.
-        if (failures === 1 || failures % 10 === 0) {
+        if (worthWarning(redis, failures)) {
           logger.warn(
             { err: reasonOf(error), failures, retryInMs: delay },
             'outbox relay cannot publish; retrying',

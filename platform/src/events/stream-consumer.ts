@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { parkEntry } from './dead-letter.ts';
 import type { FigEvent } from './envelope.ts';
 import { streamConsumerMetrics } from './event-metrics.ts';
-import { connectEventsRedis, type Logger, reasonOf } from './events-redis.ts';
+import { connectEventsRedis, type Logger, reasonOf, worthWarning } from './events-redis.ts';
 import { createPause } from './pause.ts';
 import { eventField, readEvent, type StreamEntry } from './stream-entry.ts';
 
@@ -205,7 +205,7 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
         if (reason.startsWith('NOGROUP')) groupReady = false;
         ownPendingFrom = '0';
         const delay = pause.backoff(failures);
-        if (failures === 1 || failures % 10 === 0) {
+        if (worthWarning(redis, failures)) {
           logger.warn(
             { stream, group, err: reason, failures, retryInMs: delay },
             'stream consumer cannot read; retrying',
