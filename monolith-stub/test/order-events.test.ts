@@ -82,6 +82,8 @@ describe('the monolith learning orders from checkout.order_created.v1', () => {
     expect(monolithRows().processed_events).toEqual([
       { event_id: event.event_id, applied_at: expect.any(String) },
     ]);
+    const metrics = await fetch(`${monolith.internalUrl}/metrics`).then((response) => response.text());
+    expect(metrics).toMatch(/^events_consumed_total\{[^}]*outcome="applied"[^}]*\} 1$/m);
   });
 
   it('never lets a creation event undo what PUT recorded: redelivered, or arriving after the PUT', async () => {
