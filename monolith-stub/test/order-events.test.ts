@@ -159,4 +159,9 @@ describe('the monolith learning orders from checkout.order_created.v1', () => {
     expect((await ordersOf('bob')).map((o) => o.order_id)).not.toContain('ord_broken');
     expect(after.event_id).toMatch(/^evt_/);
   });
+
+  it('drains on SIGTERM with its consumer connected, and exits cleanly', async () => {
+    expect(await monolith.stop()).toBe(0);
+    expect(monolith.output()).not.toMatch(/"level":(50|60)/); // no error or fatal line on the way out
+  });
 });
