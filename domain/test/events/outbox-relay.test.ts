@@ -1,7 +1,7 @@
 import { startRedisServer } from '@fig/testing/redis-server';
 import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { inTransaction } from '@fig/domain/transaction';
-import { newEvent, type OutboxSource, startOutboxRelay } from '@fig/platform/events';
+import { type Logger, newEvent, type OutboxSource, startOutboxRelay } from '@fig/platform/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   inspector,
@@ -22,7 +22,7 @@ describe('outbox relay', () => {
 
   const relayFor = (
     source: OutboxSource,
-    options: { batch?: number; registry?: ReturnType<typeof newRegistry> } = {},
+    options: { batch?: number; registry?: ReturnType<typeof newRegistry>; logger?: Logger } = {},
   ) =>
     startOutboxRelay({
       source,
@@ -47,7 +47,12 @@ describe('outbox relay', () => {
       }),
     ).toThrow('the change failed');
     const registry = newRegistry();
-    const relay = relayFor(producer.outbox.source, { registry });
+    const lines: { fields: object; message?: string }[] = [];
+    const logger = {
+      ...silentLogger,
+      info: (fields: object, message?: string) => lines.push({ fields, message }),
+    };
+    const relay = relayFor(producer.outbox.source, { registry, logger });
     const streams = inspector(redis.url);
     await expect.poll(async () => (await producer.outbox.source.unpublished(10)).length).toBe(0);
     await relay.stop();
@@ -56,6 +61,10 @@ describe('outbox relay', () => {
     expect(await streams.entries(other)).toEqual([{ event: JSON.stringify(second) }]);
     expect(await metricValue(registry, 'events_published_total')).toBe(2);
     expect(await metricValue(registry, 'events_outbox_backlog')).toBe(0);
+    expect(lines).toContainEqual({
+      fields: { published: 2, backlog: 0, lagSeconds: 0 },
+      message: 'outbox relay progress',
+    });
   });
 
   it('keeps entries while Redis is down, counts the failures, and publishes them once it is back', async () => {

@@ -31,7 +31,7 @@ export interface StreamConsumerOptions<D> {
 }
 
 export interface StreamConsumer {
-  /** Finishes the entry in flight, then closes the connection; unread entries stay in the group. */
+  /** Finishes the entries already read, then closes the connection; unread ones stay in the group. */
   stop(): Promise<void>;
 }
 
@@ -130,7 +130,6 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
   async function handle(entries: StreamEntry[], redelivered: boolean) {
     const counts = redelivered ? await deliveries(entries) : new Map<string, number>();
     for (const [id, fields] of entries) {
-      if (stopped) return; // the rest stay pending on this consumer and are read again or claimed
       if (fields === null) {
         await redis.xack(stream, group, id); // trimmed or deleted from the stream: nothing to apply
         continue;
