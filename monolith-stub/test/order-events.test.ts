@@ -141,6 +141,15 @@ describe('the monolith learning orders from checkout.order_created.v1', () => {
     const broken = publish(
       newEvent(orderCreatedType, { order_id: 'ord_broken', user_id: 'usr_bob', total_cents: -5, items: [] }),
     );
+    const line = { product_id: 'prd_0002', quantity: 1, price_cents: 4999 };
+    const twice = publish(
+      newEvent(orderCreatedType, {
+        order_id: 'ord_twice',
+        user_id: 'usr_bob',
+        total_cents: 9998,
+        items: [line, line],
+      }),
+    );
     const after = publish(orderCreatedEvent({ ...aliceOrder, order_id: 'ord_after_broken' }));
     await expect
       .poll(async () => (await ordersOf('alice')).map((o) => o.order_id), { timeout: 10_000 })
@@ -155,8 +164,13 @@ describe('the monolith learning orders from checkout.order_created.v1', () => {
         group: 'monolith',
         reason: expect.stringMatching(/total_cents|items/),
       }),
+      expect.objectContaining({
+        event: JSON.stringify(twice),
+        reason: 'event/data/items names prd_0002 twice',
+      }),
     ]);
     expect((await ordersOf('bob')).map((o) => o.order_id)).not.toContain('ord_broken');
+    expect((await ordersOf('bob')).map((o) => o.order_id)).not.toContain('ord_twice');
     expect(after.event_id).toMatch(/^evt_/);
   });
 

@@ -85,7 +85,10 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
     return reply?.[0]?.[1] ?? [];
   }
 
-  /** How often each of these entries has been delivered (one XPENDING over their id range). */
+  /**
+   * How often each of these entries (now this consumer's) has been delivered: one XPENDING over
+   * their id range; room for this consumer's other pending entries that fall between them.
+   */
   async function deliveries(entries: StreamEntry[]): Promise<Map<string, number>> {
     if (entries.length === 0) return new Map();
     const rows = (await redis.call(
@@ -94,7 +97,8 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
       group,
       entries[0][0],
       entries[entries.length - 1][0],
-      entries.length,
+      entries.length + batch,
+      consumer,
     )) as PendingRow[];
     return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
   }
@@ -161,7 +165,7 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
       if (entries.length > 0) {
         logger.info(
           { stream, group, claimed: entries.length },
-          'claimed entries another consumer left pending',
+          'claimed entries left pending (by a consumer that died, or an apply that failed)',
         );
         await handle(entries, true);
       }
