@@ -60,7 +60,12 @@ const dataProblem = compileJsonSchema(orderCreatedDataSchema);
 
 /** For a consumer's `validate`: why this event's data is no order, or null. */
 export function orderCreatedProblem(event: FigEvent): string | null {
-  return dataProblem(event.data);
+  const problem = dataProblem(event.data);
+  if (problem) return problem;
+  // An order has one line per product: a second one could never be recorded, only retried.
+  const products = (event.data as OrderCreatedData).items.map((item) => item.product_id);
+  const twice = products.find((id, index) => products.indexOf(id) !== index);
+  return twice ? `event/data/items names ${twice} twice` : null;
 }
 
 /** What checkout publishes when it places `order` (every optional field filled). */
