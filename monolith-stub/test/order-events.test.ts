@@ -48,6 +48,7 @@ describe('the monolith learning orders from checkout.order_created.v1', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     streams = new Redis(redis.url);
+    streams.on('error', () => {}); // the outage test kills Redis under it
     relay = startOutboxRelay({ source: outbox.source, redisUrl: redis.url, logger: quiet, pollMs: 50 });
     monolith = await spawnDeployable('monolith-stub', {
       env: { REDIS_URL: redis.url, DATA_DIR: join(dataDir, 'monolith'), LEGACY_LATENCY_MS: '0' },
@@ -172,6 +173,19 @@ describe('the monolith learning orders from checkout.order_created.v1', () => {
     expect((await ordersOf('bob')).map((o) => o.order_id)).not.toContain('ord_broken');
     expect((await ordersOf('bob')).map((o) => o.order_id)).not.toContain('ord_twice');
     expect(after.event_id).toMatch(/^evt_/);
+  });
+
+  it('stays ready while Redis is down, and learns what was published meanwhile once it is back', async () => {
+    await redis.kill();
+    const order = { ...aliceOrder, order_id: 'ord_during_outage' };
+    publish(orderCreatedEvent(order)); // waits in the checkout side's outbox
+    expect((await jsonRequest(`${monolith.internalUrl}/health/ready`)).status).toBe(200);
+    expect((await ordersOf('alice')).map((o) => o.order_id)).not.toContain(order.order_id);
+    // This Redis keeps nothing across a restart: the stream and the group come back empty.
+    await redis.restart();
+    await expect
+      .poll(async () => (await ordersOf('alice')).map((o) => o.order_id), { timeout: 15_000 })
+      .toContain(order.order_id);
   });
 
   it('drains on SIGTERM with its consumer connected, and exits cleanly', async () => {
