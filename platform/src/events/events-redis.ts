@@ -30,11 +30,11 @@ const connectedOnce = new WeakSet<Redis>();
 
 /**
  * Whether a failure is worth a warning: the first after the connection had worked, then every
- * tenth (an outage is visible without a line per retry). Rounds that fail only because the
- * first connection is still being made stay quiet unless it takes long.
+ * tenth (an outage is visible without a line per retry). Before the first connection the first
+ * two rounds stay quiet: they usually fail only because the connection is still being made.
  */
 export function worthWarning(redis: Redis, failures: number): boolean {
-  return (failures === 1 && connectedOnce.has(redis)) || failures % 10 === 0;
+  return failures === (connectedOnce.has(redis) ? 1 : 3) || failures % 10 === 0;
 }
 
 /** A message for a log line, whatever was thrown. */
