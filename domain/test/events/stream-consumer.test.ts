@@ -125,6 +125,35 @@ describe('stream consumer', () => {
     await expect.poll(() => streams.pending(stream, 'g')).toBe(0);
   });
 
+  it('restarted under the same name, takes up its own pending entries at once', async () => {
+    const stream = uniqueStream();
+    const side = consumerSide(dir, 'same-name');
+    const events = [newEvent(stream, { n: 1 }), newEvent(stream, { n: 2 })];
+    for (const event of events) await add(stream, 'event', JSON.stringify(event));
+    const streams = inspector(redis.url);
+    const first = spawn(process.execPath, [stallingConsumer], {
+      env: { ...process.env, REDIS_URL: redis.url, STREAM: stream, GROUP: 'g', CONSUMER: 'pod-1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let said = '';
+    first.stdout!.on('data', (chunk) => (said += chunk));
+    await expect.poll(() => said, { timeout: 10_000 }).toContain(`applying ${events[0].event_id}`);
+    const exited = new Promise((resolve) => first.once('exit', resolve));
+    first.kill('SIGKILL');
+    await exited;
+    // The same pod name again; nothing would be claimed from anyone within this test.
+    consumer({
+      redisUrl: redis.url,
+      stream,
+      group: 'g',
+      consumer: 'pod-1',
+      apply: side.apply,
+      claimIdleMs: 600_000,
+    });
+    await expect.poll(() => side.counts().size, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => streams.pending(stream, 'g')).toBe(0);
+  });
+
   it('parks malformed entries on <stream>.dead with the reason, acks them, and goes on', async () => {
     const stream = uniqueStream();
     const side = consumerSide(dir, 'malformed');

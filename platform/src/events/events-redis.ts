@@ -22,20 +22,29 @@ export function connectEventsRedis(url: string, options: { commandTimeoutMs: num
   });
   // A lost connection shows up as failed commands in the loops; an unhandled 'error' would crash.
   redis.on('error', () => {});
-  redis.once('ready', () => connectedOnce.add(redis));
   return redis;
 }
 
-const connectedOnce = new WeakSet<Redis>();
-
 /**
- * Whether a failure is worth a warning: the first after the connection had worked, then every
- * tenth (an outage is visible without a line per retry). Before the first connection the first
- * two rounds stay quiet: they usually fail only because the connection is still being made.
+ * Resolves once the first connection attempt is over (ready, failed, closed, or 3 s gone), so a
+ * loop's first round does not fail only because the connection was still being made.
  */
-export function worthWarning(redis: Redis, failures: number): boolean {
-  return failures === (connectedOnce.has(redis) ? 1 : 3) || failures % 10 === 0;
+export function firstConnection(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  const outcomes = ['ready', 'error', 'close'] as const;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const outcome of outcomes) redis.off(outcome, done);
+      resolve();
+    };
+    const timer = setTimeout(done, 3000);
+    for (const outcome of outcomes) redis.once(outcome, done);
+  });
 }
+
+/** The first failure and every tenth: an outage is visible without a line per retry. */
+export const worthWarning = (failures: number) => failures === 1 || failures % 10 === 0;
 
 /** A message for a log line, whatever was thrown. */
 export function reasonOf(error: unknown): string {

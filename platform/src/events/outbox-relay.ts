@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { outboxRelayMetrics } from './event-metrics.ts';
-import { connectEventsRedis, type Logger, reasonOf, worthWarning } from './events-redis.ts';
+import { connectEventsRedis, type Logger, firstConnection, reasonOf, worthWarning } from './events-redis.ts';
 import type { OutboxEntry, OutboxSource } from './outbox.ts';
 import { createPause } from './pause.ts';
 
@@ -89,6 +89,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   async function run() {
+    await firstConnection(redis);
     let failures = 0;
     while (!stopped) {
       let delay = pollMs;
@@ -103,7 +104,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures += 1;
         metrics.errors.inc();
         delay = pause.backoff(failures);
-        if (worthWarning(redis, failures)) {
+        if (worthWarning(failures)) {
           logger.warn(
             { err: reasonOf(error), failures, retryInMs: delay },
             'outbox relay cannot publish; retrying',

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { parkEntry } from './dead-letter.ts';
 import type { FigEvent } from './envelope.ts';
 import { streamConsumerMetrics } from './event-metrics.ts';
-import { connectEventsRedis, type Logger, reasonOf, worthWarning } from './events-redis.ts';
+import { connectEventsRedis, type Logger, firstConnection, reasonOf, worthWarning } from './events-redis.ts';
 import { createPause } from './pause.ts';
 import { eventField, readEvent, type StreamEntry } from './stream-entry.ts';
 
@@ -184,6 +184,7 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
   }
 
   async function run() {
+    await firstConnection(redis);
     let failures = 0;
     let groupReady = false;
     // This consumer's own pending entries first (a restart under the same name), page by page.
@@ -217,7 +218,7 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
         if (reason.startsWith('NOGROUP')) groupReady = false;
         ownPendingFrom = '0';
         const delay = pause.backoff(failures);
-        if (worthWarning(redis, failures)) {
+        if (worthWarning(failures)) {
           logger.warn(
             { stream, group, err: reason, failures, retryInMs: delay },
             'stream consumer cannot read; retrying',
