@@ -1,4 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
+import { eventTablesMigration } from './events/event-tables.ts';
 import { seedProducts, seedUsers } from './seed.ts';
 
 export interface Migration {
@@ -120,4 +121,5 @@ export const domainMigrations: readonly Migration[] = [
   { id: 'domain-002-seed', up: seed },
   // The user a payment was taken for (the one the charging service acted for): only they may read it.
   { id: 'domain-003-payment-owner', up: (db) => db.exec('ALTER TABLE payments ADD COLUMN user_id TEXT') },
+  eventTablesMigration,
 ];

@@ -17,6 +17,7 @@ import { authRoutes } from './auth/routes.ts';
 import { createTokens } from './auth/tokens.ts';
 import { createDomainModules } from './domain-modules.ts';
 import { legacyGraphql } from './graphql/plugin.ts';
+import { consumeOrderEvents } from './order-events.ts';
 import { legacyLatency } from './plugins/latency.ts';
 import { catalogRoutes } from './routes/catalog.ts';
 import { internalRoutes } from './routes/internal.ts';
@@ -36,6 +37,8 @@ export interface MonolithOptions {
   /** Who may get service tokens from `POST /auth/token`; default the local stack's services. */
   serviceClients?: ServiceClient[];
   clock?: Clock;
+  /** Where `checkout.order_created.v1` is read from; without it the monolith learns orders only by PUT. */
+  redisUrl?: string;
 }
 
 // Where a stale Authorization header must not lock a client out of logging in again.
@@ -70,7 +73,19 @@ export async function buildApp(options: MonolithOptions) {
     callerAuth: { authenticator, publicPaths },
   });
   app.observability.readiness.set('database', () => db.prepare('SELECT 1 AS ok').get()?.ok === 1);
-  app.addHook('onClose', async () => db.close());
+  const orderEvents = options.redisUrl
+    ? consumeOrderEvents({
+        db,
+        orders,
+        redisUrl: options.redisUrl,
+        logger: app.log,
+        registry: app.observability.registry,
+      })
+    : undefined;
+  app.addHook('onClose', async () => {
+    await orderEvents?.stop(); // the entry in flight commits before its database closes
+    db.close();
+  });
 
   const latency = { latencyMs: options.latencyMs ?? 0, checkoutLatencyMs: options.checkoutLatencyMs ?? 0 };
   await app.register(openApi, { title: 'Fig legacy monolith' });

@@ -10,6 +10,7 @@ export interface MonolithEnv extends CommonEnv, InternalListenerEnv {
   LEGACY_CHECKOUT_LATENCY_MS: number;
   INTERNAL_TOKEN?: string;
   SERVICE_CLIENTS: ServiceClient[];
+  REDIS_URL?: string;
 }
 
 // A scope travels in a space-separated claim: printable ASCII without spaces or quotes.
@@ -46,6 +47,8 @@ export const monolithEnvSchema = envSchema(3000, {
   LEGACY_CHECKOUT_LATENCY_MS: { type: 'integer', minimum: 0, maximum: 10_000, default: 120 },
   INTERNAL_TOKEN: { type: 'string', minLength: 16 },
   SERVICE_CLIENTS: serviceClientsSchema,
+  // The event streams (docs/events.md): when set, orders placed by checkout are learnt from them.
+  REDIS_URL: { type: 'string', pattern: '^rediss?://' },
 });
 
 /** Client ids registered twice: a config error (which secret would count?). */

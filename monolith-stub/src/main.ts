@@ -20,5 +20,6 @@ const app = await buildApp({
   checkoutLatencyMs: config.LEGACY_CHECKOUT_LATENCY_MS,
   internalToken: config.INTERNAL_TOKEN,
   serviceClients: config.SERVICE_CLIENTS,
+  redisUrl: config.REDIS_URL,
 });
 await serve(app, listenersFrom(config));

@@ -26,3 +26,14 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = newAjv('array');
   return ({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as object);
 }
+
+/**
+ * A JSON Schema check for data that arrives outside HTTP (an event read from a stream): strict
+ * types, no defaults written into the value, and the problem as one line of text, or null.
+ */
+export function compileJsonSchema(schema: object): (value: unknown) => string | null {
+  const ajv = new Ajv({ allErrors: false, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return (value) => (validate(value) ? null : ajv.errorsText(validate.errors, { dataVar: 'event' }));
+}

@@ -35,29 +35,30 @@ async function answersPing(port: number): Promise<boolean> {
   });
 }
 
+export interface RedisServerOptions {
+  /**
+   * Keep an append-only file in this folder, fsynced on every write, so a kill and a restart
+   * keep every write Redis acknowledged (as a production Redis holding event streams does).
+   */
+  appendOnlyDir?: string;
+}
+
 /**
- * A real `redis-server` on a private port, in memory only (no RDB/AOF files), for tests that
- * need shared state. Requires the redis-server binary (Debian package `redis-server`).
+ * A real `redis-server` on a private port, in memory only (no RDB/AOF files) unless told to
+ * persist, for tests that need shared state. Requires the redis-server binary (Debian package
+ * `redis-server`).
  */
-export async function startRedisServer(): Promise<RunningRedis> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RunningRedis> {
   const port = await closedPort();
   let child: ChildProcess | undefined;
+  const persistence = options.appendOnlyDir
+    ? ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', options.appendOnlyDir]
+    : ['--appendonly', 'no'];
 
   const launch = async () => {
     const started = spawn(
       'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--loglevel',
-        'warning',
-      ],
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--loglevel', 'warning'],
       { stdio: 'ignore' },
     );
     child = started;
