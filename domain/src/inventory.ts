@@ -144,7 +144,10 @@ export function createInventory(db: DatabaseSync, options: { clock?: Clock } = {
     });
   }
 
-  return { stockOf, stockOfMany, get, reserve, release, commit, take };
+  const ownRow = db.prepare('SELECT 1 FROM reservations WHERE id = ?');
+  const owns = (id: string) => ownRow.get(id) !== undefined;
+
+  return { stockOf, stockOfMany, get, reserve, release, commit, take, owns };
 }
 
 export type Inventory = ReturnType<typeof createInventory>;
