@@ -1,13 +1,14 @@
 import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
 import { backendAuthenticatorFromEnv } from '@fig/platform/auth/backend-auth';
 import { createServiceTokens } from '@fig/platform/auth/service-tokens';
+import { storageFromEnv } from '@fig/domain/storage-env';
 import { buildApp } from './app.ts';
 import { type CheckoutEnv, checkoutEnvSchema } from './config.ts';
 
 const config = loadConfigOrExit<CheckoutEnv>('checkout', checkoutEnvSchema);
 await serve(
   buildApp({
-    dataDir: config.DATA_DIR,
+    ...storageFromEnv(config),
     inventoryUrl: config.INVENTORY_URL,
     paymentUrl: config.PAYMENT_URL,
     monolithUrl: config.MONOLITH_URL,
@@ -17,6 +18,7 @@ await serve(
     breakerResetMs: config.BREAKER_RESET_MS,
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
     recoveryIntervalMs: config.SAGA_RECOVERY_INTERVAL_MS,
+    sagaLeaseMs: config.SAGA_LEASE_MS,
     logLevel: config.LOG_LEVEL,
     authenticator: backendAuthenticatorFromEnv(config),
     serviceTokens: createServiceTokens({

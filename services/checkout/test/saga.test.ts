@@ -142,6 +142,12 @@ const recordedOrders = (user: string, attempts?: number) =>
     (list) => list.length > 0,
     attempts,
   );
+/** The order as the monolith shows it, once it learnt of it from the outbox (after the checkout answered). */
+const recordedOrder = (orderId: string, user: string) =>
+  eventually(
+    () => call(monolith.url, 'GET', `/api/orders/${orderId}`, user),
+    (answer) => answer.status === 200,
+  );
 const stockOnceReleased = (sku: string) =>
   eventually(
     () => stock(sku),
@@ -179,6 +185,7 @@ async function expectRetryPlaces(
 ) {
   const retried = await checkoutCart(user, cartId);
   expect(retried.status).toBe(201);
+  expect((await recordedOrder(retried.body.order_id, user)).status).toBe(200);
   await expectBooksBalanced(user, sku, before, quantity);
 }
 
@@ -191,7 +198,7 @@ describe('checkout saga', () => {
     const placed = await checkoutCart(user, cartId);
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ status: 'confirmed', currency: 'EUR' });
-    const recorded = await call(monolith.url, 'GET', `/api/orders/${placed.body.order_id}`, user);
+    const recorded = await recordedOrder(placed.body.order_id, user);
     expect(recorded.status).toBe(200);
     expect(recorded.body).toMatchObject({ total_cents: placed.body.total_cents, shipping_address: address });
     expect(await cartStatus(user, cartId)).toBe('checked_out');
@@ -516,7 +523,7 @@ describe('checkout saga', () => {
       totalCents: added.data.addToCart.totalCents,
       order: { id: placed.data.checkout.orderId },
     });
-    const recorded = await call(monolith.url, 'GET', `/api/orders/${placed.data.checkout.orderId}`, user);
+    const recorded = await recordedOrder(placed.data.checkout.orderId, user);
     expect(recorded.body.shipping_address).toEqual({
       ...shippingAddress,
       postal_code: '10115',
