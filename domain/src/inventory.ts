@@ -146,8 +146,10 @@ export function createInventory(db: DatabaseSync, options: { clock?: Clock } = {
 
   const ownRow = db.prepare('SELECT 1 FROM reservations WHERE id = ?');
   const owns = (id: string) => ownRow.get(id) !== undefined;
+  const allOnHand = db.prepare('SELECT sku, on_hand FROM stock ORDER BY sku');
+  const onHand = () => allOnHand.all() as { sku: string; on_hand: number }[];
 
-  return { stockOf, stockOfMany, get, reserve, release, commit, take, owns };
+  return { stockOf, stockOfMany, get, reserve, release, commit, take, owns, onHand };
 }
 
 export type Inventory = ReturnType<typeof createInventory>;

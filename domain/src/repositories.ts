@@ -23,6 +23,8 @@ export interface InventoryRepository {
   commit(id: string): Awaitable<Reservation>;
   /** Whether this reservation was made here (not on the monolith before the route moved). */
   owns(id: string): Awaitable<boolean>;
+  /** Units on hand per sku (reservations not subtracted): what a copy of this stock must equal. */
+  onHand(): Awaitable<{ sku: string; on_hand: number }[]>;
 }
 
 export interface PaymentsRepository {

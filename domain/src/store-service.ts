@@ -35,6 +35,8 @@ export interface StoreServiceParts<Store extends { owns(id: string): Awaitable<b
   createPostgresStore(db: PostgresDatabase): Store;
   /** Its REST routes; an `:id` it does not own (`store.owns`) is answered by the monolith. */
   routes(scope: FastifyInstance, store: Store): PromiseLike<unknown>;
+  /** Routes for Fig's own parts, on the internal listener. */
+  internalRoutes?(scope: FastifyInstance, store: Store): PromiseLike<unknown>;
   /** Its subgraph; `legacy` reads the monolith's records when a monolith is configured. */
   subgraph(scope: FastifyInstance, store: Store, legacy: LegacyRecords | undefined): PromiseLike<unknown>;
 }
@@ -107,7 +109,9 @@ export function buildStoreService<Store extends { owns(id: string): Awaitable<bo
   if (legacy) app.addHook('onClose', async () => legacy.close());
   // The subgraph is for the BFFs: on the internal listener only.
   app.internal.register(async (scope) => {
-    await parts.subgraph(scope, (await opening).store, legacy);
+    const { store } = await opening;
+    await parts.subgraph(scope, store, legacy);
+    await parts.internalRoutes?.(scope, store);
   });
   return app;
 }

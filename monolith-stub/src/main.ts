@@ -18,5 +18,13 @@ const app = await buildApp({
   checkoutLatencyMs: config.LEGACY_CHECKOUT_LATENCY_MS,
   internalToken: config.INTERNAL_TOKEN,
   serviceClients: config.SERVICE_CLIENTS,
+  inventoryService: config.INVENTORY_URL
+    ? {
+        url: config.INVENTORY_URL,
+        internalUrl: config.INVENTORY_INTERNAL_URL ?? config.INVENTORY_URL,
+        holdSeconds: config.STOCK_HOLD_SECONDS,
+        syncIntervalMs: config.STOCK_SYNC_INTERVAL_MS,
+      }
+    : undefined,
 });
 await serve(app, listenersFrom(config));

@@ -132,5 +132,8 @@ export function createPostgresInventory(
     return (await db.query('SELECT 1 FROM reservations WHERE id = $1', [id])).length > 0;
   }
 
-  return { stockOf, stockOfMany, get: (id) => get(id), reserve, release, commit, owns };
+  const onHand = () =>
+    db.query<{ sku: string; on_hand: number }>('SELECT sku, on_hand FROM stock ORDER BY sku');
+
+  return { stockOf, stockOfMany, get: (id) => get(id), reserve, release, commit, owns, onHand };
 }

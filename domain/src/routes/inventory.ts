@@ -59,3 +59,16 @@ export const inventoryRoutes: FastifyPluginAsync<{ inventory: InventoryRepositor
     },
   );
 };
+
+/**
+ * `GET /internal/stock`: units on hand of every sku, for the monolith's copy of the stock
+ * (docs/data-consistency.md). Internal listener only, with the stock-holding scope.
+ */
+export const stockSnapshotRoute: FastifyPluginAsync<{ inventory: InventoryRepository }> = async (
+  app,
+  { inventory },
+) => {
+  app.get('/internal/stock', { onRequest: scopeRequired('inventory:reserve') }, async () => ({
+    items: await inventory.onHand(),
+  }));
+};

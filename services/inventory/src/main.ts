@@ -1,7 +1,7 @@
 import { createInventory } from '@fig/domain/inventory';
 import { createPostgresInventory } from '@fig/domain/postgres/inventory';
 import type { InventoryRepository } from '@fig/domain/repositories';
-import { inventoryRoutes } from '@fig/domain/routes/inventory';
+import { inventoryRoutes, stockSnapshotRoute } from '@fig/domain/routes/inventory';
 import { runStoreService } from '@fig/domain/store-service-main';
 import { inventorySubgraph } from './graphql/subgraph.ts';
 
@@ -11,5 +11,6 @@ await runStoreService<InventoryRepository>(5003, 5103, {
   createStore: createInventory,
   createPostgresStore: createPostgresInventory,
   routes: (scope, inventory) => scope.register(inventoryRoutes, { inventory }),
+  internalRoutes: (scope, inventory) => scope.register(stockSnapshotRoute, { inventory }),
   subgraph: (scope, inventory) => scope.register(inventorySubgraph, { inventory }),
 });
