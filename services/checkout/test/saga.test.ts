@@ -203,6 +203,25 @@ describe('checkout saga', () => {
     expect(recorded.body).toMatchObject({ total_cents: placed.body.total_cents, shipping_address: address });
     expect(await cartStatus(user, cartId)).toBe('checked_out');
     await expectBooksBalanced(user, sku, before, 2);
+    // Its event went into the outbox with it, and out to the monolith.
+    const outboxRows = async () =>
+      (
+        everyRow(join(dataDir, 'checkout.sqlite')).checkout_outbox as {
+          event: string;
+          published_at: string;
+        }[]
+      ).filter((row) => JSON.parse(row.event).data.order_id === placed.body.order_id);
+    const written = await eventually(outboxRows, (rows) => rows[0]?.published_at !== null);
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(written[0].event)).toMatchObject({
+      event_type: 'checkout.order_created.v1',
+      data: {
+        user_id: user,
+        total_cents: placed.body.total_cents,
+        items: [{ product_id: 'prd_0011', quantity: 2 }],
+      },
+    });
+    expect(written[0].published_at).toEqual(expect.any(String));
     // The same charge is never taken twice: a second checkout of the cart is refused.
     const again = await checkoutCart(user, cartId);
     expect(again.status).toBe(409);
