@@ -31,6 +31,8 @@ const address = {
   postal_code: '10115',
   country: 'DE',
 };
+// A machine busy with other suites must not turn a queue on the last units' rows into a 503.
+const patient = { DATABASE_TIMEOUT_MS: '10000' };
 const monolithUrl = () => `http://127.0.0.1:${ports.public}`;
 const trust = () => ({ AUTH_JWKS_URL: `${monolithUrl()}/.well-known/jwks.json` });
 
@@ -55,8 +57,12 @@ beforeAll(async () => {
   ports.public = await closedPort();
   ports.internal = await closedPort();
   [inventory, payment] = await Promise.all([
-    spawnDeployable('services/inventory', { env: { ...trust(), DATABASE_URL: databases.inventory.url } }),
-    spawnDeployable('services/payment', { env: { ...trust(), DATABASE_URL: databases.payment.url } }),
+    spawnDeployable('services/inventory', {
+      env: { ...trust(), ...patient, DATABASE_URL: databases.inventory.url },
+    }),
+    spawnDeployable('services/payment', {
+      env: { ...trust(), ...patient, DATABASE_URL: databases.payment.url },
+    }),
   ]);
   toInventory = await startHoldingProxy(inventory.url);
   toInventoryInternal = await startHoldingProxy(inventory.internalUrl!);
@@ -66,6 +72,8 @@ beforeAll(async () => {
     env: {
       ...trust(),
       DATABASE_URL: databases.checkout.url,
+      ...patient,
+      UPSTREAM_TIMEOUT_MS: '10000',
       AUTH_TOKEN_URL: `${monolithUrl()}/auth/token`,
       INVENTORY_URL: inventory.url,
       PAYMENT_URL: payment.url,
@@ -151,8 +159,11 @@ describe('stock taken on both sides at once', () => {
     const answers = await Promise.all(
       Array.from({ length: k + 6 }, (_, i) => buy(sides[i % 2], `usr_both_${i}`, sku, 1)),
     );
-    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(k);
-    expect(answers.filter((answer) => answer.status === 409)).toHaveLength(6);
+    const counts = answers.reduce<Record<number, number>>(
+      (all, { status }) => ({ ...all, [status]: (all[status] ?? 0) + 1 }),
+      {},
+    );
+    expect(counts).toEqual({ 201: k, 409: 6 });
     expect(
       await eventually(
         () => serviceLevel(sku),
