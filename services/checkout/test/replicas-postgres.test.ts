@@ -171,6 +171,29 @@ describe('checkout replicas on PostgreSQL', () => {
     });
   });
 
+  it('answer a dry-run checkout on PostgreSQL as they would, keeping nothing', async () => {
+    const user = 'usr_replica_dry_run';
+    const cartId = await cartWith(checkouts[1].url, user, 'SKU-0044', 1);
+    const response = await fetch(`${checkouts[1].url}/api/checkout`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await customers.token(user)}`,
+        'content-type': 'application/json',
+        'x-fig-dry-run': '1',
+      },
+      body: JSON.stringify({ cart_id: cartId, payment_method: 'pm_card_visa', shipping_address: address }),
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({
+      status: 'confirmed',
+      order_id: expect.stringMatching(/^ord_/),
+    });
+    expect(
+      await databases.checkout.query('SELECT 1 FROM checkout_sagas WHERE cart_id = $1', [cartId]),
+    ).toEqual([]);
+    expect((await call(checkouts[0].url, 'GET', `/api/carts/${cartId}`, user)).body.status).toBe('open');
+  });
+
   it('let the monolith show the orders the replicas placed', async () => {
     const user = 'usr_replica_orders';
     const placed = [];
