@@ -36,7 +36,7 @@ export function rolledBack<T>(db: DatabaseSync, work: () => T): T {
   return result as T;
 }
 
-export type Rehearse = <T>(work: () => T) => T;
+export type Rehearse = <T>(work: () => T) => T | Promise<Awaited<T>>;
 
 const forReal: Rehearse = (work) => work();
 

@@ -13,6 +13,7 @@ export * from './migrations.ts';
 export * from './orders.ts';
 export * from './passwords.ts';
 export * from './payments.ts';
+export * from './repositories.ts';
 export * from './seed.ts';
 export * from './transaction.ts';
 export * from './users.ts';

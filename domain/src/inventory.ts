@@ -144,7 +144,12 @@ export function createInventory(db: DatabaseSync, options: { clock?: Clock } = {
     });
   }
 
-  return { stockOf, stockOfMany, get, reserve, release, commit, take };
+  const ownRow = db.prepare('SELECT 1 FROM reservations WHERE id = ?');
+  const owns = (id: string) => ownRow.get(id) !== undefined;
+  const allOnHand = db.prepare('SELECT sku, on_hand FROM stock ORDER BY sku');
+  const onHand = () => allOnHand.all() as { sku: string; on_hand: number }[];
+
+  return { stockOf, stockOfMany, get, reserve, release, commit, take, owns, onHand };
 }
 
 export type Inventory = ReturnType<typeof createInventory>;

@@ -6,7 +6,7 @@ export interface LegacyFallthroughOptions {
   /** The monolith's base URL. */
   legacyUrl: string;
   /** Whether the record named by the route's `:id` lives here. */
-  owns(id: string): boolean;
+  owns(id: string): boolean | Promise<boolean>;
   timeoutMs?: number;
 }
 
@@ -36,7 +36,7 @@ export function addLegacyFallthrough(scope: FastifyInstance, options: LegacyFall
   scope.addHook('onClose', async () => dispatcher.close());
   scope.addHook('preHandler', async (request: FastifyRequest, reply) => {
     const id = (request.params as { id?: unknown } | undefined)?.id;
-    if (typeof id !== 'string' || options.owns(id)) return;
+    if (typeof id !== 'string' || (await options.owns(id))) return;
     const headers: Record<string, string> = {};
     for (const name of forwardedHeaders) {
       const value = request.headers[name];

@@ -128,8 +128,11 @@ export function createPayments(db: DatabaseSync, options: { clock?: Clock } = {}
     });
   }
 
+  const ownRow = db.prepare('SELECT 1 FROM payments WHERE id = ?');
+
   return {
     get,
+    owns: (id: string) => ownRow.get(id) !== undefined,
     charge,
     refund,
     /** Runs `work` and undoes everything it wrote (the payment, the refund, the idempotency key): a dry run. */

@@ -13,19 +13,20 @@ import {
 } from '@fig/platform/config';
 import { serve } from '@fig/platform/shutdown';
 import { startTracing } from '@fig/platform/tracing';
+import { type DatabaseEnv, databaseEnvProperties, storageFromEnv } from './storage-env.ts';
 import { buildStoreService, type StoreServiceParts } from './store-service.ts';
+import type { Awaitable } from './repositories.ts';
 
-interface StoreServiceEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
-  DATA_DIR: string;
+interface StoreServiceEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv, DatabaseEnv {
   MONOLITH_URL: string;
 }
 
 /**
- * A store service's entry point: its env (DATA_DIR, MONOLITH_URL, and AUTH_* to verify its
+ * A store service's entry point: its env (DATA_DIR or DATABASE_URL, MONOLITH_URL, and AUTH_* to verify its
  * callers' tokens, by default against the local monolith), then serve until a signal, the
  * public API on PORT and health, metrics and the subgraph on INTERNAL_PORT.
  */
-export async function runStoreService<Store>(
+export async function runStoreService<Store extends { owns(id: string): Awaitable<boolean> }>(
   defaultPort: number,
   defaultInternalPort: number,
   parts: StoreServiceParts<Store>,
@@ -35,7 +36,7 @@ export async function runStoreService<Store>(
     parts.service,
     envSchema(defaultPort, {
       ...internalListenerEnv(defaultInternalPort),
-      DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
+      ...databaseEnvProperties,
       MONOLITH_URL: { type: 'string', format: 'uri', default: 'http://127.0.0.1:3000' },
       ...backendAuthEnvProperties,
     }),
@@ -43,7 +44,7 @@ export async function runStoreService<Store>(
   await serve(
     buildStoreService(
       {
-        dataDir: config.DATA_DIR,
+        ...storageFromEnv(config),
         monolithUrl: config.MONOLITH_URL,
         logLevel: config.LOG_LEVEL,
         authenticator: backendAuthenticatorFromEnv(config),

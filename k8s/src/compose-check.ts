@@ -187,7 +187,8 @@ class ComposeCheck {
       if (config) this.addresses(deployable, service, config);
     }
     this.files(deployable, service, environment);
-    const keepsData = env?.reads.has('DATA_DIR') && started.DATA_DIR !== ':memory:';
+    // With DATABASE_URL the data lives in PostgreSQL and DATA_DIR holds nothing.
+    const keepsData = env?.reads.has('DATA_DIR') && started.DATA_DIR !== ':memory:' && !started.DATABASE_URL;
     if (keepsData && !(service.volumes ?? []).some((v) => v.split(':')[1] === started.DATA_DIR)) {
       this.problems.push(
         `${at}: DATA_DIR ${started.DATA_DIR} is not a volume, so data dies with the container`,

@@ -13,7 +13,7 @@ import {
 } from './rules/context.ts';
 import { configFileProblems, envProblems, resolvedEnv, subgraphProblems } from './rules/env.ts';
 import { networkPolicyProblems } from './rules/network-policies.ts';
-import { scalingProblems } from './rules/scaling.ts';
+import { scalingProblems, sharedDataProblems } from './rules/scaling.ts';
 import { routingProblems, serviceProblems } from './rules/services.ts';
 
 export type { RuleContext } from './rules/context.ts';
@@ -31,6 +31,7 @@ function workloadProblems(workload: Workload, byKey: ObjectIndex, context: RuleC
       problems.push(...envProblems(workload, container, env, byKey, resolved));
       problems.push(...configFileProblems(workload, container, env, byKey));
       if (env.reads.has('SUBGRAPH_URLS')) problems.push(...subgraphProblems(workload, container, resolved));
+      if (env.reads.has('DATABASE_URL')) problems.push(...sharedDataProblems(workload, resolved, byKey));
     }
   }
   if (workload.deployable) problems.push(...scrapeProblems(workload));

@@ -111,7 +111,14 @@ describe('docker-compose.yml', () => {
     {
       name: 'a database that is not on a volume',
       edit: (c) => {
-        c.services.inventory.volumes = [];
+        c.services.monolith.volumes = [];
+      },
+      problems: ['service monolith: DATA_DIR /data is not a volume, so data dies with the container'],
+    },
+    {
+      name: 'a service moved off PostgreSQL without a volume for its SQLite file',
+      edit: (c) => {
+        delete (c.services.inventory.environment as Record<string, string>).DATABASE_URL;
       },
       problems: ['service inventory: DATA_DIR /data is not a volume, so data dies with the container'],
     },

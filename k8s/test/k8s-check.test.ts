@@ -93,8 +93,8 @@ describe('a broken manifest fails the check', () => {
     },
     {
       name: 'a claim nobody defines',
-      edit: ['overlays/prod/data-volumes.yaml', 'name: payment-data', 'name: payments-data', 'prod'],
-      problem: 'Deployment payment volume data: PersistentVolumeClaim payment-data does not exist',
+      edit: ['overlays/prod/data-volumes.yaml', 'name: monolith-data', 'name: monoliths-data', 'prod'],
+      problem: 'Deployment monolith volume data: PersistentVolumeClaim monolith-data does not exist',
     },
     {
       name: 'a subPath mount of the routing rules, which would never hot-reload',
@@ -114,9 +114,8 @@ describe('a broken manifest fails the check', () => {
     },
     {
       name: 'an env var the deployable does not read',
-      edit: ['base/checkout.yaml', '{ name: DATA_DIR, value: /data }', '{ name: DATA_PATH, value: /data }'],
-      problem:
-        'Deployment checkout container checkout: sets DATA_PATH, which services/checkout does not read',
+      edit: ['base/monolith.yaml', '{ name: DATA_DIR, value: /data }', '{ name: DATA_PATH, value: /data }'],
+      problem: 'Deployment monolith container monolith: sets DATA_PATH, which monolith-stub does not read',
     },
     {
       name: 'an env value the deployable would refuse to start with',
@@ -242,6 +241,22 @@ describe('a broken manifest fails the check', () => {
       edit: ['base/gateway.yaml', 'terminationGracePeriodSeconds: 45', 'terminationGracePeriodSecond: 45'],
       problem:
         'Deployment gateway: /spec/template/spec/terminationGracePeriodSecond is not a field of Deployment',
+    },
+    {
+      name: 'several checkout replicas without a shared database',
+      edit: ['base/checkout.yaml', '- name: DATABASE_URL', '- name: DATA_DIR'],
+      problem:
+        'Deployment checkout: an autoscaler scales it, but without DATABASE_URL each pod keeps its own SQLite data',
+    },
+    {
+      name: 'a database URL that is not PostgreSQL',
+      edit: [
+        'overlays/dev/kustomization.yaml',
+        'PAYMENT_DATABASE_URL=postgres://',
+        'PAYMENT_DATABASE_URL=mysql://',
+      ],
+      problem:
+        'Deployment payment container payment: services/payment would refuse its env: DATABASE_URL must match pattern "^postgres(ql)?://"',
     },
     {
       name: 'a value the Kubernetes schema rejects',

@@ -16,6 +16,8 @@ import { ownKeyStore } from './auth/own-key-store.ts';
 import { authRoutes } from './auth/routes.ts';
 import { createTokens } from './auth/tokens.ts';
 import { createDomainModules } from './domain-modules.ts';
+import { delegateStock } from './stock/delegate-stock.ts';
+import { stockHoldMigrations } from './stock/stock-holds.ts';
 import { legacyGraphql } from './graphql/plugin.ts';
 import { consumeOrderEvents } from './order-events.ts';
 import { legacyLatency } from './plugins/latency.ts';
@@ -36,6 +38,8 @@ export interface MonolithOptions {
   internalToken?: string;
   /** Who may get service tokens from `POST /auth/token`; default the local stack's services. */
   serviceClients?: ServiceClient[];
+  /** The inventory service, once it is the system of record for stock (docs/data-consistency.md). */
+  inventoryService?: { url: string; internalUrl: string; holdSeconds: number; syncIntervalMs: number };
   clock?: Clock;
   /** Where `checkout.order_created.v1` is read from; without it the monolith learns orders only by PUT. */
   redisUrl?: string;
@@ -50,7 +54,7 @@ export async function buildApp(options: MonolithOptions) {
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 3600;
   const clock = options.clock;
 
-  const db = openDatabase(options.dataDir, { name: 'monolith' });
+  const db = openDatabase(options.dataDir, { name: 'monolith', migrations: stockHoldMigrations });
   const keystore = await openKeystore({ dataDir: options.dataDir, tokenTtlSeconds, clock });
   const audience = options.audience ?? 'fig';
   const tokens = createTokens(keystore, { issuer, audience, ttlSeconds: tokenTtlSeconds });
@@ -63,7 +67,7 @@ export async function buildApp(options: MonolithOptions) {
     cacheEntries: 0,
   });
   const domain = createDomainModules(db, { clock });
-  const { catalog, inventory, carts, payments, orders, users, placeOrder, previewOrder } = domain;
+  const { catalog, inventory, carts, payments, orders, users } = domain;
 
   // Every caller is who a token verified here says, whichever way it reached either port.
   const app = createServer({
@@ -86,6 +90,13 @@ export async function buildApp(options: MonolithOptions) {
     await orderEvents?.stop(); // the entry in flight commits before its database closes
     db.close();
   });
+  // Stock writes go to the inventory service when it is the system of record; reads of the
+  // catalog and the legacy subgraph keep using this side's copy, which follows it.
+  const delegated = options.inventoryService
+    ? delegateStock(app, db, { ...domain, service: options.inventoryService, tokens })
+    : undefined;
+  const stockRoutes = delegated?.inventory ?? inventory;
+  const { placeOrder, previewOrder } = delegated ?? domain;
 
   const latency = { latencyMs: options.latencyMs ?? 0, checkoutLatencyMs: options.checkoutLatencyMs ?? 0 };
   await app.register(openApi, { title: 'Fig legacy monolith' });
@@ -98,7 +109,7 @@ export async function buildApp(options: MonolithOptions) {
   await app.register(catalogRoutes, { catalog, inventory });
   await app.register(userRoutes, { users });
   await app.register(orderRoutes, { orders });
-  await app.register(inventoryRoutes, { inventory });
+  await app.register(inventoryRoutes, { inventory: stockRoutes });
   await app.register(cartRoutes, { carts });
   await app.register(checkoutRoutes, { placeOrder, previewOrder });
   await app.register(paymentRoutes, { payments });

@@ -11,6 +11,10 @@ export interface MonolithEnv extends CommonEnv, InternalListenerEnv {
   INTERNAL_TOKEN?: string;
   SERVICE_CLIENTS: ServiceClient[];
   REDIS_URL?: string;
+  INVENTORY_URL?: string;
+  INVENTORY_INTERNAL_URL?: string;
+  STOCK_HOLD_SECONDS: number;
+  STOCK_SYNC_INTERVAL_MS: number;
 }
 
 // A scope travels in a space-separated claim: printable ASCII without spaces or quotes.
@@ -49,6 +53,13 @@ export const monolithEnvSchema = envSchema(3000, {
   SERVICE_CLIENTS: serviceClientsSchema,
   // The event streams (docs/events.md): when set, orders placed by checkout are learnt from them.
   REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+  // Set (with its internal listener) once the inventory service is the system of record for
+  // stock: this side's stock writes go there and its copy follows (docs/data-consistency.md).
+  INVENTORY_URL: { type: 'string', format: 'uri' },
+  INVENTORY_INTERNAL_URL: { type: 'string', format: 'uri' },
+  // How long a unit held there for an order placed here may wait for its commit.
+  STOCK_HOLD_SECONDS: { type: 'integer', minimum: 10, maximum: 86_400, default: 300 },
+  STOCK_SYNC_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
 });
 
 /** Client ids registered twice: a config error (which secret would count?). */

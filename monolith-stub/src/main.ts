@@ -21,5 +21,13 @@ const app = await buildApp({
   internalToken: config.INTERNAL_TOKEN,
   serviceClients: config.SERVICE_CLIENTS,
   redisUrl: config.REDIS_URL,
+  inventoryService: config.INVENTORY_URL
+    ? {
+        url: config.INVENTORY_URL,
+        internalUrl: config.INVENTORY_INTERNAL_URL ?? config.INVENTORY_URL,
+        holdSeconds: config.STOCK_HOLD_SECONDS,
+        syncIntervalMs: config.STOCK_SYNC_INTERVAL_MS,
+      }
+    : undefined,
 });
 await serve(app, listenersFrom(config));

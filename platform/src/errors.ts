@@ -36,6 +36,15 @@ export function installErrorHandlers(app: FastifyInstance, options: { includeReq
       request.log.info({ code: error.code }, 'client went away');
       return reply;
     }
+    // A dependency that is down (the database) is said so, with when to try again: not a bug.
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (status === 503 && typeof retryAfter === 'number') {
+      request.log.warn({ err: error }, 'dependency unavailable');
+      return reply
+        .code(503)
+        .header('retry-after', String(retryAfter))
+        .send(errorBody(error.code, error.message, id(request)));
+    }
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(status).send(errorBody('INTERNAL', 'internal error', id(request)));

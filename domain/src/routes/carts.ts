@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Carts } from '../carts.ts';
+import type { CartsRepository } from '../repositories.ts';
 import { runFor } from '../dry-run.ts';
 import { callerOf } from '../identity.ts';
 import { optionalBody } from './optional-body.ts';
@@ -7,7 +7,7 @@ import { addCartItemRequest, cart, cartItemParams } from '../schemas/carts.ts';
 import { emptyBody, errorResponses, idParams, identityHeaders } from '../schemas/shared.ts';
 
 /** `/api/carts`, identical on the monolith and the checkout service; writes honour `x-fig-dry-run`. */
-export const cartRoutes: FastifyPluginAsync<{ carts: Carts }> = async (app, { carts }) => {
+export const cartRoutes: FastifyPluginAsync<{ carts: CartsRepository }> = async (app, { carts }) => {
   const headers = identityHeaders;
 
   app.post(
@@ -17,7 +17,7 @@ export const cartRoutes: FastifyPluginAsync<{ carts: Carts }> = async (app, { ca
       schema: { headers, body: emptyBody, response: { 201: cart, ...errorResponses } },
     },
     async (request, reply) =>
-      reply.code(201).send(runFor(request, carts.rehearse)(() => carts.create(callerOf(request)))),
+      reply.code(201).send(await runFor(request, carts.rehearse)(() => carts.create(callerOf(request)))),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -37,7 +37,7 @@ export const cartRoutes: FastifyPluginAsync<{ carts: Carts }> = async (app, { ca
       },
     },
     async (request) =>
-      runFor(
+      await runFor(
         request,
         carts.rehearse,
       )(() => carts.addItem(request.params.id, request.body.sku, request.body.quantity, callerOf(request))),
@@ -47,7 +47,7 @@ export const cartRoutes: FastifyPluginAsync<{ carts: Carts }> = async (app, { ca
     '/api/carts/:id/items/:sku',
     { schema: { headers, params: cartItemParams, response: { 200: cart, ...errorResponses } } },
     async (request) =>
-      runFor(
+      await runFor(
         request,
         carts.rehearse,
       )(() => carts.removeItem(request.params.id, request.params.sku, callerOf(request))),

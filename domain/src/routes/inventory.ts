@@ -1,17 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { DomainError } from '../errors.ts';
 import { scopeRequired } from '../identity.ts';
-import type { Inventory, ItemQuantity } from '../inventory.ts';
+import type { ItemQuantity } from '../inventory.ts';
+import type { InventoryRepository } from '../repositories.ts';
 import { reservation, reservationRequest, skuParams, stockLevel } from '../schemas/inventory.ts';
 import { errorResponses, idParams } from '../schemas/shared.ts';
 
 /** `/api/inventory`: stock levels and reservations, identical on the monolith and the inventory service. */
-export const inventoryRoutes: FastifyPluginAsync<{ inventory: Inventory }> = async (app, { inventory }) => {
+export const inventoryRoutes: FastifyPluginAsync<{ inventory: InventoryRepository }> = async (
+  app,
+  { inventory },
+) => {
   app.get<{ Params: { sku: string } }>(
     '/api/inventory/:sku',
     { schema: { params: skuParams, response: { 200: stockLevel, ...errorResponses } } },
     async (request) => {
-      const level = inventory.stockOf(request.params.sku);
+      const level = await inventory.stockOf(request.params.sku);
       if (!level) throw new DomainError.SkuNotFound(request.params.sku);
       return level;
     },
@@ -27,7 +31,7 @@ export const inventoryRoutes: FastifyPluginAsync<{ inventory: Inventory }> = asy
       schema: { body: reservationRequest, response: { 201: reservation, ...errorResponses } },
     },
     async (request, reply) =>
-      reply.code(201).send(inventory.reserve(request.body.items, request.body.ttl_seconds)),
+      reply.code(201).send(await inventory.reserve(request.body.items, request.body.ttl_seconds)),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -50,8 +54,21 @@ export const inventoryRoutes: FastifyPluginAsync<{ inventory: Inventory }> = asy
       schema: { params: idParams, response: { 204: { type: 'null' }, ...errorResponses } },
     },
     async (request, reply) => {
-      inventory.release(request.params.id);
+      await inventory.release(request.params.id);
       return reply.code(204).send();
     },
   );
+};
+
+/**
+ * `GET /internal/stock`: units on hand of every sku, for the monolith's copy of the stock
+ * (docs/data-consistency.md). Internal listener only, with the stock-holding scope.
+ */
+export const stockSnapshotRoute: FastifyPluginAsync<{ inventory: InventoryRepository }> = async (
+  app,
+  { inventory },
+) => {
+  app.get('/internal/stock', { onRequest: scopeRequired('inventory:reserve') }, async () => ({
+    items: await inventory.onHand(),
+  }));
 };

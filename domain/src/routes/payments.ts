@@ -3,7 +3,8 @@ import { runFor } from '../dry-run.ts';
 import { callerOf, requireReader, scopeRequired } from '../identity.ts';
 import { optionalBody } from './optional-body.ts';
 import type { Outcome } from '../idempotency.ts';
-import type { ChargeRequest, Payments, RefundRequest } from '../payments.ts';
+import type { ChargeRequest, RefundRequest } from '../payments.ts';
+import type { PaymentsRepository } from '../repositories.ts';
 import { chargeRequest, payment, refund, refundRequest } from '../schemas/payments.ts';
 import { errorResponses, idempotencyHeaders, idParams } from '../schemas/shared.ts';
 
@@ -15,7 +16,10 @@ function answer(reply: FastifyReply, outcome: Outcome) {
 type IdempotencyHeaders = { 'idempotency-key'?: string };
 
 /** `/api/payments`, identical on the monolith and the payment service; writes honour `x-fig-dry-run`. */
-export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (app, { payments }) => {
+export const paymentRoutes: FastifyPluginAsync<{ payments: PaymentsRepository }> = async (
+  app,
+  { payments },
+) => {
   const headers = idempotencyHeaders;
 
   app.post<{ Body: ChargeRequest; Headers: IdempotencyHeaders }>(
@@ -28,10 +32,7 @@ export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       const run = runFor(request, payments.rehearse);
-      return answer(
-        reply,
-        run(() => payments.chargeOnce(request.body, key, callerOf(request))),
-      );
+      return answer(reply, await run(() => payments.chargeOnce(request.body, key, callerOf(request))));
     },
   );
 
@@ -56,10 +57,7 @@ export const paymentRoutes: FastifyPluginAsync<{ payments: Payments }> = async (
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       const run = runFor(request, payments.rehearse);
-      return answer(
-        reply,
-        run(() => payments.refundOnce(request.params.id, request.body, key)),
-      );
+      return answer(reply, await run(() => payments.refundOnce(request.params.id, request.body, key)));
     },
   );
 };

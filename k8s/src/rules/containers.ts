@@ -2,7 +2,7 @@
 // volume mounts, a graceful stop, and the scrape annotations of the pod.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Container } from '../manifest.ts';
+import type { Container, Volume } from '../manifest.ts';
 import { paths } from '../paths.ts';
 import type { Workload } from './context.ts';
 
@@ -89,7 +89,13 @@ export function containerProblems(workload: Workload, container: Container): str
   if (security.readOnlyRootFilesystem !== true) problems.push(`${at}: readOnlyRootFilesystem is not true`);
   if (!security.capabilities?.drop?.includes('ALL')) problems.push(`${at}: capabilities do not drop ALL`);
 
-  const volumes = new Map((pod.volumes ?? []).map((v) => [v.name, v]));
+  // A StatefulSet's claim templates are volumes of each of its pods too (the pod's own claim).
+  const claims = (workload.manifest.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] })
+    .volumeClaimTemplates;
+  const volumes = new Map<string, Volume>([
+    ...(claims ?? []).map((claim): [string, Volume] => [claim.metadata.name, { name: claim.metadata.name }]),
+    ...(pod.volumes ?? []).map((v): [string, Volume] => [v.name, v]),
+  ]);
   for (const mount of container.volumeMounts ?? []) {
     const volume = volumes.get(mount.name);
     if (!volume) problems.push(`${at}: mounts volume ${mount.name}, which the pod does not define`);

@@ -31,3 +31,28 @@ export function scalingProblems(manifests: Manifest[], workloads: Workload[], by
   }
   return problems;
 }
+
+/**
+ * A service without DATABASE_URL keeps its data in a SQLite file of its own pod: a second
+ * replica would be a second, diverging copy. Several replicas (or an autoscaler) need the
+ * shared PostgreSQL database (docs/data-consistency.md).
+ */
+export function sharedDataProblems(
+  workload: Workload,
+  env: Record<string, string>,
+  byKey: ObjectIndex,
+): string[] {
+  if (env.DATABASE_URL) return [];
+  const { name, namespace } = workload.manifest.metadata;
+  const replicas = (workload.manifest.spec as { replicas?: number }).replicas ?? 1;
+  const scaled = [...byKey.values()].some(
+    (m) =>
+      m.kind === 'HorizontalPodAutoscaler' &&
+      m.metadata.namespace === namespace &&
+      scaleTarget(m).name === name,
+  );
+  if (replicas <= 1 && !scaled) return [];
+  return [
+    `${workload.where}: ${scaled ? 'an autoscaler scales it' : `${replicas} replicas`}, but without DATABASE_URL each pod keeps its own SQLite data`,
+  ];
+}

@@ -2,6 +2,7 @@ import { listenersFrom, loadConfigOrExit, serve } from '@fig/platform';
 import { startTracing } from '@fig/platform/tracing';
 import { backendAuthenticatorFromEnv } from '@fig/platform/auth/backend-auth';
 import { createServiceTokens } from '@fig/platform/auth/service-tokens';
+import { storageFromEnv } from '@fig/domain/storage-env';
 import { buildApp } from './app.ts';
 import { type CheckoutEnv, checkoutEnvSchema } from './config.ts';
 
@@ -9,7 +10,7 @@ await startTracing('checkout', { instrumentUndici: true });
 const config = loadConfigOrExit<CheckoutEnv>('checkout', checkoutEnvSchema);
 await serve(
   buildApp({
-    dataDir: config.DATA_DIR,
+    ...storageFromEnv(config),
     inventoryUrl: config.INVENTORY_URL,
     paymentUrl: config.PAYMENT_URL,
     monolithUrl: config.MONOLITH_URL,
@@ -19,6 +20,7 @@ await serve(
     breakerResetMs: config.BREAKER_RESET_MS,
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
     recoveryIntervalMs: config.SAGA_RECOVERY_INTERVAL_MS,
+    sagaLeaseMs: config.SAGA_LEASE_MS,
     logLevel: config.LOG_LEVEL,
     authenticator: backendAuthenticatorFromEnv(config),
     serviceTokens: createServiceTokens({

@@ -142,6 +142,12 @@ const recordedOrders = (user: string, attempts?: number) =>
     (list) => list.length > 0,
     attempts,
   );
+/** The order as the monolith shows it, once it learnt of it from the outbox (after the checkout answered). */
+const recordedOrder = (orderId: string, user: string) =>
+  eventually(
+    () => call(monolith.url, 'GET', `/api/orders/${orderId}`, user),
+    (answer) => answer.status === 200,
+  );
 const stockOnceReleased = (sku: string) =>
   eventually(
     () => stock(sku),
@@ -179,6 +185,7 @@ async function expectRetryPlaces(
 ) {
   const retried = await checkoutCart(user, cartId);
   expect(retried.status).toBe(201);
+  expect((await recordedOrder(retried.body.order_id, user)).status).toBe(200);
   await expectBooksBalanced(user, sku, before, quantity);
 }
 
@@ -191,11 +198,30 @@ describe('checkout saga', () => {
     const placed = await checkoutCart(user, cartId);
     expect(placed.status).toBe(201);
     expect(placed.body).toMatchObject({ status: 'confirmed', currency: 'EUR' });
-    const recorded = await call(monolith.url, 'GET', `/api/orders/${placed.body.order_id}`, user);
+    const recorded = await recordedOrder(placed.body.order_id, user);
     expect(recorded.status).toBe(200);
     expect(recorded.body).toMatchObject({ total_cents: placed.body.total_cents, shipping_address: address });
     expect(await cartStatus(user, cartId)).toBe('checked_out');
     await expectBooksBalanced(user, sku, before, 2);
+    // Its event went into the outbox with it, and out to the monolith.
+    const outboxRows = async () =>
+      (
+        everyRow(join(dataDir, 'checkout.sqlite')).checkout_outbox as {
+          event: string;
+          published_at: string;
+        }[]
+      ).filter((row) => JSON.parse(row.event).data.order_id === placed.body.order_id);
+    const written = await eventually(outboxRows, (rows) => rows[0]?.published_at !== null);
+    expect(written).toHaveLength(1);
+    expect(JSON.parse(written[0].event)).toMatchObject({
+      event_type: 'checkout.order_created.v1',
+      data: {
+        user_id: user,
+        total_cents: placed.body.total_cents,
+        items: [{ product_id: 'prd_0011', quantity: 2 }],
+      },
+    });
+    expect(written[0].published_at).toEqual(expect.any(String));
     // The same charge is never taken twice: a second checkout of the cart is refused.
     const again = await checkoutCart(user, cartId);
     expect(again.status).toBe(409);
@@ -516,7 +542,7 @@ describe('checkout saga', () => {
       totalCents: added.data.addToCart.totalCents,
       order: { id: placed.data.checkout.orderId },
     });
-    const recorded = await call(monolith.url, 'GET', `/api/orders/${placed.data.checkout.orderId}`, user);
+    const recorded = await recordedOrder(placed.data.checkout.orderId, user);
     expect(recorded.body.shipping_address).toEqual({
       ...shippingAddress,
       postal_code: '10115',

@@ -1,7 +1,6 @@
-import type { DatabaseSync } from 'node:sqlite';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Cart } from '@fig/domain/carts';
-import { inTransaction } from '@fig/domain/transaction';
+import type { CheckoutStore } from '../storage/checkout-store.ts';
 import type { UpstreamClient } from '../clients/upstream-client.ts';
 
 /** A monolith cart this service does not have yet, as the caller may see it there. */
@@ -19,21 +18,13 @@ export interface FoundCart {
  * it was (it becomes stale if the user is later moved back).
  *
  * Two phases, so that a dry run can keep the copy inside its rolled-back transaction: `find`
- * reads (async, changes nothing) and `store` inserts (synchronous, in the caller's transaction).
+ * reads (changes nothing) and the store inserts (`adoptCart`, or `rehearse` for a dry run).
  */
 export function createCartAdoption(deps: {
-  db: DatabaseSync;
+  store: CheckoutStore;
   monolith: UpstreamClient;
   log: FastifyBaseLogger;
 }) {
-  const exists = deps.db.prepare('SELECT 1 FROM carts WHERE id = ?');
-  const insertCart = deps.db.prepare(
-    'INSERT OR IGNORE INTO carts (id, user_id, status, created_at) VALUES (?, ?, ?, ?)',
-  );
-  const insertItem = deps.db.prepare(
-    'INSERT OR IGNORE INTO cart_items (cart_id, sku, quantity, position) VALUES (?, ?, ?, ?)',
-  );
-
   // With this service's token, as the caller (x-user-id) or, without one, as nobody in particular.
   const read = (cartId: string, userId?: string) =>
     deps.monolith.request<Cart>({
@@ -44,7 +35,7 @@ export function createCartAdoption(deps: {
 
   /** The monolith's cart when it is not here yet and the caller may see it there; reads only. */
   async function find(cartId: string, userId: string | undefined): Promise<FoundCart | undefined> {
-    if (exists.get(cartId)) return undefined;
+    if (await deps.store.hasCart(cartId)) return undefined;
     try {
       const visible = await read(cartId, userId);
       if (visible.status !== 200) return undefined;
@@ -59,21 +50,15 @@ export function createCartAdoption(deps: {
     }
   }
 
-  /** Inserts a found cart; run it in a transaction (a dry run's rolled-back one keeps nothing). */
-  function store({ cart, owner }: FoundCart): void {
-    insertCart.run(cart.cart_id, owner, cart.status, Date.now());
-    cart.items.forEach((item, index) => insertItem.run(cart.cart_id, item.sku, item.quantity, index + 1));
-  }
-
   /** Copies the cart from the monolith when it is not here yet and the caller may see it there. */
   async function adopt(cartId: string, userId: string | undefined): Promise<void> {
     const found = await find(cartId, userId);
     if (!found) return;
-    inTransaction(deps.db, () => store(found));
+    await deps.store.adoptCart(found);
     deps.log.info({ cart: cartId }, 'adopted a cart from the monolith');
   }
 
-  return { find, store, adopt };
+  return { find, adopt };
 }
 
 export type CartAdoption = ReturnType<typeof createCartAdoption>;

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { FastifyInstance } from 'fastify';
 import type { Rehearse } from '@fig/domain/dry-run';
+import type { CheckoutStore } from '../storage/checkout-store.ts';
 import type { CartAdoption, FoundCart } from './adopt-carts.ts';
 
 /**
@@ -12,7 +13,7 @@ import type { CartAdoption, FoundCart } from './adopt-carts.ts';
  * The found cart is kept per request (the hook and the rehearsal are apart, in the hook and
  * in the route's handler); a request that found nothing stores nothing.
  */
-export function createDryRunAdoption(adoption: CartAdoption) {
+export function createDryRunAdoption(adoption: CartAdoption, store: CheckoutStore) {
   const found = new AsyncLocalStorage<{ cart?: FoundCart }>();
 
   return {
@@ -25,14 +26,7 @@ export function createDryRunAdoption(adoption: CartAdoption) {
       const slot = found.getStore();
       if (slot) slot.cart = await adoption.find(cartId, userId);
     },
-    /** Phase two: `rehearse` (a rolled-back run) with the found cart inserted first. */
-    rehearse(rehearse: Rehearse): Rehearse {
-      return (work) =>
-        rehearse(() => {
-          const cart = found.getStore()?.cart;
-          if (cart) adoption.store(cart);
-          return work();
-        });
-    },
+    /** Phase two: the store's rolled-back run, with the found cart inserted first. */
+    rehearse: ((work) => store.rehearse(work, found.getStore()?.cart)) as Rehearse,
   };
 }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import DataLoader from 'dataloader';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
-import type { Cart, Carts } from '@fig/domain/carts';
+import type { Cart } from '@fig/domain/carts';
+import type { CartsRepository } from '@fig/domain/repositories';
 import { DomainError } from '@fig/domain/errors';
 import { type CheckoutArgs, checkoutInputFromGraphql } from '@fig/domain/graphql-checkout';
 import { callerOf, requireCaller } from '@fig/domain/identity';
@@ -29,7 +30,7 @@ const toGraphql = (cart: Cart) => ({
 
 /** The `checkout` subgraph: carts and the checkout mutation, answered by the same saga as REST. */
 export const checkoutSubgraph: FastifyPluginAsync<{
-  carts: Carts;
+  carts: CartsRepository;
   /** Brings a cart over from the monolith the first time it is asked for here. */
   adopt: CartAdoption['adopt'];
   placeOrder: (input: CheckoutInput) => Promise<CheckoutResult>;
@@ -40,14 +41,16 @@ export const checkoutSubgraph: FastifyPluginAsync<{
       request,
       carts: new DataLoader(async (ids) => {
         await Promise.all(ids.map((id) => adopt(id, callerOf(request))));
-        return ids.map((id) => {
-          try {
-            return carts.get(id, callerOf(request));
-          } catch (error) {
-            if (error instanceof DomainError.CartNotFound) return null;
-            throw error;
-          }
-        });
+        return Promise.all(
+          ids.map(async (id) => {
+            try {
+              return await carts.get(id, callerOf(request));
+            } catch (error) {
+              if (error instanceof DomainError.CartNotFound) return null;
+              throw error;
+            }
+          }),
+        );
       }),
     }),
     resolvers: {
@@ -58,8 +61,8 @@ export const checkoutSubgraph: FastifyPluginAsync<{
         },
       },
       Mutation: {
-        createCart: (_: unknown, _args: unknown, context: Context) =>
-          toGraphql(carts.create(callerOf(context.request))),
+        createCart: async (_: unknown, _args: unknown, context: Context) =>
+          toGraphql(await carts.create(callerOf(context.request))),
         addToCart: async (
           _: unknown,
           args: { cartId: string; sku: string; quantity: number },
@@ -68,11 +71,13 @@ export const checkoutSubgraph: FastifyPluginAsync<{
           // The REST schema bounds quantity; GraphQL's Int does not, so the same rule is checked here.
           if (args.quantity < 1 || args.quantity > 1000) throw new DomainError.InvalidQuantity(args.quantity);
           await adopt(args.cartId, callerOf(context.request));
-          return toGraphql(carts.addItem(args.cartId, args.sku, args.quantity, callerOf(context.request)));
+          return toGraphql(
+            await carts.addItem(args.cartId, args.sku, args.quantity, callerOf(context.request)),
+          );
         },
         removeFromCart: async (_: unknown, args: { cartId: string; sku: string }, context: Context) => {
           await adopt(args.cartId, callerOf(context.request));
-          return toGraphql(carts.removeItem(args.cartId, args.sku, callerOf(context.request)));
+          return toGraphql(await carts.removeItem(args.cartId, args.sku, callerOf(context.request)));
         },
         checkout: async (_: unknown, args: CheckoutArgs, context: Context) => {
           await adopt(args.cartId, callerOf(context.request));

@@ -1,21 +1,19 @@
-import type { DatabaseSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ErrorBody } from '@fig/platform';
-import type { Carts } from '@fig/domain/carts';
 import { DomainError } from '@fig/domain/errors';
 import { newId } from '@fig/domain/ids';
-import type { Order, Orders } from '@fig/domain/orders';
+import type { Order } from '@fig/domain/orders';
 import { authorise } from '@fig/domain/payments';
 import type { CheckoutInput, CheckoutResult } from '@fig/domain/routes/checkout';
-import { inTransaction } from '@fig/domain/transaction';
 import type { InventoryClient } from '../clients/inventory-client.ts';
-import type { MonolithClient } from '../clients/monolith-client.ts';
 import type { PaymentClient } from '../clients/payment-client.ts';
 import { UpstreamUnavailableError } from '../clients/upstream-client.ts';
 import { currentRequestId } from '../request-id-context.ts';
+import { orderCreatedEvent } from '../outbox/order-created-event.ts';
+import { type CheckoutStore, LeaseLost } from '../storage/checkout-store.ts';
 import { tracedStep } from './saga-spans.ts';
-import type { Saga, SagaOutcome, SagaStore } from './saga-store.ts';
+import type { Saga, SagaOutcome } from './saga-store.ts';
 
 /** A refusal that reaches the client with the status and body the upstream (or contract) gave it. */
 export class CheckoutRefused extends Error {
@@ -43,15 +41,13 @@ export class CheckoutUnavailable extends Error {
 }
 
 export interface SagaDependencies {
-  db: DatabaseSync;
-  store: SagaStore;
-  carts: Carts;
-  orders: Orders;
+  store: CheckoutStore;
   inventory: InventoryClient;
   payment: PaymentClient;
-  monolith: MonolithClient;
   /** How long stock stays held for a checkout that never finishes (its crash-safety net). */
   reservationTtlSeconds: number;
+  /** Told when an order (and its event) has been written, so it goes out at once. */
+  onOrder?: () => void;
   log: FastifyBaseLogger;
 }
 
@@ -71,49 +67,36 @@ function reservationLines(sku: string, quantity: number) {
 }
 
 /**
- * The checkout saga: reserve stock -> charge -> commit stock and write the order -> record it
- * in the monolith. Each step is persisted before its call, so `recover` can pick any saga up
- * where a crash left it: before the charge is requested it rolls back, once the charge is
- * requested it rolls forward (the charge is replayed under the same Idempotency-Key, which
- * answers with the original charge instead of charging twice).
+ * The checkout saga: reserve stock -> charge -> commit stock, then write the order with its
+ * `checkout.order_created.v1` event in one transaction (the outbox: the monolith learns of the
+ * order from the event, so the checkout never waits on it). Each step is persisted before its
+ * call, so `recover` can pick any saga up where a crash left it: before the charge is
+ * requested it rolls back, once the charge is requested it rolls forward (the charge is
+ * replayed under the same Idempotency-Key, which answers with the original charge instead of
+ * charging twice). One replica drives a saga at a time, the one holding its lease.
  */
 export function createCheckoutSaga(deps: SagaDependencies) {
   const { store, log } = deps;
-  // Sagas this process is driving right now; recovery leaves them alone.
+  // Sagas this process is driving right now; its own recovery leaves them alone.
   const active = new Set<string>();
   const chargeKey = (saga: Saga) => `checkout:${saga.order_id}:charge`;
   const refundKey = (saga: Saga) => `checkout:${saga.order_id}:refund`;
 
-  function begin(input: CheckoutInput): Saga {
-    return inTransaction(deps.db, () => {
-      const cart = deps.carts.forCheckout(input.cart_id, input.user_id);
-      try {
-        return store.create({
-          id: randomUUID(),
-          order_id: newId('ord'),
-          cart_id: cart.cart_id,
-          user_id: input.user_id,
-          payment_method: input.payment_method,
-          shipping_address: input.shipping_address,
-          items: cart.items.map(({ sku, quantity, unit_price_cents }) => ({
-            sku,
-            quantity,
-            unit_price_cents,
-          })),
-          total_cents: cart.total_cents,
-          currency: cart.currency,
-        });
-      } catch (error) {
-        // Another checkout of this cart is already under way.
-        if ((error as { code?: string }).code === 'ERR_SQLITE_ERROR' && /UNIQUE/.test(String(error))) {
-          throw new DomainError.CartClosed(input.cart_id);
-        }
-        throw error;
-      }
-    });
+  function begin(input: CheckoutInput): Promise<Saga> {
+    return store.begin(input.cart_id, input.user_id, (cart) => ({
+      id: randomUUID(),
+      order_id: newId('ord'),
+      cart_id: cart.cart_id,
+      user_id: input.user_id,
+      payment_method: input.payment_method,
+      shipping_address: input.shipping_address,
+      items: cart.items.map(({ sku, quantity, unit_price_cents }) => ({ sku, quantity, unit_price_cents })),
+      total_cents: cart.total_cents,
+      currency: cart.currency,
+    }));
   }
 
-  function fail(saga: Saga, outcome: SagaOutcome, status: number, body: unknown): Saga {
+  function fail(saga: Saga, outcome: SagaOutcome, status: number, body: unknown): Promise<Saga> {
     const undo = saga.payment_id !== null || saga.reservation_id !== null;
     return store.advance(saga.id, undo ? 'compensating' : 'failed', { outcome, error: { status, body } });
   }
@@ -132,6 +115,13 @@ export function createCheckoutSaga(deps: SagaDependencies) {
     };
   }
 
+  async function completeOrder(saga: Saga): Promise<Saga> {
+    const order = toOrder(saga);
+    const done = await store.complete(saga.id, order, orderCreatedEvent(order));
+    deps.onOrder?.();
+    return done;
+  }
+
   /** One step forward, as a span of its own; returns the saga as persisted afterwards. */
   const step = tracedStep(runStep);
   async function runStep(saga: Saga, live: boolean, requestId?: string): Promise<Saga> {
@@ -147,7 +137,7 @@ export function createCheckoutSaga(deps: SagaDependencies) {
         try {
           answer = await deps.inventory.reserve(items, deps.reservationTtlSeconds, on);
         } catch (error) {
-          fail(saga, 'interrupted', 503, undefined);
+          await fail(saga, 'interrupted', 503, undefined);
           throw error;
         }
         if (answer.status !== 201) return fail(saga, 'out_of_stock', answer.status, answer.body);
@@ -187,25 +177,11 @@ export function createCheckoutSaga(deps: SagaDependencies) {
             error: { code: refusal.code, message: refusal.message },
           });
         }
-        return inTransaction(deps.db, () => {
-          deps.orders.record(toOrder(saga));
-          deps.carts.markCheckedOut(saga.cart_id);
-          return store.advance(saga.id, 'recording');
-        });
+        return completeOrder(saga);
       }
-      case 'recording': {
-        const answer = await deps.monolith.recordOrder(toOrder(saga), on);
-        if (answer.status >= 300) {
-          // A refusal (a wrong INTERNAL_TOKEN, a contract mismatch) needs an operator, but the
-          // order must still reach the monolith once fixed: keep retrying, loudly.
-          log.error(
-            { saga: saga.id, status: answer.status, body: answer.body },
-            'monolith refused the order',
-          );
-          throw new UpstreamUnavailableError('monolith', `refused the order with ${answer.status}`);
-        }
-        return store.advance(saga.id, 'done', { outcome: 'completed' });
-      }
+      // A saga stored before orders went out through the outbox: its order exists; write the event.
+      case 'recording':
+        return completeOrder(saga);
       case 'compensating': {
         if (saga.payment_id) {
           const answer = await deps.payment.refundAll(saga.payment_id, refundKey(saga), on);
@@ -230,23 +206,13 @@ export function createCheckoutSaga(deps: SagaDependencies) {
   /** Drives a saga until it is done, failed, or waiting on an unavailable dependency. */
   async function drive(start: Saga, live: boolean, requestId?: string): Promise<Saga> {
     let saga = start;
-    while (saga.step !== 'done' && saga.step !== 'failed') {
-      // Once the order exists the customer has it; the monolith copy can catch up later.
-      if (live && saga.step === 'recording') {
-        await step(saga, live, requestId).catch((error) => {
-          if (!(error instanceof UpstreamUnavailableError)) throw error;
-          log.warn({ saga: saga.id, err: error }, 'order not yet recorded in the monolith; will retry');
-        });
-        return store.get(saga.id)!;
-      }
-      saga = await step(saga, live, requestId);
-    }
+    while (saga.step !== 'done' && saga.step !== 'failed') saga = await step(saga, live, requestId);
     return saga;
   }
 
   async function placeOrder(input: CheckoutInput): Promise<CheckoutResult> {
     const requestId = currentRequestId();
-    const saga = begin(input);
+    const saga = await begin(input);
     active.add(saga.id);
     try {
       let finished: Saga;
@@ -254,7 +220,7 @@ export function createCheckoutSaga(deps: SagaDependencies) {
         finished = await drive(saga, true, requestId);
       } catch (error) {
         if (!(error instanceof UpstreamUnavailableError)) throw error;
-        const current = store.get(saga.id)!;
+        const current = (await store.get(saga.id))!;
         if (current.step === 'failed') {
           throw new CheckoutUnavailable(
             'CHECKOUT_UNAVAILABLE',
@@ -262,6 +228,8 @@ export function createCheckoutSaga(deps: SagaDependencies) {
           );
         }
         log.warn({ saga: saga.id, err: error }, 'checkout interrupted; recovery will finish or undo it');
+        // Any replica's recovery may take it from here.
+        await store.release(saga.id);
         // A definite refusal stays the answer even if undoing it has to wait for recovery.
         if (current.step === 'compensating' && current.error && current.error.status !== 503) {
           throw new CheckoutRefused(current.error.status, current.error.body);
@@ -286,22 +254,30 @@ export function createCheckoutSaga(deps: SagaDependencies) {
     }
   }
 
-  /** Finishes or undoes every saga a crash or an outage left behind. */
+  /** Finishes or undoes every saga a crash or an outage left behind and no replica holds. */
   async function recover(): Promise<{ resumed: number; pending: number }> {
     let resumed = 0;
     let pending = 0;
-    for (const id of store.unfinishedIds()) {
-      if (active.has(id)) continue;
-      active.add(id);
-      try {
-        const saga = await drive(store.get(id)!, false);
-        if (saga.step === 'done' || saga.step === 'failed') resumed++;
-      } catch (error) {
-        pending++;
-        log.warn({ saga: id, err: error }, 'saga recovery postponed');
-      } finally {
-        active.delete(id);
+    for (;;) {
+      const claimed = (await store.claimUnfinished(20)).filter((saga) => !active.has(saga.id));
+      if (claimed.length === 0) break;
+      for (const saga of claimed) {
+        active.add(saga.id);
+        try {
+          const finished = await drive(saga, false);
+          if (finished.step === 'done' || finished.step === 'failed') resumed++;
+        } catch (error) {
+          pending++;
+          if (!(error instanceof LeaseLost)) {
+            log.warn({ saga: saga.id, err: error }, 'saga recovery postponed');
+            // Left for the next pass (this replica's or another's), not retried in this one.
+            await store.release(saga.id).catch(() => {});
+          }
+        } finally {
+          active.delete(saga.id);
+        }
       }
+      if (pending > 0) break;
     }
     return { resumed, pending };
   }
@@ -312,16 +288,20 @@ export function createCheckoutSaga(deps: SagaDependencies) {
    * the order a real checkout would confirm, under a fresh id. No saga is stored and no other
    * service is called — a reservation, a charge or a recorded order would be real there.
    * Stock is not looked at: a dry run of a cart the inventory cannot fill answers 201 here.
+   * Synchronous on SQLite (its rolled-back transaction must hold every read), a promise on PostgreSQL.
    */
-  function previewOrder(input: CheckoutInput): CheckoutResult {
-    const cart = deps.carts.forCheckout(input.cart_id, input.user_id);
-    authorise(input.payment_method);
-    return {
-      order_id: newId('ord'),
-      status: orderStatus,
-      total_cents: cart.total_cents,
-      currency: cart.currency,
+  function previewOrder(input: CheckoutInput): CheckoutResult | Promise<CheckoutResult> {
+    const answer = (cart: { total_cents: number; currency: string }): CheckoutResult => {
+      authorise(input.payment_method);
+      return {
+        order_id: newId('ord'),
+        status: orderStatus,
+        total_cents: cart.total_cents,
+        currency: cart.currency,
+      };
     };
+    const cart = store.carts.forCheckout(input.cart_id, input.user_id);
+    return cart instanceof Promise ? cart.then(answer) : answer(cart);
   }
 
   return { placeOrder, previewOrder, recover };

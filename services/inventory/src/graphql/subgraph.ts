@@ -3,7 +3,8 @@ import DataLoader from 'dataloader';
 import type { FastifyPluginAsync } from 'fastify';
 import { parse } from 'graphql';
 import { skuForProductId } from '@fig/domain/ids';
-import type { Inventory, StockLevel } from '@fig/domain/inventory';
+import type { StockLevel } from '@fig/domain/inventory';
+import type { InventoryRepository } from '@fig/domain/repositories';
 import { mountSubgraph } from '@fig/federation/subgraph-server';
 
 export const typeDefs = parse(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
@@ -13,12 +14,15 @@ interface Context {
 }
 
 /** The `inventory` subgraph: Product.stock, each request's lookups batched into one query. */
-export const inventorySubgraph: FastifyPluginAsync<{ inventory: Inventory }> = async (app, { inventory }) => {
+export const inventorySubgraph: FastifyPluginAsync<{ inventory: InventoryRepository }> = async (
+  app,
+  { inventory },
+) => {
   await mountSubgraph<Context>(app, {
     typeDefs,
     context: () => ({
       stock: new DataLoader(async (skus) => {
-        const levels = inventory.stockOfMany(skus);
+        const levels = await inventory.stockOfMany(skus);
         return skus.map((sku) => levels.get(sku) ?? null);
       }),
     }),

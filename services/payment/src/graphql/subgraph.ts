@@ -3,7 +3,8 @@ import DataLoader from 'dataloader';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { parse } from 'graphql';
 import { type Reader, readerOf } from '@fig/domain/identity';
-import type { Payment, Payments } from '@fig/domain/payments';
+import type { Payment } from '@fig/domain/payments';
+import type { PaymentsRepository } from '@fig/domain/repositories';
 import type { LegacyRecords } from '@fig/domain/legacy-record';
 import { mountSubgraph } from '@fig/federation/subgraph-server';
 
@@ -27,13 +28,13 @@ const toGraphql = (payment: Payment | null) =>
  * vanish from the graph when `payments` moves here. Like REST, it shows a user only their own
  * payments (someone else's is null, as one that does not exist) and an anonymous caller none.
  */
-export const paymentSubgraph: FastifyPluginAsync<{ payments: Payments; legacy?: LegacyRecords }> = async (
-  app,
-  { payments, legacy },
-) => {
-  const find = (id: string, reader: Reader) => {
+export const paymentSubgraph: FastifyPluginAsync<{
+  payments: PaymentsRepository;
+  legacy?: LegacyRecords;
+}> = async (app, { payments, legacy }) => {
+  const find = async (id: string, reader: Reader) => {
     try {
-      return payments.get(id, reader.user);
+      return await payments.get(id, reader.user);
     } catch (error) {
       if ((error as { code?: string }).code === 'PAYMENT_NOT_FOUND') return null;
       throw error;
@@ -42,7 +43,7 @@ export const paymentSubgraph: FastifyPluginAsync<{ payments: Payments; legacy?: 
   const findAnywhere = async (id: string, request: FastifyRequest) => {
     const reader = readerOf(request);
     if (!reader) return null;
-    const own = find(id, reader);
+    const own = await find(id, reader);
     if (own || !legacy) return own;
     // The monolith checks the caller's own token (forwarded) against its record.
     return (await legacy.get(`/api/payments/${encodeURIComponent(id)}`, request)) as Payment | null;

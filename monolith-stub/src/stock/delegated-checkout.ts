@@ -1,0 +1,116 @@
+import type { DatabaseSync } from 'node:sqlite';
+import {
+  authorise,
+  type Carts,
+  type CheckoutInput,
+  type CheckoutResult,
+  DomainError,
+  inTransaction,
+  type InventoryRepository,
+  newId,
+  type Orders,
+  type Payments,
+} from '@fig/domain';
+import type { FastifyBaseLogger } from 'fastify';
+import type { StockHolds } from './stock-holds.ts';
+
+/**
+ * The legacy checkout while the inventory service is the system of record for stock
+ * (docs/data-consistency.md): the units are held there first, so they can never be sold by both
+ * systems; then charge, order, cart and this side's copy of the stock change in ONE local
+ * transaction together with a note of the hold; then the hold is committed there. A crash
+ * after the local commit leaves the note, and the stock sync commits the hold on the next pass.
+ */
+export function createDelegatedCheckout(
+  db: DatabaseSync,
+  parts: {
+    carts: Carts;
+    payments: Payments;
+    orders: Orders;
+    remote: InventoryRepository;
+    holds: StockHolds;
+    holdSeconds: number;
+    log: FastifyBaseLogger;
+  },
+) {
+  const { remote, holds } = parts;
+
+  async function placeOrder(input: CheckoutInput): Promise<CheckoutResult> {
+    const cart = parts.carts.forCheckout(input.cart_id, input.user_id);
+    // A card that will be declined never holds stock.
+    authorise(input.payment_method);
+    const hold = await remote.reserve(
+      cart.items.map(({ sku, quantity }) => ({ sku, quantity })),
+      parts.holdSeconds,
+    );
+    let result: CheckoutResult;
+    try {
+      result = inTransaction(db, () => {
+        // The cart may have been checked out by a concurrent request while the hold was made.
+        const current = parts.carts.forCheckout(input.cart_id, input.user_id);
+        const orderId = newId('ord');
+        const payment = parts.payments.charge(
+          {
+            amount_cents: current.total_cents,
+            currency: current.currency,
+            payment_method: input.payment_method,
+            order_ref: orderId,
+          },
+          input.user_id,
+        );
+        parts.orders.record({
+          order_id: orderId,
+          user_id: input.user_id,
+          status: 'confirmed',
+          total_cents: current.total_cents,
+          currency: current.currency,
+          items: current.items.map(({ sku, quantity, unit_price_cents }) => ({
+            sku,
+            quantity,
+            unit_price_cents,
+          })),
+          payment_id: payment.payment_id,
+          shipping_address: input.shipping_address,
+          created_at: new Date().toISOString(),
+        });
+        parts.carts.markCheckedOut(current.cart_id);
+        holds.note(hold.reservation_id, orderId, current.items);
+        return {
+          order_id: orderId,
+          status: 'confirmed',
+          total_cents: current.total_cents,
+          currency: current.currency,
+        };
+      });
+    } catch (error) {
+      try {
+        await remote.release(hold.reservation_id);
+      } catch (failure) {
+        parts.log.warn(
+          { err: failure, hold: hold.reservation_id },
+          'hold not released; it lapses by its TTL',
+        );
+      }
+      throw error;
+    }
+    await holds.commit(hold.reservation_id);
+    return result;
+  }
+
+  /** The dry run: the same checks and answer, the stock looked at there and nothing held or written. */
+  async function previewOrder(input: CheckoutInput): Promise<CheckoutResult> {
+    const cart = parts.carts.forCheckout(input.cart_id, input.user_id);
+    authorise(input.payment_method);
+    const levels = await remote.stockOfMany(cart.items.map((item) => item.sku));
+    const short = cart.items.filter((item) => (levels.get(item.sku)?.available ?? 0) < item.quantity);
+    if (short.length > 0) throw new DomainError.OutOfStock(short.map((item) => item.sku).join(', '));
+    return {
+      order_id: newId('ord'),
+      status: 'confirmed',
+      total_cents: cart.total_cents,
+      currency: cart.currency,
+    };
+  }
+
+  return { placeOrder, previewOrder };
+}
