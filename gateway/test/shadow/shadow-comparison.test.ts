@@ -179,12 +179,13 @@ describe('shadow comparison against real upstreams', () => {
   it('labels comparisons again once a field is learnt to be noise: its early differences stop counting', async () => {
     const { store, dispatcher } = harness({ warmupProbes: 0 });
     // No noise probes yet: the jittering value looks like a real difference in every other comparison.
-    await shadowMany(dispatcher, 'jitter', '/jitter', { noiseSample: 0 });
+    for (let i = 0; i < 30; i++) await shadowMany(dispatcher, 'jitter', '/jitter', { noiseSample: 0 }, 1);
     const early = await report(store, 'jitter');
     expect(early.comparisons.mismatched).toBeGreaterThan(0);
     expect(early.verdict.text).toMatch(/^hold: value differs in/);
     // Then the monolith asked twice differs from itself as often: the field is noise, and was all along.
-    await shadowMany(dispatcher, 'jitter', '/jitter', { noiseSample: 100 }, 80);
+    // One at a time, so each side's answers alternate as described.
+    for (let i = 0; i < 80; i++) await shadowMany(dispatcher, 'jitter', '/jitter', { noiseSample: 100 }, 1);
     const result = await report(store, 'jitter');
     expect(result.fields).toEqual([expect.objectContaining({ field: 'body.value', verdict: 'noise' })]);
     expect(result.comparisons).toMatchObject({ compared: 110, mismatched: 0 });
