@@ -70,7 +70,7 @@ export function rateBounds(k: number, n: number, alpha: number, prior: Prior): R
   // Bisection between the estimate (inside: M_n is at its lowest there) and an end of [0, 1].
   const edge = (inside: number, out: number) => {
     if (!outside(out)) return out;
-    for (let i = 0; i < 60; i++) {
+    for (let i = 0; i < 40; i++) {
       const mid = (inside + out) / 2;
       if (outside(mid)) out = mid;
       else inside = mid;
