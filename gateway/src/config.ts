@@ -22,6 +22,12 @@ export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv 
   TRUST_PROXY: string;
   /** The token scope that lets a caller force a backend with `x-fig-backend`. */
   FORCE_BACKEND_SCOPE: string;
+  /** Where ramp states are kept without Redis (`ramps.json`); `:memory:` keeps them in memory only. */
+  DATA_DIR: string;
+  /** Each ramp transition is POSTed here as JSON. */
+  RAMP_WEBHOOK_URL?: string;
+  /** How often ramp states are read and due ramps judged. */
+  RAMP_TICK_MS: number;
 }
 
 const ownEnvSchema = envSchema(8080, {
@@ -37,6 +43,9 @@ const ownEnvSchema = envSchema(8080, {
   AUTH_AUDIENCE: { type: 'string', minLength: 1 },
   TRUST_PROXY: trustProxyEnvProperty('false'),
   FORCE_BACKEND_SCOPE: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', default: 'fig:route-override' },
+  DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
+  RAMP_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
+  RAMP_TICK_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
   ...edgeEnvProperties,
   ...shadowEnvProperties,
   ...boundsEnvProperties,
