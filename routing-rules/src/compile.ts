@@ -23,7 +23,10 @@ function compileRamp(ramp: RampDocument, floor: number): CompiledRamp {
       errorRate: errorRate && {
         max: errorRate.max === undefined ? undefined : shareOf(errorRate.max),
         maxIncrease: errorRate.maxIncrease === undefined ? undefined : shareOf(errorRate.maxIncrease),
-        critical: shareOf(errorRate.critical),
+        critical:
+          errorRate.critical === undefined
+            ? Math.max(10, 2 * (errorRate.max === undefined ? 0 : shareOf(errorRate.max)))
+            : shareOf(errorRate.critical),
       },
       latency: latency && { p99Increase: shareOf(latency.p99Increase) },
       mismatches: mismatches && { max: shareOf(mismatches.max) },

@@ -70,7 +70,11 @@ export function rampProblems(route: RouteDocument, index: number): LocatedProble
   if (parseDuration(ramp.maxDuration) <= parseDuration(ramp.minDuration))
     problems.push({ message: 'maxDuration must be longer than minDuration', path: at('maxDuration') });
   const errorRate = gates.errorRate;
-  if (errorRate?.max !== undefined && shareOf(errorRate.critical) <= shareOf(errorRate.max))
+  if (
+    errorRate?.max !== undefined &&
+    errorRate.critical !== undefined &&
+    shareOf(errorRate.critical) <= shareOf(errorRate.max)
+  )
     problems.push({
       message: `critical (${errorRate.critical}) must be above max (${errorRate.max}): it is the ceiling beyond which no evidence is awaited`,
       path: at('gates', 'errorRate', 'critical'),

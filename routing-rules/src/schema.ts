@@ -118,9 +118,8 @@ const ramp = {
             },
             critical: {
               ...share,
-              default: '10%',
               description:
-                'a 5xx share over one interval that rolls back at once, without waiting for the step',
+                'a 5xx share over one interval that rolls back at once, without waiting for the step (default: 10%, or twice max when that is higher)',
             },
           },
         },

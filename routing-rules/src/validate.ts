@@ -59,7 +59,7 @@ export interface RampDocument {
   maxDuration: string;
   minRequests: number;
   gates: {
-    errorRate?: { max?: string; maxIncrease?: string; critical: string };
+    errorRate?: { max?: string; maxIncrease?: string; critical?: string };
     latency?: { p99Increase: string };
     mismatches?: { max: string };
   };
