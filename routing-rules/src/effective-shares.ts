@@ -11,6 +11,19 @@ export interface RampShare {
   percent: number;
 }
 
+/**
+ * The Redis hash the deciding gateway keeps every ramp's share in (route -> JSON RampShare),
+ * for the other replicas and the BFFs to follow.
+ */
+export const rampSharesKey = 'fig:ramp:shares';
+
+/** A source of ramp shares that changes over time (the BFFs' Redis poller). */
+export interface RampShareSource {
+  current(): ReadonlyMap<string, RampShare>;
+  onChange(listener: () => void): void;
+  close(): void;
+}
+
 /** The share a route serves: its floor, or the ramp's step when that is higher. */
 export function effectivePercent(route: CompiledRoute, share: RampShare | undefined): number {
   if (route.ramp === undefined || share === undefined || share.rampId !== route.ramp.id) return route.percent;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { rampSharesKey } from '@fig/routing-rules';
 import type { Redis } from 'ioredis';
 import type { RampState } from './ramp-state.ts';
 import { type RampStore, shareOf } from './ramp-store.ts';
 
 /** Keys: the lease, every ramp's state, and the shares the BFFs and replicas apply. */
-export const rampKeys = { lease: 'fig:ramp:lease', states: 'fig:ramp:states', shares: 'fig:ramp:shares' };
+export const rampKeys = { lease: 'fig:ramp:lease', states: 'fig:ramp:states', shares: rampSharesKey };
 
 // Take the lease when free, keep it when ours (renewing its expiry).
 const leadScript = `
