@@ -58,29 +58,39 @@ export interface RateBounds {
   upper: number;
 }
 
+const tiny = 1e-12;
+
+/** The end of the confidence set between `inside` (the estimate) and `outside` (0 or 1), by bisection. */
+function edge(k: number, n: number, alpha: number, prior: Prior, inside: number, out: number): number {
+  const threshold = Math.log(1 / alpha);
+  const beyond = (p: number) => logEvidence(k, n, p, prior) >= threshold;
+  if (!beyond(out)) return out;
+  for (let i = 0; i < 40; i++) {
+    const mid = (inside + out) / 2;
+    if (beyond(mid)) out = mid;
+    else inside = mid;
+  }
+  return inside;
+}
+
+/** The upper end of the confidence sequence at level 1 - alpha after k events in n trials. */
+export function upperBound(k: number, n: number, alpha: number, prior: Prior): number {
+  return n === 0 || k === n ? 1 : edge(k, n, alpha, prior, k / n, 1 - tiny);
+}
+
+/** The lower end of the confidence sequence at level 1 - alpha after k events in n trials. */
+export function lowerBound(k: number, n: number, alpha: number, prior: Prior): number {
+  return n === 0 || k === 0 ? 0 : edge(k, n, alpha, prior, k / n, tiny);
+}
+
 /**
  * The confidence sequence for a rate after k events in n trials, at level 1 - alpha: the
  * true rate is inside [lower, upper] at every n at once with probability at least 1 - alpha.
  */
 export function rateBounds(k: number, n: number, alpha: number, prior: Prior): RateBounds {
-  if (n === 0) return { lower: 0, upper: 1 };
-  const threshold = Math.log(1 / alpha);
-  const estimate = k / n;
-  const outside = (p: number) => logEvidence(k, n, p, prior) >= threshold;
-  // Bisection between the estimate (inside: M_n is at its lowest there) and an end of [0, 1].
-  const edge = (inside: number, out: number) => {
-    if (!outside(out)) return out;
-    for (let i = 0; i < 40; i++) {
-      const mid = (inside + out) / 2;
-      if (outside(mid)) out = mid;
-      else inside = mid;
-    }
-    return inside;
-  };
-  const tiny = 1e-12;
   return {
-    estimate,
-    lower: k === 0 ? 0 : edge(estimate, tiny),
-    upper: k === n ? 1 : edge(estimate, 1 - tiny),
+    estimate: n > 0 ? k / n : undefined,
+    lower: lowerBound(k, n, alpha, prior),
+    upper: upperBound(k, n, alpha, prior),
   };
 }

@@ -1,6 +1,6 @@
 import type { CompiledRamp, Side } from '@fig/routing-rules';
 import { latencyBounds, percentile } from '../shadow/comparison/latency-histogram.ts';
-import { type Prior, priorAround, rateBounds } from './confidence-sequence.ts';
+import { lowerBound, type Prior, priorAround, upperBound } from './confidence-sequence.ts';
 import type { StepEvidence } from './step-evidence.ts';
 
 /**
@@ -53,8 +53,8 @@ function judge(lowerFail: number, upperPass: number, limit: number): GateOutcome
 /** A rate gate: k events in n trials against `limit` (a fraction). */
 function rateGate(gate: GateName, k: number, n: number, limit: number, what: string): GateResult {
   const prior = priorAround(limit);
-  const upper = rateBounds(k, n, errorLevels.pass, prior).upper;
-  const lower = rateBounds(k, n, errorLevels.fail, prior).lower;
+  const upper = upperBound(k, n, errorLevels.pass, prior);
+  const lower = lowerBound(k, n, errorLevels.fail, prior);
   const outcome = judge(lower, upper, limit);
   const observed = n > 0 ? pct(k / n) : undefined;
   const text =
@@ -80,10 +80,15 @@ function rateGate(gate: GateName, k: number, n: number, limit: number, what: str
 /** The service's 5xx rate less the monolith's, against `limit` points (a fraction). */
 function increaseGate(evidence: StepEvidence, limit: number): GateResult {
   const prior: Prior = priorAround(limit);
-  const side = (s: Side, alpha: number) =>
-    rateBounds(evidence.errors[s], evidence.requests[s], alpha / 2, prior);
-  const upper = side('service', errorLevels.pass).upper - side('monolith', errorLevels.pass).lower;
-  const lower = side('service', errorLevels.fail).lower - side('monolith', errorLevels.fail).upper;
+  const k = evidence.errors;
+  const n = evidence.requests;
+  // Each side's sequence at half the level: both hold at once with the level's probability.
+  const upper =
+    upperBound(k.service, n.service, errorLevels.pass / 2, prior) -
+    lowerBound(k.monolith, n.monolith, errorLevels.pass / 2, prior);
+  const lower =
+    lowerBound(k.service, n.service, errorLevels.fail / 2, prior) -
+    upperBound(k.monolith, n.monolith, errorLevels.fail / 2, prior);
   const outcome = judge(lower, upper, limit);
   const rate = (s: Side) => (evidence.requests[s] > 0 ? evidence.errors[s] / evidence.requests[s] : 0);
   const observed = pct(rate('service') - rate('monolith'));
@@ -136,8 +141,8 @@ function latencyGate(evidence: StepEvidence, increase: number): GateResult {
     if (lowerEdge >= threshold) slowerAtLeast += count;
   }
   const prior = priorAround(0.01);
-  const upper = rateBounds(slowerAtMost, n, errorLevels.pass, prior).upper;
-  const lower = rateBounds(slowerAtLeast, n, errorLevels.fail, prior).lower;
+  const upper = upperBound(slowerAtMost, n, errorLevels.pass, prior);
+  const lower = lowerBound(slowerAtLeast, n, errorLevels.fail, prior);
   const outcome = judge(lower, upper, 0.01);
   const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)} ms`);
   const what = `p99 ${ms(serviceP99)} vs monolith ${ms(monolithP99)} (limit ${ms(threshold)})`;
@@ -203,8 +208,12 @@ export function splitBroken(share: number, evidence: StepEvidence): { broken: bo
   const text = `${evidence.requests.service} of ${n} requests on the service side (${shown(pct(observed))}, expected ${shown(share)})`;
   if (share <= 0 || share >= 100 || n === 0) return { broken: false, text };
   const expected = share / 100;
-  const { lower, upper } = rateBounds(evidence.requests.service, n, errorLevels.split, priorAround(expected));
-  return { broken: expected < lower || expected > upper, text };
+  const prior = priorAround(expected);
+  const k = evidence.requests.service;
+  const broken =
+    expected < lowerBound(k, n, errorLevels.split, prior) ||
+    expected > upperBound(k, n, errorLevels.split, prior);
+  return { broken, text };
 }
 
 /** A 5xx share over one interval so high that no step's evidence is awaited. */
@@ -212,7 +221,7 @@ export function criticalBreach(
   critical: number,
   window: { requests: number; errors: number },
 ): { breached: boolean; text: string } {
-  const { lower } = rateBounds(
+  const lower = lowerBound(
     window.errors,
     window.requests,
     errorLevels.critical,
