@@ -63,7 +63,9 @@ const tiny = 1e-12;
 /** The end of the confidence set between `inside` (the estimate) and `outside` (0 or 1), by bisection. */
 function edge(k: number, n: number, alpha: number, prior: Prior, inside: number, out: number): number {
   const threshold = Math.log(1 / alpha);
-  const beyond = (p: number) => logEvidence(k, n, p, prior) >= threshold;
+  // The mixture's part does not depend on p0: computed once, not at every bisection step.
+  const mixture = logBeta(prior.a + k, prior.b + n - k) - logBeta(prior.a, prior.b);
+  const beyond = (p: number) => mixture - k * Math.log(p) - (n - k) * Math.log(1 - p) >= threshold;
   if (!beyond(out)) return out;
   for (let i = 0; i < 40; i++) {
     const mid = (inside + out) / 2;

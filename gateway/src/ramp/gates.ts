@@ -221,12 +221,7 @@ export function criticalBreach(
   critical: number,
   window: { requests: number; errors: number },
 ): { breached: boolean; text: string } {
-  const lower = lowerBound(
-    window.errors,
-    window.requests,
-    errorLevels.critical,
-    priorAround(critical / 100),
-  );
+  const lower = lowerBound(window.errors, window.requests, errorLevels.critical, priorAround(critical / 100));
   return {
     breached: lower * 100 > critical,
     text: `service 5xx ${window.errors} of ${window.requests} in the last interval, above the ${shown(critical)} ceiling`,
