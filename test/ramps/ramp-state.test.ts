@@ -151,5 +151,35 @@ describe('ramp state', () => {
       ]);
       expect(new Set(hook.received.map((t) => t.id)).size).toBe(5);
     });
+
+    it('takes one of two approvals sent at once, and answers a fast 503 while Redis is away', async () => {
+      // A fresh (in-memory) Redis: the previous ramp's state is gone.
+      await redis.kill();
+      await redis.restart();
+      const a = await start({ REDIS_URL: redis.url });
+      const b = await start({ REDIS_URL: redis.url });
+      await awaitingApproval(a);
+      const answers = await Promise.all([a, b].map((g) => act(g.adminUrl, 'inventory', 'approve')));
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409]);
+      await waitFor('one approval', async () => hook.received.some((t) => t.reason === 'approved'));
+      await sleep(500);
+      expect(hook.received.filter((t) => t.reason === 'approved')).toHaveLength(1);
+
+      await redis.kill();
+      const started = performance.now();
+      const refused = await act(a.adminUrl, 'inventory', 'pause');
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatchObject({ error: { code: 'GW_ERR_RAMP_STATE_UNAVAILABLE' } });
+      expect(performance.now() - started).toBeLessThan(5000);
+      // Both keep serving the share they last read, and say where they stand.
+      expect((await rampOf(a.adminUrl)).effectivePercent).toBe(100);
+      expect((await rampOf(b.adminUrl)).effectivePercent).toBe(100);
+      await redis.restart();
+      const paused = await waitFor('an answer once Redis is back', async () => {
+        const answer = await act(a.adminUrl, 'inventory', 'pause');
+        return answer.status === 200 && answer;
+      });
+      expect(paused.body).toMatchObject({ status: 'paused' });
+    });
   });
 });
