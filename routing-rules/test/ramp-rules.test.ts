@@ -60,7 +60,9 @@ describe('a ramp in routes.yaml', () => {
       'approve names 50, which is not one of the steps',
     );
     expect(problems(ramped('{ steps: [5], interval: 500ms }'))).toContain('interval must be 1s or more');
-    expect(problems(ramped('{ steps: [5], gates: { errorRate: { max: 2 } } }'))[0]).toMatch(/must be a share in percent, like 1% or 0.5%/);
+    expect(problems(ramped('{ steps: [5], gates: { errorRate: { max: 2 } } }'))[0]).toMatch(
+      /must be a share in percent, like 1% or 0.5%/,
+    );
     expect(
       problems(
         `  - { name: inventory, path: /api/inventory, service: inventory, percent: 10, ramp: { steps: [5, 20] } }\n`,
