@@ -126,6 +126,24 @@ describe('a ramp', () => {
     const ramp = await rampOf(edge.adminUrl);
     expect(ramp.status).toBe('failed');
     expect(hook.received.filter((t) => t.reason === 'gate-failed')).toHaveLength(1);
+
+    // A changed ramp in the file is a new plan: it starts again from its first step.
+    upstreams.health({});
+    await edge.updateRules(
+      rampRules(
+        upstreams,
+        `
+      steps: [25, 100]
+      ${quick}
+      gates: { errorRate: { max: 1% } }`,
+      ),
+    );
+    const again = await waitFor('the new ramp', async () => {
+      const ramp = await rampOf(edge.adminUrl);
+      return ramp.status === 'ramping' && ramp;
+    });
+    expect(again).toMatchObject({ effectivePercent: 25, step: 0 });
+    expect(again.log[0]).toMatchObject({ reason: 'start', from: 0, to: 25 });
   });
 
   it('never passes a shadow gate while one field answers differently, and names it', async () => {
