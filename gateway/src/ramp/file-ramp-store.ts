@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { RampState } from './ramp-state.ts';
@@ -18,11 +18,19 @@ export class FileRampStore extends MemoryRampStore {
     super();
     mkdirSync(dataDir, { recursive: true });
     this.#path = join(dataDir, 'ramps.json');
+    let text: string | undefined;
     try {
-      const saved = JSON.parse(readFileSync(this.#path, 'utf8')) as Record<string, RampState>;
-      this.states = new Map(Object.entries(saved));
+      text = readFileSync(this.#path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (text === undefined) return;
+    try {
+      this.states = new Map(Object.entries(JSON.parse(text) as Record<string, RampState>));
+    } catch {
+      // Unreadable states are kept aside for a person to look at; every ramp starts again
+      // from its first step, which never serves more than before.
+      renameSync(this.#path, `${this.#path}.unreadable-${Date.now()}`);
     }
   }
 
