@@ -152,7 +152,7 @@ describe('ramp state', () => {
       expect(new Set(hook.received.map((t) => t.id)).size).toBe(5);
     });
 
-    it('takes one of two approvals sent at once, and answers a fast 503 while Redis is away', async () => {
+    it('takes one of two approvals sent at once, answers a fast 503 while Redis is away, and restores what Redis lost', async () => {
       // A fresh (in-memory) Redis: the previous ramp's state is gone.
       await redis.kill();
       await redis.restart();
@@ -179,7 +179,8 @@ describe('ramp state', () => {
         const answer = await act(a.adminUrl, 'inventory', 'pause');
         return answer.status === 200 && answer;
       });
-      expect(paused.body).toMatchObject({ status: 'paused' });
+      // The restarted Redis lost every state: the ramp goes on where it was, it does not start over.
+      expect(paused.body).toMatchObject({ status: 'paused', effectivePercent: 100 });
     });
   });
 });

@@ -102,7 +102,13 @@ export class RampController {
     const { store, log } = this.#options;
     try {
       this.#leader = await store.lead();
-      this.#states = await store.load();
+      const loaded = await store.load();
+      // A store that lost its states (a Redis restarted without persistence) must not restart
+      // a ramp this replica knows, least of all one that was rolled back: the states it last
+      // read are written back as they were.
+      const lost = [...this.#states.values()].filter((state) => !loaded.has(state.route));
+      this.#states = loaded;
+      if (this.#leader) for (const state of lost) await this.#restore(state);
       this.#available = true;
     } catch (error) {
       // Keep serving the shares last seen; make no decision without the shared state.
@@ -144,6 +150,17 @@ export class RampController {
     if (state.status === 'failed' || state.status === 'aborted' || state.status === 'done') return false;
     const last = state.evaluation?.at ?? state.since;
     return this.#now() - last >= route.ramp!.intervalMs;
+  }
+
+  async #restore(state: RampState): Promise<void> {
+    const restored = { ...state, revision: 1 };
+    if (await this.#options.store.save(restored, true)) {
+      this.#states.set(state.route, restored);
+      this.#options.log.warn(
+        { route: state.route },
+        'ramp state was lost by its store; restored as last read',
+      );
+    }
   }
 
   /** Saves a step's state; announces its transition only when this write landed. */

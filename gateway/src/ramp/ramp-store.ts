@@ -34,7 +34,8 @@ export class MemoryRampStore implements RampStore {
     return new Map(this.states);
   }
 
-  async save(state: RampState): Promise<boolean> {
+  /** One process: it always leads, so `asLeader` changes nothing. */
+  async save(state: RampState, _asLeader?: boolean): Promise<boolean> {
     const stored = this.states.get(state.route)?.revision ?? 0;
     if (stored !== state.revision - 1) return false;
     this.states.set(state.route, state);
