@@ -47,6 +47,24 @@ export function rampProblems(route: RouteDocument, index: number): LocatedProble
       path: at('gates'),
     });
   const shadowed = (route.shadow ?? 0) > 0;
+  // A step no gate can judge would pass on time alone: at 0% only the comparisons speak, at
+  // 100% nothing that compares against the monolith (it gets no traffic) does.
+  if (judged) {
+    ramp.steps.forEach((step, i) => {
+      const applies =
+        (gates.mismatches !== undefined && shadowed) ||
+        (step > 0 && gates.errorRate?.max !== undefined) ||
+        (step > 0 &&
+          step < 100 &&
+          (gates.errorRate?.maxIncrease !== undefined || gates.latency !== undefined));
+      // A mismatches gate without shadow is reported on its own, below.
+      if (!applies && step > 0 && !(gates.mismatches && !shadowed))
+        problems.push({
+          message: `no gate can judge the ${step}% step${step === 100 ? ': at 100% the monolith gets no traffic to compare with' : ''} (add errorRate.max or mismatches)`,
+          path: at('steps', i),
+        });
+    });
+  }
   if (gates.mismatches && !shadowed)
     problems.push({
       message: 'the mismatches gate reads shadow comparisons: set "shadow" on the route, or drop the gate',

@@ -56,6 +56,9 @@ describe('a ramp in routes.yaml', () => {
       /mismatches gate reads shadow comparisons/,
     );
     expect(problems(ramped('{ steps: [5], gates: {} }'))[0]).toMatch(/promote on time alone/);
+    expect(problems(ramped('{ steps: [50, 100], gates: { latency: { p99Increase: 20% } } }', ''))).toEqual([
+      'no gate can judge the 100% step: at 100% the monolith gets no traffic to compare with (add errorRate.max or mismatches)',
+    ]);
     expect(problems(ramped('{ steps: [5], approve: [50] }'))).toContain(
       'approve names 50, which is not one of the steps',
     );

@@ -181,6 +181,8 @@ export function judgeRamp(
     );
   const short = shortOfTraffic(ramp, state.share, evidence);
   if (short) return hold(`holding at ${shown(share)}: ${short}`);
+  // rules:check refuses a step no gate can judge; should one get here, it never passes on time alone.
+  if (gates.length === 0) return hold(`holding at ${shown(share)}: no gate can judge this step`);
   const waiting = gates.filter((gate) => gate.outcome === 'wait');
   if (waiting.length > 0) return hold(`holding at ${shown(share)}: ${waiting.map((g) => g.text).join('; ')}`);
 
