@@ -1,7 +1,7 @@
 import type { CompiledRamp, CompiledRoute } from '@fig/routing-rules';
 import type { Counters } from '../shadow/comparison/comparison-store.ts';
 import type { Thresholds } from '../shadow/comparison/noise-filter.ts';
-import { criticalBreach, type GateResult, judgeGates, splitBroken } from './gates.ts';
+import { criticalBreach, judgeGates, splitBroken } from './gates.ts';
 import {
   type Evaluation,
   logLength,
@@ -310,6 +310,3 @@ export function operate(
       );
   }
 }
-
-/** Gate results, for callers that only read them. */
-export type { GateResult };
