@@ -49,7 +49,8 @@ async function start(ramp: string, route = '') {
   return gateway;
 }
 
-describe('a ramp', () => {
+// Real time passes on each step: generous limits, for a machine busy with other suites.
+describe('a ramp', { timeout: 90_000 }, () => {
   it('walks a healthy service through every step, waits for approval where told, and says each move once', async () => {
     const edge = await start(`
       steps: [10, 50, 100]

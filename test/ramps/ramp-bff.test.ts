@@ -98,7 +98,8 @@ async function sides() {
   return { rest, graphql };
 }
 
-describe('the BFFs follow a ramp', () => {
+// Real time passes on each step: generous limits, for a machine busy with other suites.
+describe('the BFFs follow a ramp', { timeout: 90_000 }, () => {
   it('serve each user the side the gateway does while the ramp moves, not the file’s percent', async () => {
     await waitFor('the ramp at 50%', async () => (await rampOf(gateway.adminUrl)).effectivePercent === 50);
     const at50 = await waitFor('the BFF to follow', async () => {

@@ -59,7 +59,8 @@ async function open(gateway: RunningGateway): Promise<{ page: Page; problems: st
   return { page, problems };
 }
 
-describe('ramps on the migration dashboard', () => {
+// Real time passes on each step: generous limits, for a machine busy with other suites.
+describe('ramps on the migration dashboard', { timeout: 90_000 }, () => {
   it('makes the next decision obvious: where the ramp holds, what it waits for, the evidence per gate', async () => {
     const gateway = await start(`
       steps: [10, 50, 100]
