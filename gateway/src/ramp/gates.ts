@@ -2,6 +2,7 @@ import type { CompiledRamp, Side } from '@fig/routing-rules';
 import { latencyBounds, percentile } from '../shadow/comparison/latency-histogram.ts';
 import { lowerBound, type Prior, priorAround, upperBound } from './confidence-sequence.ts';
 import type { StepEvidence } from './step-evidence.ts';
+import type { StepUserCounts } from './step-users.ts';
 
 /**
  * Error levels of the decision method, each per gate and per step. A gate passes only when
@@ -201,18 +202,37 @@ export function judgeGates(ramp: CompiledRamp, share: number, evidence: StepEvid
   return results;
 }
 
-/** Whether the split serves the share it should: a sequential test of the service's share of requests. */
-export function splitBroken(share: number, evidence: StepEvidence): { broken: boolean; text: string } {
-  const n = evidence.requests.service + evidence.requests.monolith;
-  const observed = n > 0 ? evidence.requests.service / n : 0;
-  const text = `${evidence.requests.service} of ${n} requests on the service side (${shown(pct(observed))}, expected ${shown(share)})`;
+/**
+ * How far a Redis HyperLogLog estimate may be off, relatively, without calling the split
+ * broken: its standard error is 0.81% per count, so a share made of two counts is off by about
+ * 1.2% (one standard error); this allows four.
+ */
+export const approximateUsersTolerance = 0.05;
+
+/**
+ * Whether the split serves the share it should: a sequential test of the service's share of
+ * the step's distinct users when they are counted (the split assigns users, not requests, so
+ * a few heavy users must not make it look broken), else of its share of requests (a route
+ * with `sticky: none` splits requests). Estimated counts widen the bounds by their error.
+ */
+export function splitBroken(
+  share: number,
+  evidence: StepEvidence,
+  users?: StepUserCounts,
+): { broken: boolean; text: string } {
+  const counted = users ?? evidence.requests;
+  const what = users ? 'users' : 'requests';
+  const k = counted.service;
+  const n = counted.service + counted.monolith;
+  const observed = n > 0 ? k / n : 0;
+  const text = `${users?.approximate ? 'about ' : ''}${k} of ${n} ${what} on the service side (${shown(pct(observed))}, expected ${shown(share)})`;
   if (share <= 0 || share >= 100 || n === 0) return { broken: false, text };
   const expected = share / 100;
   const prior = priorAround(expected);
-  const k = evidence.requests.service;
+  const slack = users?.approximate ? approximateUsersTolerance : 0;
   const broken =
-    expected < lowerBound(k, n, errorLevels.split, prior) ||
-    expected > upperBound(k, n, errorLevels.split, prior);
+    expected < lowerBound(k, n, errorLevels.split, prior) * (1 - slack) ||
+    expected > upperBound(k, n, errorLevels.split, prior) * (1 + slack);
   return { broken, text };
 }
 
