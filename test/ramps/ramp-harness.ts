@@ -85,8 +85,11 @@ export interface Traffic {
   stop(): Promise<void>;
 }
 
-/** Steady traffic from many users (a new one per request) until stopped. */
-export function drive(url: string, workers = 4): Traffic {
+/**
+ * Steady traffic until stopped: from many users (a new one per request), or from whoever
+ * `user` names for each request.
+ */
+export function drive(url: string, workers = 4, user?: () => string): Traffic {
   const pool = new Pool(url, { connections: workers });
   const served: Record<string, number> = {};
   let running = true;
@@ -97,7 +100,7 @@ export function drive(url: string, workers = 4): Traffic {
         const response = await pool.request({
           method: 'GET',
           path: '/api/inventory/A-1',
-          headers: { 'x-client-id': `user-${n++}-${Math.random()}` },
+          headers: { 'x-client-id': user?.() ?? `user-${n++}-${Math.random()}` },
         });
         await response.body.dump();
         const side = String(response.headers['x-served-by']);

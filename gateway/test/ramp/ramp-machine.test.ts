@@ -68,7 +68,9 @@ describe('judging a ramp', () => {
       approximate: true,
     });
     expect(heavy.transition?.reason).toBe('advance');
-    expect(heavy.state.evaluation!.split).toBe('about 40 of 200 users on the service side (20%, expected 20%)');
+    expect(heavy.state.evaluation!.split).toBe(
+      'about 40 of 200 users on the service side (20%, expected 20%)',
+    );
     // Users split wrong: held, whatever the requests say.
     const wrong = judgeRamp(route, started(), counters(300, 0, 1200), thresholds, 120_000, {
       service: 100,
