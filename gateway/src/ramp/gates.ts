@@ -113,9 +113,26 @@ function increaseGate(evidence: StepEvidence, limit: number): GateResult {
 }
 
 /**
+ * Where the monolith's true p99 may lie, at `level`: the sample quantiles at the bounds of a
+ * 1% rate's confidence sequence over its answers (a quantile's confidence interval from order
+ * statistics). A thin or spread-out monolith sample gives a wide range.
+ */
+function monolithP99Range(evidence: StepEvidence, level: number): { low: number; high: number } {
+  const n = evidence.requests.monolith;
+  const k = Math.round(n / 100);
+  const prior = priorAround(0.01);
+  return {
+    low: percentile(evidence.latency.monolith, 100 * (1 - upperBound(k, n, level, prior)))!,
+    high: percentile(evidence.latency.monolith, 100 * (1 - lowerBound(k, n, level, prior)))!,
+  };
+}
+
+/**
  * The service's p99 against the monolith's p99 raised by `increase`: the p99 is within that
- * when at most 1% of the service's answers are slower than it. Answers in the bucket holding
- * the threshold count as slower when deciding to pass, and as faster when deciding to fail.
+ * when at most 1% of the service's answers are slower than it. The monolith's p99 is itself
+ * a sample's: passing compares against the lowest value it may have, failing against the
+ * highest (each side's sequence at half the level). Answers in the bucket holding the
+ * threshold count as slower when deciding to pass, and as faster when deciding to fail.
  */
 function latencyGate(evidence: StepEvidence, increase: number): GateResult {
   const monolithP99 = percentile(evidence.latency.monolith, 99);
@@ -133,17 +150,19 @@ function latencyGate(evidence: StepEvidence, increase: number): GateResult {
     };
   }
   const threshold = monolithP99 * (1 + increase);
+  const passThreshold = monolithP99Range(evidence, errorLevels.pass / 2).low * (1 + increase);
+  const failThreshold = monolithP99Range(evidence, errorLevels.fail / 2).high * (1 + increase);
   let slowerAtMost = 0;
   let slowerAtLeast = 0;
   for (const [bucket, count] of evidence.latency.service) {
     const upperEdge = latencyBounds[bucket]!;
     const lowerEdge = bucket === 0 ? 0 : latencyBounds[bucket - 1]!;
-    if (upperEdge > threshold) slowerAtMost += count;
-    if (lowerEdge >= threshold) slowerAtLeast += count;
+    if (upperEdge > passThreshold) slowerAtMost += count;
+    if (lowerEdge >= failThreshold) slowerAtLeast += count;
   }
   const prior = priorAround(0.01);
-  const upper = upperBound(slowerAtMost, n, errorLevels.pass, prior);
-  const lower = lowerBound(slowerAtLeast, n, errorLevels.fail, prior);
+  const upper = upperBound(slowerAtMost, n, errorLevels.pass / 2, prior);
+  const lower = lowerBound(slowerAtLeast, n, errorLevels.fail / 2, prior);
   const outcome = judge(lower, upper, 0.01);
   const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)} ms`);
   const what = `p99 ${ms(serviceP99)} vs monolith ${ms(monolithP99)} (limit ${ms(threshold)})`;
