@@ -8,10 +8,14 @@ import { Pool } from 'undici';
 import type { RampsReport, RampReport } from '../../gateway/src/ramp/ramp-report.ts';
 import type { Transition } from '../../gateway/src/ramp/ramp-state.ts';
 
-/** How the service answers: a share of 5xx, and a field that differs from the monolith's answer. */
+/**
+ * How the service answers: a share of 5xx, a field that differs from the monolith's answer,
+ * and how much later than the monolith it answers.
+ */
 export interface ServiceHealth {
   errorRate?: number;
   differs?: boolean;
+  delayMs?: number;
 }
 
 export interface Upstreams {
@@ -37,11 +41,15 @@ export async function startUpstreams(): Promise<Upstreams> {
   });
   const health = (health: ServiceHealth) =>
     service.behave((_request, response) => {
-      if (health.errorRate && Math.random() < health.errorRate) {
-        response
-          .writeHead(500, { 'content-type': 'application/json' })
-          .end('{"error":{"code":"BOOM","message":"boom"}}');
-      } else answer(health.differs ? 8 : 7)(response);
+      const respond = () => {
+        if (health.errorRate && Math.random() < health.errorRate) {
+          response
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end('{"error":{"code":"BOOM","message":"boom"}}');
+        } else answer(health.differs ? 8 : 7)(response);
+      };
+      if (health.delayMs) setTimeout(respond, health.delayMs);
+      else respond();
       return true;
     });
   health({});
