@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import { type CompiledRoute, type Requester, type Side, stickyKey } from '@fig/routing-rules';
 import type { Redis } from 'ioredis';
 
@@ -22,7 +22,7 @@ const maxPending = 20_000;
 /**
  * Counts the distinct users (sticky keys) each side of a ramping route serves on the current
  * step, so the split is judged on users, not requests: a few heavy users must not make a
- * sound split look broken. A key is never kept in clear: it is hashed (HMAC) with the step's
+ * sound split look broken. A key is never kept in clear: it is hashed (SHA-256) with the step's
  * id, a random value that changes with every step, so counts of two steps cannot be joined
  * either. Noting a user only adds the hash to an in-process batch; batches go out once a
  * tick (`flush`).
@@ -51,7 +51,9 @@ export abstract class StepUsers {
   }
 
   #add(route: string, stepId: string, side: Side, key: string): void {
-    const hash = createHmac('sha256', stepId).update(key).digest('base64url').slice(0, 22);
+    // The step's secret id and the key through one-shot SHA-256: keyed like an HMAC would be
+    // (the id is random and never leaves the ramp state), at a fraction of its cost per request.
+    const hash = digest('sha256', `${stepId}\n${key}`, 'base64url').slice(0, 22);
     const name = usersKey(route, stepId, side);
     let batch = this.pending.get(name);
     if (!batch) this.pending.set(name, (batch = new Set()));
