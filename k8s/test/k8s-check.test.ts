@@ -300,6 +300,22 @@ describe('a broken manifest fails the check', () => {
     );
   });
 
+  it('an optional Secret key may be missing; a required one may not', async () => {
+    // RAMP_WEBHOOK_URL is optional: the overlays render without it (the first tests above).
+    const problems = await problemsAfter(
+      'base/gateway.yaml',
+      'key: RAMP_WEBHOOK_URL, optional: true',
+      'key: RAMP_WEBHOOK_URL',
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^Deployment gateway container gateway env RAMP_WEBHOOK_URL: Secret fig-secrets-\w+ has no key RAMP_WEBHOOK_URL$/,
+        ),
+      ]),
+    );
+  });
+
   it('a missing limit, a writable root filesystem and privilege escalation', async () => {
     copy = copyManifests();
     copy.edit('base/payment.yaml', 'limits: { cpu: 500m, memory: 384Mi }', 'limits: { cpu: 500m }');
