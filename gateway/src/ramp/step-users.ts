@@ -51,8 +51,9 @@ export abstract class StepUsers {
   }
 
   #add(route: string, stepId: string, side: Side, key: string): void {
-    // The step's secret id and the key through one-shot SHA-256: keyed like an HMAC would be
-    // (the id is random and never leaves the ramp state), at a fraction of its cost per request.
+    // The step's random id and the key through one-shot SHA-256, at a fraction of an HMAC's
+    // cost per request: no user id leaves the process, and a HyperLogLog keeps only registers
+    // derived from what it is given, never the hashes themselves.
     const hash = digest('sha256', `${stepId}\n${key}`, 'base64url').slice(0, 22);
     const name = usersKey(route, stepId, side);
     let batch = this.pending.get(name);
