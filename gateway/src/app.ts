@@ -32,6 +32,8 @@ import { Shadowing } from './shadow/plugin/shadowing.ts';
 import { shadowLimits } from './shadow/plugin/shadow-config.ts';
 import { createRampController } from './ramp/create-ramp-controller.ts';
 import { rampRoutes } from './ramp/ramp-routes.ts';
+import { stepUsersPlugin } from './ramp/step-users-plugin.ts';
+import { registerLabelledComparisons } from './shadow/plugin/labelled-comparisons-metric.ts';
 
 // A request without Host gets the admin's own JSON refusal (plugins/admin-host.ts), not Node's bare 400.
 const adminServerOptions: FastifyHttpOptions<Server> = { http: { requireHostHeader: false } };
@@ -151,12 +153,18 @@ export function buildApp(config: GatewayConfig): Gateway {
     onError: (error) => app.log.warn({ err: error }, 'shared comparisons unavailable, counting locally'),
   });
   app.register(shadowPlugin, { shadowing });
-  const ramps = createRampController(config, {
+  registerLabelledComparisons(app.observability.registry, {
+    rules: rules.current,
+    snapshot: () => shadowing.snapshot(),
+    compareOptions: (route) => shadowing.compareOptions(route),
+  });
+  const { controller: ramps, users } = createRampController(config, {
     rules,
     shadowing,
     registry: app.observability.registry,
     log: app.log,
   });
+  app.register(stepUsersPlugin, { users });
   rules.onSwap(() => void ramps.tick());
   app.addHook('onReady', () => ramps.start());
   app.addHook('onClose', async () => {

@@ -51,7 +51,7 @@ export function describeRamp(route: CompiledRoute): string[] {
   });
   const critical = ramp.gates.errorRate?.critical;
   lines.push(
-    `  a failed gate${critical === undefined ? '' : ` or service 5xx above ${critical}% over an interval`}: back to ${route.percent}% at once, stopped until the ramp changes or an operator resumes`,
+    `  a failed gate${critical === undefined ? '' : ` or service 5xx above ${critical}% over an interval (watched even once done)`}: back to ${route.percent}% at once, stopped until the ramp changes or an operator resumes`,
     `  not enough evidence: holds the step; after ${duration(ramp.maxDurationMs)} on one step it holds and notifies`,
   );
   return lines;

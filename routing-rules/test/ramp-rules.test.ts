@@ -46,6 +46,15 @@ describe('a ramp in routes.yaml', () => {
     expect(text).toContain('back to 0% at once');
   });
 
+  it('says the critical ceiling keeps watching a ramp once it is done', () => {
+    const text = summarise(rules(ramped('{ steps: [5, 100], gates: { errorRate: { max: 1% } } }'))).join(
+      '\n',
+    );
+    expect(text).toContain(
+      'a failed gate or service 5xx above 10% over an interval (watched even once done): back to 0% at once',
+    );
+  });
+
   it('refuses nonsense, saying why', () => {
     expect(problems(ramped('{ steps: [5, 5] }'))).toContain('steps must increase: 5 comes after 5');
     expect(problems(`  - { name: a, path: /a, ramp: { steps: [1] } }\n`)).toContain(

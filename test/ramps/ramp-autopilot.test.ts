@@ -147,6 +147,53 @@ describe('a ramp', { timeout: 90_000 }, () => {
     expect(again.log[0]).toMatchObject({ reason: 'start', from: 0, to: 25 });
   });
 
+  it('keeps watching a ramp that is done: a service failing at 100% goes back to its floor, and stays back', async () => {
+    const edge = await start(`
+      steps: [50, 100]
+      ${quick}
+      gates: { errorRate: { max: 20% } }`);
+    await waitFor('done', async () => (await rampOf(edge.adminUrl)).status === 'done');
+    // Every user is on the service now; then it starts failing most requests.
+    upstreams.health({ errorRate: 0.9 });
+    const failed = await waitFor('the rollback', async () => {
+      const ramp = await rampOf(edge.adminUrl);
+      return ramp.status === 'failed' && ramp;
+    });
+    expect(failed.effectivePercent).toBe(0);
+    expect(failed.log[0]).toMatchObject({ reason: 'critical', from: 100, to: 0, state: 'failed' });
+    expect(failed.log[0]!.text).toMatch(
+      /^rolled back to 0%: service 5xx \d+ of \d+ in the last interval, above the 40% ceiling$/,
+    );
+    await waitFor('the webhook', async () => hook.received.some((t) => t.reason === 'critical'));
+    // Stopped: no user reaches the service any more.
+    await sleep(300);
+    const before = traffic!.served.inventory ?? 0;
+    await sleep(2000);
+    expect(traffic!.served.inventory ?? 0).toBe(before);
+    expect((await rampOf(edge.adminUrl)).status).toBe('failed');
+    expect(hook.received.filter((t) => t.reason === 'critical')).toHaveLength(1);
+  });
+
+  it('rolls back a service that answers 50 ms later than the monolith, on the latency gate', async () => {
+    upstreams.health({ delayMs: 50 });
+    const edge = await start(`
+      steps: [50, 100]
+      ${quick}
+      gates: { errorRate: { max: 20% }, latency: { p99Increase: 20% } }`);
+    const failed = await waitFor('the rollback', async () => {
+      const ramp = await rampOf(edge.adminUrl);
+      return ramp.status === 'failed' && ramp;
+    });
+    expect(failed.effectivePercent).toBe(0);
+    expect(failed.log[0]).toMatchObject({ reason: 'gate-failed', from: 50, to: 0 });
+    expect(failed.log[0]!.text).toMatch(
+      /^rolled back to 0%: p99 \d+ ms vs monolith \d+ ms \(limit \d+ ms\): surely slower/,
+    );
+    const latency = failed.evaluation!.gates.find((gate) => gate.gate === 'latency.p99Increase')!;
+    expect(latency.outcome).toBe('fail');
+    await waitFor('the webhook', async () => hook.received.some((t) => t.reason === 'gate-failed'));
+  });
+
   it('never passes a shadow gate while one field answers differently, and names it', async () => {
     upstreams.health({ differs: true });
     const edge = await start(

@@ -8,10 +8,14 @@ import { Pool } from 'undici';
 import type { RampsReport, RampReport } from '../../gateway/src/ramp/ramp-report.ts';
 import type { Transition } from '../../gateway/src/ramp/ramp-state.ts';
 
-/** How the service answers: a share of 5xx, and a field that differs from the monolith's answer. */
+/**
+ * How the service answers: a share of 5xx, a field that differs from the monolith's answer,
+ * and how much later than the monolith it answers.
+ */
 export interface ServiceHealth {
   errorRate?: number;
   differs?: boolean;
+  delayMs?: number;
 }
 
 export interface Upstreams {
@@ -37,11 +41,15 @@ export async function startUpstreams(): Promise<Upstreams> {
   });
   const health = (health: ServiceHealth) =>
     service.behave((_request, response) => {
-      if (health.errorRate && Math.random() < health.errorRate) {
-        response
-          .writeHead(500, { 'content-type': 'application/json' })
-          .end('{"error":{"code":"BOOM","message":"boom"}}');
-      } else answer(health.differs ? 8 : 7)(response);
+      const respond = () => {
+        if (health.errorRate && Math.random() < health.errorRate) {
+          response
+            .writeHead(500, { 'content-type': 'application/json' })
+            .end('{"error":{"code":"BOOM","message":"boom"}}');
+        } else answer(health.differs ? 8 : 7)(response);
+      };
+      if (health.delayMs) setTimeout(respond, health.delayMs);
+      else respond();
       return true;
     });
   health({});
@@ -85,8 +93,11 @@ export interface Traffic {
   stop(): Promise<void>;
 }
 
-/** Steady traffic from many users (a new one per request) until stopped. */
-export function drive(url: string, workers = 4): Traffic {
+/**
+ * Steady traffic until stopped: from many users (a new one per request), or from whoever
+ * `user` names for each request.
+ */
+export function drive(url: string, workers = 4, user?: () => string): Traffic {
   const pool = new Pool(url, { connections: workers });
   const served: Record<string, number> = {};
   let running = true;
@@ -97,7 +108,7 @@ export function drive(url: string, workers = 4): Traffic {
         const response = await pool.request({
           method: 'GET',
           path: '/api/inventory/A-1',
-          headers: { 'x-client-id': `user-${n++}-${Math.random()}` },
+          headers: { 'x-client-id': user?.() ?? `user-${n++}-${Math.random()}` },
         });
         await response.body.dump();
         const side = String(response.headers['x-served-by']);

@@ -10,6 +10,7 @@ import { RampController } from './ramp-controller.ts';
 import { MemoryRampStore, type RampStore } from './ramp-store.ts';
 import { RampWebhook } from './ramp-webhook.ts';
 import { RedisRampStore } from './redis-ramp-store.ts';
+import { MemoryStepUsers, RedisStepUsers, type StepUsers } from './step-users.ts';
 
 /** The lease outlives this many missed ticks before another replica takes over. */
 const leaseTicks = 5;
@@ -18,7 +19,7 @@ const leaseTicks = 5;
 export function createRampController(
   config: Pick<GatewayConfig, 'REDIS_URL' | 'DATA_DIR' | 'RAMP_WEBHOOK_URL' | 'RAMP_TICK_MS'>,
   parts: { rules: RulesSource; shadowing: Shadowing; registry: Registry; log: FastifyBaseLogger },
-): RampController {
+): { controller: RampController; users: StepUsers } {
   const redis = config.REDIS_URL
     ? createFailFastRedis(config.REDIS_URL, { commandTimeoutMs: 1000 })
     : undefined;
@@ -27,14 +28,16 @@ export function createRampController(
     : config.DATA_DIR === ':memory:'
       ? new MemoryRampStore()
       : new FileRampStore(config.DATA_DIR);
+  const users: StepUsers = redis ? new RedisStepUsers(redis) : new MemoryStepUsers();
   const { rules, shadowing, log } = parts;
-  return new RampController({
+  const controller = new RampController({
     rules: rules.current,
     store,
     counters: () => shadowing.snapshot(),
     thresholds: (route) => shadowing.compareOptions(route),
     applyShares: (shares) => rules.applyShares(shares),
     metrics: createRampMetrics(parts.registry),
+    users,
     webhook: config.RAMP_WEBHOOK_URL
       ? new RampWebhook(config.RAMP_WEBHOOK_URL, (error, transition) =>
           log.warn({ err: error, transition: transition.id }, 'ramp webhook not delivered'),
@@ -44,4 +47,5 @@ export function createRampController(
     tickMs: config.RAMP_TICK_MS,
     onClose: () => redis?.disconnect(),
   });
+  return { controller, users };
 }

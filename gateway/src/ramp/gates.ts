@@ -2,6 +2,7 @@ import type { CompiledRamp, Side } from '@fig/routing-rules';
 import { latencyBounds, percentile } from '../shadow/comparison/latency-histogram.ts';
 import { lowerBound, type Prior, priorAround, upperBound } from './confidence-sequence.ts';
 import type { StepEvidence } from './step-evidence.ts';
+import type { StepUserCounts } from './step-users.ts';
 
 /**
  * Error levels of the decision method, each per gate and per step. A gate passes only when
@@ -112,9 +113,26 @@ function increaseGate(evidence: StepEvidence, limit: number): GateResult {
 }
 
 /**
+ * Where the monolith's true p99 may lie, at `level`: the sample quantiles at the bounds of a
+ * 1% rate's confidence sequence over its answers (a quantile's confidence interval from order
+ * statistics). A thin or spread-out monolith sample gives a wide range.
+ */
+function monolithP99Range(evidence: StepEvidence, level: number): { low: number; high: number } {
+  const n = evidence.requests.monolith;
+  const k = Math.round(n / 100);
+  const prior = priorAround(0.01);
+  return {
+    low: percentile(evidence.latency.monolith, 100 * (1 - upperBound(k, n, level, prior)))!,
+    high: percentile(evidence.latency.monolith, 100 * (1 - lowerBound(k, n, level, prior)))!,
+  };
+}
+
+/**
  * The service's p99 against the monolith's p99 raised by `increase`: the p99 is within that
- * when at most 1% of the service's answers are slower than it. Answers in the bucket holding
- * the threshold count as slower when deciding to pass, and as faster when deciding to fail.
+ * when at most 1% of the service's answers are slower than it. The monolith's p99 is itself
+ * a sample's: passing compares against the lowest value it may have, failing against the
+ * highest (each side's sequence at half the level). Answers in the bucket holding the
+ * threshold count as slower when deciding to pass, and as faster when deciding to fail.
  */
 function latencyGate(evidence: StepEvidence, increase: number): GateResult {
   const monolithP99 = percentile(evidence.latency.monolith, 99);
@@ -132,17 +150,19 @@ function latencyGate(evidence: StepEvidence, increase: number): GateResult {
     };
   }
   const threshold = monolithP99 * (1 + increase);
+  const passThreshold = monolithP99Range(evidence, errorLevels.pass / 2).low * (1 + increase);
+  const failThreshold = monolithP99Range(evidence, errorLevels.fail / 2).high * (1 + increase);
   let slowerAtMost = 0;
   let slowerAtLeast = 0;
   for (const [bucket, count] of evidence.latency.service) {
     const upperEdge = latencyBounds[bucket]!;
     const lowerEdge = bucket === 0 ? 0 : latencyBounds[bucket - 1]!;
-    if (upperEdge > threshold) slowerAtMost += count;
-    if (lowerEdge >= threshold) slowerAtLeast += count;
+    if (upperEdge > passThreshold) slowerAtMost += count;
+    if (lowerEdge >= failThreshold) slowerAtLeast += count;
   }
   const prior = priorAround(0.01);
-  const upper = upperBound(slowerAtMost, n, errorLevels.pass, prior);
-  const lower = lowerBound(slowerAtLeast, n, errorLevels.fail, prior);
+  const upper = upperBound(slowerAtMost, n, errorLevels.pass / 2, prior);
+  const lower = lowerBound(slowerAtLeast, n, errorLevels.fail / 2, prior);
   const outcome = judge(lower, upper, 0.01);
   const ms = (value: number | undefined) => (value === undefined ? 'n/a' : `${Math.round(value)} ms`);
   const what = `p99 ${ms(serviceP99)} vs monolith ${ms(monolithP99)} (limit ${ms(threshold)})`;
@@ -201,18 +221,37 @@ export function judgeGates(ramp: CompiledRamp, share: number, evidence: StepEvid
   return results;
 }
 
-/** Whether the split serves the share it should: a sequential test of the service's share of requests. */
-export function splitBroken(share: number, evidence: StepEvidence): { broken: boolean; text: string } {
-  const n = evidence.requests.service + evidence.requests.monolith;
-  const observed = n > 0 ? evidence.requests.service / n : 0;
-  const text = `${evidence.requests.service} of ${n} requests on the service side (${shown(pct(observed))}, expected ${shown(share)})`;
+/**
+ * How far a Redis HyperLogLog estimate may be off, relatively, without calling the split
+ * broken: its standard error is 0.81% per count, so a share made of two counts is off by about
+ * 1.2% (one standard error); this allows four.
+ */
+export const approximateUsersTolerance = 0.05;
+
+/**
+ * Whether the split serves the share it should: a sequential test of the service's share of
+ * the step's distinct users when they are counted (the split assigns users, not requests, so
+ * a few heavy users must not make it look broken), else of its share of requests (a route
+ * with `sticky: none` splits requests). Estimated counts widen the bounds by their error.
+ */
+export function splitBroken(
+  share: number,
+  evidence: StepEvidence,
+  users?: StepUserCounts,
+): { broken: boolean; text: string } {
+  const counted = users ?? evidence.requests;
+  const what = users ? 'users' : 'requests';
+  const k = counted.service;
+  const n = counted.service + counted.monolith;
+  const observed = n > 0 ? k / n : 0;
+  const text = `${users?.approximate ? 'about ' : ''}${k} of ${n} ${what} on the service side (${shown(pct(observed))}, expected ${shown(share)})`;
   if (share <= 0 || share >= 100 || n === 0) return { broken: false, text };
   const expected = share / 100;
   const prior = priorAround(expected);
-  const k = evidence.requests.service;
+  const slack = users?.approximate ? approximateUsersTolerance : 0;
   const broken =
-    expected < lowerBound(k, n, errorLevels.split, prior) ||
-    expected > upperBound(k, n, errorLevels.split, prior);
+    expected < lowerBound(k, n, errorLevels.split, prior) * (1 - slack) ||
+    expected > upperBound(k, n, errorLevels.split, prior) * (1 + slack);
   return { broken, text };
 }
 

@@ -14,6 +14,7 @@ import {
 import type { RampState, Transition } from './ramp-state.ts';
 import { type RampStore, shareOf } from './ramp-store.ts';
 import type { RampWebhook } from './ramp-webhook.ts';
+import type { StepUsers } from './step-users.ts';
 
 export interface RampControllerOptions {
   /** The active rules (file rules with the shares applied: routes keep their `percent` and `ramp`). */
@@ -25,6 +26,8 @@ export interface RampControllerOptions {
   /** Called with the shares to apply whenever they change (rules-source.ts puts them into the split). */
   applyShares: (shares: ReadonlyMap<string, RampShare>) => void;
   metrics: RampMetrics;
+  /** Distinct users per side of each ramping step, for the split check. */
+  users: StepUsers;
   webhook?: RampWebhook;
   log: FastifyBaseLogger;
   /** How often states are read and due ramps judged. */
@@ -44,6 +47,21 @@ const sameShares = (a: ReadonlyMap<string, RampShare>, b: ReadonlyMap<string, Ra
   [...a].every(
     ([route, share]) => b.get(route)?.rampId === share.rampId && b.get(route)?.percent === share.percent,
   );
+
+/**
+ * Whether a step's users are counted: while it is judged with both sides in use, on a route
+ * whose split is sticky (by subject, address or header; `sticky: none` splits requests).
+ */
+function countsUsers(route: CompiledRoute, state: RampState): boolean {
+  const share = effectivePercent(route, shareOf(state));
+  return (
+    state.stepId !== undefined &&
+    route.sticky !== 'none' &&
+    share > 0 &&
+    share < 100 &&
+    (state.status === 'ramping' || state.status === 'awaiting-approval' || state.status === 'paused')
+  );
+}
 
 /**
  * Runs the ramps. Every tick (1 s) every replica reads the states and applies their shares,
@@ -118,6 +136,7 @@ export class RampController {
       return;
     }
     this.#apply();
+    await this.#options.users.flush();
     if (!this.#leader) return;
     const rules = this.#options.rules();
     const due = rules.routes.filter((route) => route.ramp !== undefined && this.#due(route));
@@ -133,10 +152,11 @@ export class RampController {
       const totals = counters.get(route.name)?.counters ?? new Map<string, number>();
       const state = this.#states.get(route.name);
       const now = this.#now();
-      const step =
-        state === undefined || state.rampId !== route.ramp!.id
-          ? startRamp(route, totals, now, state)
-          : judgeRamp(route, state, totals, this.#options.thresholds(route), now);
+      const fresh = state === undefined || state.rampId !== route.ramp!.id;
+      const users = fresh ? undefined : await this.#users(route, state);
+      const step = fresh
+        ? startRamp(route, totals, now, state)
+        : judgeRamp(route, state, totals, this.#options.thresholds(route), now, users);
       await this.#write(step, true).catch((error) =>
         log.warn({ err: error, route: route.name }, 'ramp state not saved'),
       );
@@ -147,9 +167,19 @@ export class RampController {
   #due(route: CompiledRoute): boolean {
     const state = this.#states.get(route.name);
     if (state === undefined || state.rampId !== route.ramp!.id) return true;
-    if (state.status === 'failed' || state.status === 'aborted' || state.status === 'done') return false;
+    // Done stays watched (by the critical ceiling); a stopped ramp waits for a person.
+    if (state.status === 'failed' || state.status === 'aborted') return false;
     const last = state.evaluation?.at ?? state.since;
     return this.#now() - last >= route.ramp!.intervalMs;
+  }
+
+  /** The step's distinct users per side, when its route's split is sticky; else undefined (judged on requests). */
+  async #users(route: CompiledRoute, state: RampState) {
+    if (!countsUsers(route, state)) return undefined;
+    return this.#options.users.users(route.name, state.stepId!).catch((error: unknown) => {
+      this.#options.log.warn({ err: error, route: route.name }, 'ramp user counts unavailable');
+      return undefined;
+    });
   }
 
   async #restore(state: RampState): Promise<void> {
@@ -182,13 +212,16 @@ export class RampController {
   #apply(): void {
     const rules = this.#options.rules();
     const shares = new Map<string, RampShare>();
+    const counted = new Map<string, string>();
     for (const route of rules.routes) {
       if (route.ramp === undefined) continue;
       const state = this.#states.get(route.name);
       const share = state && state.rampId === route.ramp.id ? shareOf(state) : undefined;
       if (share) shares.set(route.name, share);
+      if (share && countsUsers(route, state!)) counted.set(route.name, state!.stepId!);
       this.#options.metrics.percent.set({ route: route.name }, effectivePercent(route, share));
     }
+    this.#options.users.count(counted);
     if (sameShares(shares, this.#shares)) return;
     this.#shares = shares;
     this.#options.applyShares(shares);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { CompiledRamp, CompiledRoute } from '@fig/routing-rules';
 import type { Counters } from '../shadow/comparison/comparison-store.ts';
 import type { Thresholds } from '../shadow/comparison/noise-filter.ts';
@@ -11,6 +12,7 @@ import {
   type TransitionReason,
 } from './ramp-state.ts';
 import { baselineOf, sinceBaseline, stepEvidence } from './step-evidence.ts';
+import type { StepUserCounts } from './step-users.ts';
 
 /** The next state, and the transition to announce when the share or status changed. */
 export interface Step {
@@ -68,7 +70,7 @@ export function startRamp(route: CompiledRoute, totals: Counters, now: number, p
   };
   return move(
     fresh,
-    { status: 'ramping', share: ramp.steps[0]! },
+    { status: 'ramping', share: ramp.steps[0]!, stepId: newStepId() },
     'start',
     `started: ${ramp.steps.map(shown).join(' -> ')} from floor ${shown(route.percent)}`,
     now,
@@ -79,9 +81,12 @@ function serviceWindow(totals: Counters) {
   return { requests: totals.get('requests|service') ?? 0, errors: totals.get('errors|service') ?? 0 };
 }
 
+/** A random id per step: its user counts start empty and its hashes share nothing with other steps'. */
+const newStepId = () => randomBytes(12).toString('base64url');
+
 /** A step begins: evidence from now. */
 function enterStep(state: RampState, step: number, share: number, totals: Counters, now: number) {
-  return { step, share, since: now, baseline: baselineOf(totals), stalled: false };
+  return { step, share, since: now, baseline: baselineOf(totals), stalled: false, stepId: newStepId() };
 }
 
 /**
@@ -89,7 +94,9 @@ function enterStep(state: RampState, step: number, share: number, totals: Counte
  * In order: a critical breach over the last interval rolls back; a gate surely beyond its
  * limit rolls back; a broken split holds; a step short of its time or traffic holds; every
  * gate surely within its limit passes (into the next step, its approval, or done);
- * anything else holds, and a step past maxDuration says so once.
+ * anything else holds, and a step past maxDuration says so once. A ramp that is done is
+ * only watched by the critical ceiling. `users`: the step's distinct users per side, when
+ * counted (the split is then judged on them rather than on requests).
  */
 export function judgeRamp(
   route: CompiledRoute,
@@ -97,6 +104,7 @@ export function judgeRamp(
   totals: Counters,
   thresholds: Thresholds,
   now: number,
+  users?: StepUserCounts,
 ): Step {
   const ramp = route.ramp as CompiledRamp;
   const floor = route.percent;
@@ -123,7 +131,7 @@ export function judgeRamp(
   }
   const evidence = stepEvidence(since, totals, thresholds);
   const gates = judgeGates(ramp, state.share, evidence);
-  const split = splitBroken(share, evidence);
+  const split = splitBroken(share, evidence, users);
   const evaluated = (text: string): Evaluation => ({ at: now, gates, split: split.text, text });
   const base = { ...state, window };
   const critical = ramp.gates.errorRate?.critical;
@@ -144,6 +152,16 @@ export function judgeRamp(
       fields,
     );
   if (breach?.breached) return stop('critical', `rolled back to ${shown(floor)}: ${breach.text}`);
+  if (state.status === 'done') {
+    // Done is promoted, not forgotten: the critical ceiling still watches every interval (the
+    // step's gates compared against a monolith that no longer gets the traffic, or judge
+    // evidence too old to react in time).
+    const text =
+      critical === undefined
+        ? `done at ${shown(share)}: no critical ceiling to watch (no errorRate gate)`
+        : `done at ${shown(share)}: watched for service 5xx above the ${shown(critical)} ceiling`;
+    return { state: { ...base, revision: base.revision + 1, evaluation: evaluated(text) } };
+  }
   const failed = gates.filter((gate) => gate.outcome === 'fail');
   if (failed.length > 0) {
     const fields = failed.flatMap((gate) => gate.fields?.map((f) => f.field) ?? []);

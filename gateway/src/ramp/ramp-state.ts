@@ -61,6 +61,11 @@ export interface RampState {
   step: number;
   /** The share the ramp gives now, in percent: the step's, or the floor once stopped. */
   share: number;
+  /**
+   * A random id of the current step: names its user counts (step-users.ts) and keys the
+   * hashes that stand in for its users. Absent in states saved before users were counted.
+   */
+  stepId?: string;
   /** When the current step (or stop) began, ms since the epoch. */
   since: number;
   /** The route's counters when the step began: the step's evidence is what came since. */

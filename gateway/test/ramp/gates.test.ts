@@ -43,6 +43,27 @@ describe('the latency gate', () => {
     expect(slow!.text).toMatch(/^p99 \d+ ms vs monolith \d+ ms \(limit \d+ ms\): surely slower/);
   });
 
+  it("counts the monolith's p99 as a sample's: a thin sample with a slow tail fails nobody it may contain", () => {
+    /** 3000 service answers at 200 ms; the monolith's at 100 ms but for `tail` at 300 ms. */
+    const tailed = (monolith: number, tail: number): StepEvidence => ({
+      ...evidence(3000, 100, 200),
+      requests: { monolith, service: 3000 },
+      latency: {
+        monolith: new Map([
+          [latencyBucket(100), monolith - tail],
+          [latencyBucket(300), tail],
+        ]),
+        service: new Map([[latencyBucket(200), 3000]]),
+      },
+    });
+    // 1 of 150 answers at 300 ms: its p99 reads about 100 ms, but may well be 300 ms.
+    const [thin] = judgeGates(ramp, 50, tailed(150, 1));
+    expect(thin).toMatchObject({ gate: 'latency.p99Increase', outcome: 'wait' });
+    // 10 of 5000 (0.2%): the p99 is surely about 100 ms, and 200 ms is surely beyond it raised by 20%.
+    const [thick] = judgeGates(ramp, 50, tailed(5000, 10));
+    expect(thick).toMatchObject({ outcome: 'fail' });
+  });
+
   it('says nothing before the monolith has 100 answers on the step, and nothing at 100%', () => {
     const [early] = judgeGates(ramp, 50, evidence(50, 100, 100));
     expect(early!.text).toBe("p99: the monolith's needs 100 answers on this step (50 so far)");

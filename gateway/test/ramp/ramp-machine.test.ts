@@ -60,6 +60,42 @@ describe('judging a ramp', () => {
     );
   });
 
+  it('judges the split on distinct users when they are counted: heavy users do not hold a sound split', () => {
+    // 300 of 600 requests on the service at 20%: a few heavy users, but 40 of 200 users.
+    const heavy = judgeRamp(route, started(), counters(300, 0, 300), thresholds, 120_000, {
+      service: 40,
+      monolith: 160,
+      approximate: true,
+    });
+    expect(heavy.transition?.reason).toBe('advance');
+    expect(heavy.state.evaluation!.split).toBe(
+      'about 40 of 200 users on the service side (20%, expected 20%)',
+    );
+    // Users split wrong: held, whatever the requests say.
+    const wrong = judgeRamp(route, started(), counters(300, 0, 1200), thresholds, 120_000, {
+      service: 100,
+      monolith: 100,
+      approximate: false,
+    });
+    expect(wrong.state.evaluation!.text).toBe(
+      'holding at 20%: the split looks wrong, 100 of 200 users on the service side (50%, expected 20%)',
+    );
+  });
+
+  it('keeps watching a done ramp: a critical breach after 100% rolls it back to the floor, and it stays back', () => {
+    let state = started();
+    state = judgeRamp(route, state, counters(300, 0, 1200), thresholds, 120_000).state;
+    expect(state).toMatchObject({ step: 1, share: 100 });
+    state = judgeRamp(route, state, counters(1300, 0, 1200), thresholds, 240_000).state;
+    expect(state.status).toBe('done');
+    const quiet = judgeRamp(route, state, counters(1400, 1, 1200), thresholds, 250_000);
+    expect(quiet.transition).toBeUndefined();
+    expect(quiet.state.evaluation!.text).toBe('done at 100%: watched for service 5xx above the 10% ceiling');
+    const failing = judgeRamp(route, quiet.state, counters(1500, 61, 1200), thresholds, 260_000);
+    expect(failing.state).toMatchObject({ status: 'failed', share: 0 });
+    expect(failing.transition).toMatchObject({ reason: 'critical', from: 100, to: 0, state: 'failed' });
+  });
+
   it('says once that a step has waited past maxDuration, and keeps holding', () => {
     const first = judgeRamp(route, started(), counters(10, 0, 40), thresholds, 301_000);
     expect(first.transition).toMatchObject({ reason: 'stalled', from: 20, to: 20, state: 'ramping' });
