@@ -51,9 +51,11 @@ export interface GatewayProcess {
 export async function startGateway(
   rulesFile: string,
   env: Record<string, string> = {},
+  /** Another build of the gateway to run instead (an older commit's, for side-by-side runs). */
+  main = mainScript,
 ): Promise<GatewayProcess> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const child = spawn(process.execPath, [mainScript], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), main], {
     env: {
       ...process.env,
       PORT: String(port),
