@@ -18,6 +18,7 @@ import type { GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values.js';
 import { alignPlan } from './align-plan.ts';
 import type { BffContext } from './context.ts';
+import { cacheExecutorOperations } from './executor-operation-cache.ts';
 import type { FederationMetrics } from './federation-metrics.ts';
 import { type OverrideDecisions, resolveLabels } from './override-labels.ts';
 import { PlanCache } from './plan-cache.ts';
@@ -48,6 +49,9 @@ export interface FederatedGatewayOptions {
 }
 
 const retireAfterMs = 60_000;
+
+// The executor's Operation per parsed query, built once rather than per execution.
+cacheExecutorOperations();
 
 interface Active {
   loaded: LoadedSupergraph;
