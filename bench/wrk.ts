@@ -86,3 +86,16 @@ export function wrk(binary: string, options: WrkOptions): Promise<LoadResult> {
     ),
   );
 }
+
+/** A wrk script that sends every request as a JSON POST of `body`. */
+export function postScript(dir: string, body: string): string {
+  const file = join(dir, 'post.lua');
+  writeFileSync(
+    file,
+    `wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.body = ${JSON.stringify(body)}
+`,
+  );
+  return file;
+}
