@@ -72,11 +72,14 @@ export interface WrkOptions {
   /** A wrk Lua script (see userScript). */
   script?: string;
   headers?: Record<string, string>;
+  /** Seconds before wrk counts a request as timed out (an error); wrk's own default is 2. */
+  timeoutSeconds?: number;
 }
 
 /** One wrk run, one thread, 50 connections unless told. */
 export function wrk(binary: string, options: WrkOptions): Promise<LoadResult> {
   const args = ['-t1', `-c${options.connections ?? 50}`, `-d${options.durationSeconds}s`, '--latency'];
+  if (options.timeoutSeconds) args.push('--timeout', `${options.timeoutSeconds}s`);
   if (options.script) args.push('-s', options.script);
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   args.push(options.url);
