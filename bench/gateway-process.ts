@@ -54,10 +54,11 @@ export interface GatewayProcess {
 export async function startGateway(
   rulesFile: string,
   env: Record<string, string> = {},
-  script = mainScript,
+  /** Another build of the gateway to run instead (an older commit's, for side-by-side runs). */
+  main = mainScript,
 ): Promise<GatewayProcess> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const child = spawn(process.execPath, [script], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), main], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -1,6 +1,7 @@
 // `npm run bench`: the proxy benchmark. In one run, against one fast local JSON upstream:
-// the upstream direct, nginx as a plain reverse proxy, and Fig on a 50% sticky split route;
-// then the p99 Fig adds at a fixed 1,000 req/s and the gateway's RSS over a long run.
+// Fig against the floor (nginx, a bare Node proxy and Fig side by side under wrk, CPU per
+// request from /proc, floor.ts); then the p99 Fig adds at a fixed 1,000 req/s, the gateway's
+// RSS over a long run, the cost of auth and rate limits, and of shadowing.
 // Env: BENCH_SECONDS (per throughput run, default 10), BENCH_LONG_REQUESTS (default 1000000).
 import { closedPort as freePort } from '@fig/testing/closed-port';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,12 +11,12 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { childPids, cpuSeconds } from './cpu-time.ts';
 import { inventoryRules, startGateway, waitFor } from './gateway-process.ts';
-import { load, type LoadResult, median } from './load.ts';
+import { load, median } from './load.ts';
 import { printEdgeSecurityBench, runEdgeSecurityBench } from './edge-security.ts';
 import { printShadowBench, runShadowBench } from './shadow.ts';
 import { printTracingBench, runTracingBench } from './tracing.ts';
+import { printFloorBench, runFloorBench } from './floor.ts';
 import { ensureNginx, startNginx } from './nginx.ts';
 import { pacedLoad } from './paced-load.ts';
 
@@ -44,13 +45,6 @@ async function gatewayRss(adminUrl: string): Promise<number> {
 
 // Distinct users so the sticky split really sends traffic both ways.
 const users = Array.from({ length: 64 }, (_, i) => ({ headers: { 'x-bench-user': `user-${i}` } }));
-
-function row(name: string, result: LoadResult, reference?: LoadResult) {
-  const ratio = reference ? (result.requestsPerSecond / reference.requestsPerSecond).toFixed(2) : '';
-  console.log(
-    `${name.padEnd(22)} ${result.requestsPerSecond.toFixed(0).padStart(8)} req/s  p50 ${String(result.p50).padStart(3)} ms  p99 ${String(result.p99).padStart(3)} ms  errors ${result.errors + result.non2xx}  ${ratio && `x nginx ${ratio}`}`,
-  );
-}
 
 try {
   const nginxBinary = ensureNginx();
@@ -83,28 +77,9 @@ try {
   console.log(
     `Fig proxy benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpus()[0]?.model}, node ${process.version}`,
   );
-  console.log(`50 connections, ${seconds}s per run, JSON payload from a local upstream\n`);
-  for (const url of Object.values(targets)) await load({ url, durationSeconds: 2, requests: users }); // warm-up
-  // CPU time per proxied request: unlike throughput, it hardly depends on what else the
-  // machine is doing, so it is the steadier comparison on a shared box.
-  const cpuPerRequest = async (pids: number[], run: () => Promise<LoadResult>) => {
-    const before = cpuSeconds(pids);
-    const result = await run();
-    return { result, micros: ((cpuSeconds(pids) - before) / result.total) * 1e6 };
-  };
-  const direct = await load({ url: targets.direct, durationSeconds: seconds, requests: users });
-  const nginx = await cpuPerRequest(childPids(nginxMaster.pid!), () =>
-    load({ url: targets.nginx, durationSeconds: seconds, requests: users }),
-  );
-  const fig = await cpuPerRequest([gateway.process.pid!], () =>
-    load({ url: targets.fig, durationSeconds: seconds, requests: users }),
-  );
-  row('upstream direct', direct, nginx.result);
-  row('nginx', nginx.result, nginx.result);
-  row('fig (50% sticky split)', fig.result, nginx.result);
-  const ratio = fig.result.requestsPerSecond / nginx.result.requestsPerSecond;
-  console.log(`\nFig / nginx throughput: ${ratio.toFixed(2)} (target >= 0.40)`);
-  console.log(`CPU per request: nginx ${nginx.micros.toFixed(0)} us, fig ${fig.micros.toFixed(0)} us`);
+  console.log(`${seconds}s per run, JSON payload from a local upstream\n`);
+  console.log('Fig against the floor: wrk, one thread, 50 connections, interleaved rounds (floor.ts)');
+  printFloorBench(await runFloorBench(seconds));
 
   // Latency at a fixed rate, the upstream direct and Fig side by side (`paced-load.ts`): each
   // at 1,000 req/s, their requests taking turns, so the stalls of a shared machine land on both

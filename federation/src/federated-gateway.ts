@@ -19,6 +19,7 @@ import { getVariableValues } from 'graphql/execution/values.js';
 import { annotateActiveSpan, withSyncSpan } from '@fig/platform/tracing';
 import { alignPlan } from './align-plan.ts';
 import type { BffContext } from './context.ts';
+import { cacheExecutorOperations } from './executor-operation-cache.ts';
 import type { FederationMetrics } from './federation-metrics.ts';
 import { overrideAttributes, traceOperation } from './operation-tracing.ts';
 import { type OverrideDecisions, resolveLabels } from './override-labels.ts';
@@ -50,6 +51,9 @@ export interface FederatedGatewayOptions {
 }
 
 const retireAfterMs = 60_000;
+
+// The executor's Operation per parsed query, built once rather than per execution.
+cacheExecutorOperations();
 
 interface Active {
   loaded: LoadedSupergraph;

@@ -2,7 +2,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import type { GraphQLFormattedError } from 'graphql';
 import CircuitBreaker from 'opossum';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import type { BffContext } from './context.ts';
 import { dedupeRepresentations } from './dedupe-representations.ts';
 import type { FederationMetrics } from './federation-metrics.ts';
@@ -27,6 +27,12 @@ export const defaultSubgraphOptions: SubgraphOptions = {
 };
 
 class SubgraphHttpError extends Error {}
+
+class SubgraphTimeout extends Error {
+  constructor(subgraph: string, ms: number) {
+    super(`${subgraph} did not answer within ${ms} ms`);
+  }
+}
 
 interface Queued {
   operation: SubgraphOperation;
@@ -79,18 +85,29 @@ export class SubgraphDataSource implements GraphQLDataSource<BffContext> {
     headers: Record<string, string>,
     timeoutMs = this.#timeoutMs,
   ): Promise<GatewayGraphQLResponse> {
-    const response = await this.#pool.request({
-      path: this.url.pathname + this.url.search,
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json, application/json',
-        ...headers,
-      },
-      body,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.body.text();
+    // A timer cleared once the answer is read, rather than AbortSignal.timeout: that one fires
+    // for every fetch when its time is up, long after the answer came, and builds a
+    // DOMException with a stack trace each time.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new SubgraphTimeout(this.name, timeoutMs)), timeoutMs);
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    try {
+      response = await this.#pool.request({
+        path: this.url.pathname + this.url.search,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json',
+          ...headers,
+        },
+        body,
+        signal: controller.signal,
+      });
+      text = await response.body.text();
+    } finally {
+      clearTimeout(timer);
+    }
     // A GraphQL answer may come with a 4xx (graphql-response+json); anything unparsable is a failure.
     try {
       const parsed = JSON.parse(text) as GatewayGraphQLResponse;
