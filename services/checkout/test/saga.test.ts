@@ -206,7 +206,7 @@ describe('checkout saga', () => {
     // Its event went into the outbox with it, and out to the monolith.
     const outboxRows = async () =>
       (
-        everyRow(join(dataDir, 'checkout.sqlite')).checkout_outbox as {
+        everyRow(join(dataDir, 'checkout.sqlite')).outbox as {
           event: string;
           published_at: string;
         }[]
