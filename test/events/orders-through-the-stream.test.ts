@@ -133,7 +133,7 @@ async function streamEntries(): Promise<[string, string[]][]> {
 }
 
 /** Polls `read` until `done` holds of its value (or fails with the last value seen). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000) {
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {
@@ -150,96 +150,104 @@ const monolithOrderIds = async (user: string): Promise<string[]> => {
 };
 
 describe('orders placed by the checkout service reach the monolith through the stream (DESIGN §3.5)', () => {
-  it('publishes the event field for field, in the checkout request’s trace, and the monolith shows the order to its user only', async () => {
-    const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
-    const placed = await checkoutOne('usr_stream_1', 'SKU-0003', {
-      traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
-    });
-    expect(placed.status).toBe(201);
-    const orderId: string = placed.body.order_id;
+  it(
+    'publishes the event field for field, in the checkout request’s trace, and the monolith shows the order to its user only',
+    { timeout: 60_000 },
+    async () => {
+      const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+      const placed = await checkoutOne('usr_stream_1', 'SKU-0003', {
+        traceparent: `00-${traceId}-00f067aa0ba902b7-01`,
+      });
+      expect(placed.status).toBe(201);
+      const orderId: string = placed.body.order_id;
 
-    const entries = await eventually(streamEntries, (all) =>
-      all.some(([, fields]) => fields[1]?.includes(orderId)),
-    );
-    const ours = entries.filter(([, fields]) => fields[1]?.includes(orderId));
-    expect(ours).toHaveLength(1);
-    const [, fields] = ours[0];
-    // One field, `event`, holding the envelope's JSON.
-    expect(fields).toHaveLength(2);
-    expect(fields[0]).toBe('event');
-    const event = JSON.parse(fields[1]);
-    expect(Object.keys(event).sort()).toEqual(['data', 'event_id', 'event_type', 'metadata', 'timestamp']);
-    expect(event.event_id).toMatch(/^evt_[A-Za-z0-9_-]{8,64}$/);
-    expect(event.event_type).toBe(stream);
-    expect(new Date(event.timestamp).toISOString()).toBe(event.timestamp);
-    expect(event.data).toMatchObject({
-      order_id: orderId,
-      user_id: 'usr_stream_1',
-      total_cents: placed.body.total_cents,
-      items: [{ product_id: 'prd_0003', quantity: 1, price_cents: placed.body.total_cents }],
-    });
-    expect(Object.keys(event.data.items[0]).sort()).toEqual(['price_cents', 'product_id', 'quantity']);
-    // The checkout's trace: the request's trace id, and a span of it (the saga step that wrote it).
-    expect(Object.keys(event.metadata).sort()).toEqual(['span_id', 'trace_id']);
-    expect(event.metadata.trace_id).toBe(traceId);
-    expect(event.metadata.span_id).toMatch(/^(?!0{16})[0-9a-f]{16}$/);
-    const writer = await receiver.waitFor((spans) =>
-      spans.some((span) => span.spanId === event.metadata.span_id),
-    );
-    expect(writer.find((span) => span.spanId === event.metadata.span_id)).toMatchObject({
-      service: 'checkout',
-      traceId,
-    });
-
-    // The monolith learnt of it from the stream, and shows it to its user, and to nobody else.
-    const seen = await eventually(
-      () => monolithOrderIds('usr_stream_1'),
-      (ids) => ids.includes(orderId),
-    );
-    expect(seen).toEqual([orderId]);
-    const mine = await call(monolith.url, 'GET', `/api/orders/${orderId}`, 'usr_stream_1');
-    expect(mine.status).toBe(200);
-    expect(mine.body).toMatchObject({
-      order_id: orderId,
-      user_id: 'usr_stream_1',
-      total_cents: placed.body.total_cents,
-    });
-    expect(await monolithOrderIds('usr_stream_other')).toEqual([]);
-    const theirs = await call(monolith.url, 'GET', `/api/orders/${orderId}`, 'usr_stream_other');
-    expect(theirs.status).toBe(404);
-  });
-
-  it('takes checkouts while Redis is down, and delivers every order to the monolith exactly once after it returns', async () => {
-    const skus = ['SKU-0001', 'SKU-0002', 'SKU-0004', 'SKU-0005', 'SKU-0006', 'SKU-0007'];
-    const placed: { user: string; orderId: string }[] = [];
-    const run = async (round: string, count: number) => {
-      for (let n = 0; n < count; n += 1) {
-        const user = `usr_outage_${round}_${n}`;
-        const answer = await checkoutOne(user, skus[n % skus.length]);
-        expect(answer.status, JSON.stringify(answer.body)).toBe(201);
-        placed.push({ user, orderId: answer.body.order_id });
-      }
-    };
-    await run('before', 3);
-    await redis.kill();
-    // The checkouts do not wait on Redis: their events wait in the outbox.
-    await run('down', 6);
-    await redis.restart();
-    await run('after', 3);
-
-    for (const { user, orderId } of placed) {
-      const ids = await eventually(
-        () => monolithOrderIds(user),
-        (seen) => seen.includes(orderId),
+      const entries = await eventually(streamEntries, (all) =>
+        all.some(([, fields]) => fields[1]?.includes(orderId)),
       );
-      expect(ids).toEqual([orderId]);
-    }
-    // Once in the monolith's own table, whatever the stream held (at least once).
-    const orderRows = everyRow(join(monolithDir, 'monolith.sqlite')).orders as { id: string }[];
-    for (const { orderId } of placed) {
-      expect(orderRows.filter((row) => row.id === orderId)).toHaveLength(1);
-    }
-    const published = (await streamEntries()).map(([, fields]) => JSON.parse(fields[1]).data.order_id);
-    for (const { orderId } of placed) expect(published).toContain(orderId);
-  });
+      const ours = entries.filter(([, fields]) => fields[1]?.includes(orderId));
+      expect(ours).toHaveLength(1);
+      const [, fields] = ours[0];
+      // One field, `event`, holding the envelope's JSON.
+      expect(fields).toHaveLength(2);
+      expect(fields[0]).toBe('event');
+      const event = JSON.parse(fields[1]);
+      expect(Object.keys(event).sort()).toEqual(['data', 'event_id', 'event_type', 'metadata', 'timestamp']);
+      expect(event.event_id).toMatch(/^evt_[A-Za-z0-9_-]{8,64}$/);
+      expect(event.event_type).toBe(stream);
+      expect(new Date(event.timestamp).toISOString()).toBe(event.timestamp);
+      expect(event.data).toMatchObject({
+        order_id: orderId,
+        user_id: 'usr_stream_1',
+        total_cents: placed.body.total_cents,
+        items: [{ product_id: 'prd_0003', quantity: 1, price_cents: placed.body.total_cents }],
+      });
+      expect(Object.keys(event.data.items[0]).sort()).toEqual(['price_cents', 'product_id', 'quantity']);
+      // The checkout's trace: the request's trace id, and a span of it (the saga step that wrote it).
+      expect(Object.keys(event.metadata).sort()).toEqual(['span_id', 'trace_id']);
+      expect(event.metadata.trace_id).toBe(traceId);
+      expect(event.metadata.span_id).toMatch(/^(?!0{16})[0-9a-f]{16}$/);
+      const writer = await receiver.waitFor((spans) =>
+        spans.some((span) => span.spanId === event.metadata.span_id),
+      );
+      expect(writer.find((span) => span.spanId === event.metadata.span_id)).toMatchObject({
+        service: 'checkout',
+        traceId,
+      });
+
+      // The monolith learnt of it from the stream, and shows it to its user, and to nobody else.
+      const seen = await eventually(
+        () => monolithOrderIds('usr_stream_1'),
+        (ids) => ids.includes(orderId),
+      );
+      expect(seen).toEqual([orderId]);
+      const mine = await call(monolith.url, 'GET', `/api/orders/${orderId}`, 'usr_stream_1');
+      expect(mine.status).toBe(200);
+      expect(mine.body).toMatchObject({
+        order_id: orderId,
+        user_id: 'usr_stream_1',
+        total_cents: placed.body.total_cents,
+      });
+      expect(await monolithOrderIds('usr_stream_other')).toEqual([]);
+      const theirs = await call(monolith.url, 'GET', `/api/orders/${orderId}`, 'usr_stream_other');
+      expect(theirs.status).toBe(404);
+    },
+  );
+
+  it(
+    'takes checkouts while Redis is down, and delivers every order to the monolith exactly once after it returns',
+    { timeout: 90_000 },
+    async () => {
+      const skus = ['SKU-0001', 'SKU-0002', 'SKU-0004', 'SKU-0005', 'SKU-0006', 'SKU-0007'];
+      const placed: { user: string; orderId: string }[] = [];
+      const run = async (round: string, count: number) => {
+        for (let n = 0; n < count; n += 1) {
+          const user = `usr_outage_${round}_${n}`;
+          const answer = await checkoutOne(user, skus[n % skus.length]);
+          expect(answer.status, JSON.stringify(answer.body)).toBe(201);
+          placed.push({ user, orderId: answer.body.order_id });
+        }
+      };
+      await run('before', 3);
+      await redis.kill();
+      // The checkouts do not wait on Redis: their events wait in the outbox.
+      await run('down', 6);
+      await redis.restart();
+      await run('after', 3);
+
+      for (const { user, orderId } of placed) {
+        const ids = await eventually(
+          () => monolithOrderIds(user),
+          (seen) => seen.includes(orderId),
+        );
+        expect(ids).toEqual([orderId]);
+      }
+      // Once in the monolith's own table, whatever the stream held (at least once).
+      const orderRows = everyRow(join(monolithDir, 'monolith.sqlite')).orders as { id: string }[];
+      for (const { orderId } of placed) {
+        expect(orderRows.filter((row) => row.id === orderId)).toHaveLength(1);
+      }
+      const published = (await streamEntries()).map(([, fields]) => JSON.parse(fields[1]).data.order_id);
+      for (const { orderId } of placed) expect(published).toContain(orderId);
+    },
+  );
 });
