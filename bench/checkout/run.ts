@@ -38,7 +38,7 @@ async function onServer(sql: string) {
 }
 
 async function database(label: string) {
-  const name = `fig_bench_${label}_${randomBytes(4).toString('hex')}`;
+  const name = `fig_bench_${label.replace(/[^a-z0-9_]/g, '_')}_${randomBytes(4).toString('hex')}`;
   await onServer(`CREATE DATABASE ${name}`);
   databases.push(name);
   const url = new URL(serverUrl);
