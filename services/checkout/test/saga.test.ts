@@ -590,6 +590,24 @@ describe('checkout saga', () => {
     );
   });
 
+  it('starts ready and takes checkouts with REDIS_URL pointing at a Redis that is not there; the event waits', async () => {
+    try {
+      await restartCheckout({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+      const user = 'usr_saga_no_redis';
+      const cartId = await cartWith(user, [{ sku: 'SKU-0028', quantity: 1 }]);
+      const placed = await checkoutCart(user, cartId);
+      expect(placed.status).toBe(201);
+      await sleep(300);
+      const row = (
+        everyRow(join(dataDir, 'checkout.sqlite')).outbox as { event: string; published_at: string | null }[]
+      ).find((candidate) => JSON.parse(candidate.event).data.order_id === placed.body.order_id);
+      expect(row).toBeDefined();
+      expect(row!.published_at).toBeNull();
+    } finally {
+      await restartCheckout();
+    }
+  });
+
   it('with REDIS_URL on its embedded SQLite, relays the same outbox to the stream instead of PUT', async () => {
     const redis = await startRedisServer();
     try {
