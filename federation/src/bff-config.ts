@@ -13,6 +13,8 @@ export interface BffEnv extends CommonEnv, InternalListenerEnv, BackendAuthEnv {
   SUBGRAPH_URLS?: string;
   SUBGRAPH_TIMEOUTS?: string;
   SHARE_IDENTICAL_OPERATIONS: boolean;
+  /** Where the gateways keep ramp shares (§ ramps): override labels follow them. */
+  REDIS_URL?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export function bffEnvSchema(
     },
     SUBGRAPH_TIMEOUTS: { type: 'string', pattern: '^([a-z0-9_-]+=[0-9]+)(,[a-z0-9_-]+=[0-9]+)*$' },
     SHARE_IDENTICAL_OPERATIONS: { type: 'boolean', default: false },
+    REDIS_URL: { type: 'string', pattern: '^rediss?://' },
     ...backendAuthEnvProperties,
     ...own,
   });
@@ -49,6 +52,7 @@ export function bffOptionsFrom(config: BffEnv) {
     logLevel: config.LOG_LEVEL,
     supergraphPath: config.SUPERGRAPH_PATH,
     rulesPath: config.ROUTING_RULES,
+    redisUrl: config.REDIS_URL,
     production: config.NODE_ENV === 'production',
     subgraph: { timeoutMs: config.SUBGRAPH_TIMEOUT_MS },
     trustProxy: trustProxyOption(config.TRUST_PROXY),

@@ -1,6 +1,7 @@
 import { watchOverrideLabels } from '@fig/routing-rules';
 import { defaultRulesPath } from '@fig/routing-rules/paths';
 import { type BffOptions, createBffApp } from './bff-app.ts';
+import { redisRampShares } from './ramp-shares.ts';
 
 /** What a client BFF's caller may set: everything but what makes that BFF itself. */
 export type ClientBffOptions = Partial<
@@ -8,12 +9,19 @@ export type ClientBffOptions = Partial<
 > & {
   /** routes.yaml: override labels follow its routes, as the gateway's REST routing does. */
   rulesPath?: string;
+  /** Where the gateways keep ramp shares: labels of ramped routes follow them. */
+  redisUrl?: string;
 };
 
 /** A BFF whose `@override` labels follow routes.yaml, so a user sees one side over REST and GraphQL. */
 export function createRoutedBffApp({
   rulesPath = defaultRulesPath,
+  redisUrl,
   ...options
-}: Omit<BffOptions, 'overrides'> & { rulesPath?: string }) {
-  return createBffApp({ ...options, overrides: (events) => watchOverrideLabels(rulesPath, events) });
+}: Omit<BffOptions, 'overrides'> & { rulesPath?: string; redisUrl?: string }) {
+  return createBffApp({
+    ...options,
+    overrides: (events) =>
+      watchOverrideLabels(rulesPath, events, redisUrl ? redisRampShares(redisUrl) : undefined),
+  });
 }

@@ -30,6 +30,10 @@ import { dashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { shadowPlugin } from './shadow/plugin/shadow-plugin.ts';
 import { Shadowing } from './shadow/plugin/shadowing.ts';
 import { shadowLimits } from './shadow/plugin/shadow-config.ts';
+import { createRampController } from './ramp/create-ramp-controller.ts';
+import { rampRoutes } from './ramp/ramp-routes.ts';
+import { stepUsersPlugin } from './ramp/step-users-plugin.ts';
+import { registerLabelledComparisons } from './shadow/plugin/labelled-comparisons-metric.ts';
 
 // A request without Host gets the admin's own JSON refusal (plugins/admin-host.ts), not Node's bare 400.
 const adminServerOptions: FastifyHttpOptions<Server> = { http: { requireHostHeader: false } };
@@ -149,7 +153,22 @@ export function buildApp(config: GatewayConfig): Gateway {
     onError: (error) => app.log.warn({ err: error }, 'shared comparisons unavailable, counting locally'),
   });
   app.register(shadowPlugin, { shadowing });
+  registerLabelledComparisons(app.observability.registry, {
+    rules: rules.current,
+    snapshot: () => shadowing.snapshot(),
+    compareOptions: (route) => shadowing.compareOptions(route),
+  });
+  const { controller: ramps, users } = createRampController(config, {
+    rules,
+    shadowing,
+    registry: app.observability.registry,
+    log: app.log,
+  });
+  app.register(stepUsersPlugin, { users });
+  rules.onSwap(() => void ramps.tick());
+  app.addHook('onReady', () => ramps.start());
   app.addHook('onClose', async () => {
+    await ramps.close();
     rules.close();
     breakers.close();
     await pools.close();
@@ -169,5 +188,6 @@ export function buildApp(config: GatewayConfig): Gateway {
     rules: rules.current,
     traceUrlTemplate: config.TRACE_URL_TEMPLATE,
   });
+  admin.register(rampRoutes, { ramps, rules: rules.current });
   return { app, admin };
 }

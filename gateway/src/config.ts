@@ -24,6 +24,12 @@ export interface GatewayConfig extends CommonEnv, EdgeEnv, ShadowEnv, BoundsEnv 
   FORCE_BACKEND_SCOPE: string;
   /** Where the dashboard links a compared request's trace: a URL with `{trace_id}` (Jaeger, Tempo). */
   TRACE_URL_TEMPLATE?: string;
+  /** Where ramp states are kept without Redis (`ramps.json`); `:memory:` keeps them in memory only. */
+  DATA_DIR: string;
+  /** Each ramp transition is POSTed here as JSON. */
+  RAMP_WEBHOOK_URL?: string;
+  /** How often ramp states are read and due ramps judged. */
+  RAMP_TICK_MS: number;
 }
 
 const ownEnvSchema = envSchema(8080, {
@@ -40,6 +46,9 @@ const ownEnvSchema = envSchema(8080, {
   TRUST_PROXY: trustProxyEnvProperty('false'),
   FORCE_BACKEND_SCOPE: { type: 'string', pattern: '^[!#-\\[\\]-~]+$', default: 'fig:route-override' },
   TRACE_URL_TEMPLATE: { type: 'string', pattern: '^https?://[^\\s]*\\{trace_id\\}' },
+  DATA_DIR: { type: 'string', minLength: 1, default: ':memory:' },
+  RAMP_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
+  RAMP_TICK_MS: { type: 'integer', minimum: 100, maximum: 60000, default: 1000 },
   ...edgeEnvProperties,
   ...shadowEnvProperties,
   ...boundsEnvProperties,

@@ -81,6 +81,15 @@ export const AdminHostRefused = define(
   421,
 );
 
+// Ramps (admin `/ramps`).
+export const RampNotFound = define<[route: string]>('GW_ERR_RAMP_NOT_FOUND', 'no ramp on route %s', 404);
+export const RampActionConflict = define<[reason: string]>('GW_ERR_RAMP_CONFLICT', '%s', 409);
+export const RampStateUnavailable = define(
+  'GW_ERR_RAMP_STATE_UNAVAILABLE',
+  'ramp state store unavailable, retry later',
+  503,
+);
+
 /**
  * Codes the gateway answers with that are not its own: the shared Fastify handlers of
  * @fig/platform (an unknown route, an unexpected error), also used by the dashboard for a

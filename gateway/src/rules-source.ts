@@ -1,4 +1,11 @@
-import { type CompiledRules, formatProblem, type RuleProblem, watchRules } from '@fig/routing-rules';
+import {
+  type CompiledRules,
+  formatProblem,
+  type RampShare,
+  type RuleProblem,
+  watchRules,
+  withShares,
+} from '@fig/routing-rules';
 import type { FastifyBaseLogger } from 'fastify';
 import type { GatewayMetrics } from './metrics.ts';
 
@@ -12,7 +19,10 @@ export interface ReloadResult {
 
 /** The active rules, hot-reloaded from a file, with the outcome of the last reload. */
 export interface RulesSource {
+  /** The rules requests follow: the file's, with each ramp's share in its route's split. */
   current(): CompiledRules;
+  /** Ramps' shares (ramp/ramp-controller.ts), applied to the current rules and every reload. */
+  applyShares(shares: ReadonlyMap<string, RampShare>): void;
   readonly loadedAt: string;
   lastReload(): ReloadResult | undefined;
   /** Called after each swap (not for rejected files); used to reconcile pools and breakers. */
@@ -31,8 +41,12 @@ export function createRulesSource(
   const rejectListeners: Array<(problems: RuleProblem[]) => void> = [];
   let last: ReloadResult | undefined;
   let loadedAt = new Date().toISOString();
+  let shares: ReadonlyMap<string, RampShare> = new Map();
+  // Built when the file or a share changes, so a request only reads a variable.
+  let effective: CompiledRules;
   const watcher = watchRules(path, {
     onReload(rules, previous) {
+      effective = withShares(rules, shares);
       loadedAt = new Date().toISOString();
       last = { ok: true, at: loadedAt, version: rules.version };
       metrics.reloads.inc({ result: 'ok' });
@@ -51,9 +65,14 @@ export function createRulesSource(
       for (const listener of rejectListeners) listener(problems);
     },
   });
+  effective = withShares(watcher.current(), shares);
   metrics.rulesInfo.set({ version: watcher.current().version }, 1);
   return {
-    current: watcher.current,
+    current: () => effective,
+    applyShares(next) {
+      shares = next;
+      effective = withShares(watcher.current(), shares);
+    },
     get loadedAt() {
       return loadedAt;
     },

@@ -12,13 +12,18 @@ import {
   workloadsOf,
 } from './rules/context.ts';
 import { configFileProblems, envProblems, resolvedEnv, subgraphProblems } from './rules/env.ts';
-import { networkPolicyProblems } from './rules/network-policies.ts';
+import { connectionProblems, networkPolicyProblems } from './rules/network-policies.ts';
 import { scalingProblems, sharedDataProblems } from './rules/scaling.ts';
 import { routingProblems, serviceProblems } from './rules/services.ts';
 
 export type { RuleContext } from './rules/context.ts';
 
-function workloadProblems(workload: Workload, byKey: ObjectIndex, context: RuleContext): string[] {
+function workloadProblems(
+  workload: Workload,
+  byKey: ObjectIndex,
+  context: RuleContext,
+  workloads: Workload[],
+): string[] {
   const problems: string[] = [];
   const { spec } = workload.template;
   for (const container of containersOf(spec)) {
@@ -29,6 +34,7 @@ function workloadProblems(workload: Workload, byKey: ObjectIndex, context: RuleC
     if (env) {
       const resolved = resolvedEnv(workload, container, byKey);
       problems.push(...envProblems(workload, container, env, byKey, resolved));
+      problems.push(...connectionProblems(workload, resolved, byKey, workloads));
       problems.push(...configFileProblems(workload, container, env, byKey));
       if (env.reads.has('SUBGRAPH_URLS')) problems.push(...subgraphProblems(workload, container, resolved));
       if (env.reads.has('DATABASE_URL')) problems.push(...sharedDataProblems(workload, resolved, byKey));
@@ -39,7 +45,11 @@ function workloadProblems(workload: Workload, byKey: ObjectIndex, context: RuleC
     const target = byKey.get(key(reference.kind, workload.manifest.metadata.namespace, reference.name));
     const at = `${workload.where} ${reference.where}: ${reference.kind} ${reference.name}`;
     if (!target) problems.push(`${at} does not exist`);
-    else if (reference.key && !(reference.key in ((target.data as object | undefined) ?? {}))) {
+    else if (
+      reference.key &&
+      !reference.optional &&
+      !(reference.key in ((target.data as object | undefined) ?? {}))
+    ) {
       problems.push(`${at} has no key ${reference.key}`);
     }
   }
@@ -55,7 +65,7 @@ export function ruleProblems(manifests: Manifest[], context: RuleContext = {}): 
     (m) => m.kind === 'ConfigMap' && Object.hasOwn((m.data as object | undefined) ?? {}, 'routes.yaml'),
   );
   return [
-    ...workloads.flatMap((workload) => workloadProblems(workload, byKey, context)),
+    ...workloads.flatMap((workload) => workloadProblems(workload, byKey, context, workloads)),
     ...stack
       .filter((d) => !workloads.some((w) => w.deployable === d))
       .map((d) => `no workload runs ${d.name}`),

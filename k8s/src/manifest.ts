@@ -12,7 +12,11 @@ export interface Container {
   name: string;
   image?: string;
   ports?: { name?: string; containerPort: number }[];
-  env?: { name: string; value?: string; valueFrom?: Record<string, { name?: string; key?: string }> }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: Record<string, { name?: string; key?: string; optional?: boolean }>;
+  }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
   readinessProbe?: Probe;
@@ -77,6 +81,8 @@ export interface Reference {
   name: string;
   /** The key the reference reads, when it reads one. */
   key?: string;
+  /** `optional: true`: the pod starts without the key (the variable is then unset). */
+  optional?: boolean;
   where: string;
   rename(name: string): void;
 }
@@ -131,6 +137,7 @@ export function referencesOf(spec: PodSpec): Reference[] {
             kind,
             name: ref.name,
             key: ref.key,
+            optional: ref.optional === true,
             where: `container ${container.name} env ${variable.name}`,
             rename: (name) => (ref.name = name),
           });

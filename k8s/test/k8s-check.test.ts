@@ -176,6 +176,26 @@ describe('a broken manifest fails the check', () => {
       problem: 'NetworkPolicy bff: admits traffic from anywhere to pods other than the gateway',
     },
     {
+      name: 'the BFFs shut out of the Redis they follow the ramps in',
+      edit: [
+        'base/network-policies.yaml',
+        /^.*# The BFFs follow the ramps.*\n.*\n.*component: bff \}\n/m,
+        '',
+      ],
+      problem:
+        'Deployment bff-web: REDIS_URL is redis://redis:6379, but no NetworkPolicy lets it reach Deployment redis on redis',
+    },
+    {
+      name: "the monolith shut out of the inventory service's API, where its stock writes go",
+      edit: [
+        'base/network-policies.yaml',
+        'ports: [{ port: internal }, { port: http }]',
+        'ports: [{ port: internal }]',
+      ],
+      problem:
+        'Deployment monolith: INVENTORY_URL is http://inventory:5003, but no NetworkPolicy lets it reach Deployment inventory on http',
+    },
+    {
       name: 'a probe on the public port, where a backend has no /health',
       edit: [
         'base/monolith.yaml',
@@ -275,6 +295,22 @@ describe('a broken manifest fails the check', () => {
       expect.arrayContaining([
         expect.stringMatching(
           /^Deployment gateway container gateway env ADMIN_TOKEN: Secret fig-secrets-\w+ has no key ADMIN_PASSWORD$/,
+        ),
+      ]),
+    );
+  });
+
+  it('an optional Secret key may be missing; a required one may not', async () => {
+    // RAMP_WEBHOOK_URL is optional: the overlays render without it (the first tests above).
+    const problems = await problemsAfter(
+      'base/gateway.yaml',
+      'key: RAMP_WEBHOOK_URL, optional: true',
+      'key: RAMP_WEBHOOK_URL',
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^Deployment gateway container gateway env RAMP_WEBHOOK_URL: Secret fig-secrets-\w+ has no key RAMP_WEBHOOK_URL$/,
         ),
       ]),
     );

@@ -1,7 +1,44 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from './duration.ts';
-import type { CompiledRoute, CompiledRules, CompiledUpstream, RateLimit, StickyMode } from './types.ts';
-import type { RulesDocument } from './validate.ts';
+import { shareOf } from './ramp-check.ts';
+import type {
+  CompiledRamp,
+  CompiledRoute,
+  CompiledRules,
+  CompiledUpstream,
+  RateLimit,
+  StickyMode,
+} from './types.ts';
+import type { RampDocument, RulesDocument } from './validate.ts';
+
+function compileRamp(ramp: RampDocument, floor: number): CompiledRamp {
+  const { errorRate, latency, mismatches } = ramp.gates;
+  const compiled = {
+    steps: Object.freeze([...ramp.steps]),
+    intervalMs: parseDuration(ramp.interval),
+    minDurationMs: parseDuration(ramp.minDuration),
+    maxDurationMs: parseDuration(ramp.maxDuration),
+    minRequests: ramp.minRequests,
+    gates: Object.freeze({
+      errorRate: errorRate && {
+        max: errorRate.max === undefined ? undefined : shareOf(errorRate.max),
+        maxIncrease: errorRate.maxIncrease === undefined ? undefined : shareOf(errorRate.maxIncrease),
+        critical:
+          errorRate.critical === undefined
+            ? Math.max(10, 2 * (errorRate.max === undefined ? 0 : shareOf(errorRate.max)))
+            : shareOf(errorRate.critical),
+      },
+      latency: latency && { p99Increase: shareOf(latency.p99Increase) },
+      mismatches: mismatches && { max: shareOf(mismatches.max) },
+    }),
+    approve: Object.freeze([...(ramp.approve ?? [])]),
+  };
+  const id = createHash('sha256')
+    .update(JSON.stringify({ floor, ...compiled }))
+    .digest('hex')
+    .slice(0, 12);
+  return Object.freeze({ ...compiled, id });
+}
 
 function rateLimitOf(limit: { max: number; window: string; by: 'subject' | 'ip' }): RateLimit {
   return { max: limit.max, windowMs: parseDuration(limit.window), by: limit.by };
@@ -61,6 +98,7 @@ export function compileRules(doc: RulesDocument, source?: string): CompiledRules
       scopes: r.scopes ? Object.freeze([...r.scopes]) : undefined,
       rateLimit: r.rateLimit ? rateLimitOf(r.rateLimit) : defaults.rateLimit,
       bodyLimit: r.bodyLimit ?? defaults.bodyLimit,
+      ramp: r.ramp && r.service !== undefined ? compileRamp(r.ramp, r.percent) : undefined,
       implicit: false,
     }),
   );
@@ -75,6 +113,19 @@ export function compileRules(doc: RulesDocument, source?: string): CompiledRules
     bodyLimit: defaults.bodyLimit,
     implicit: true,
   });
+  const version = createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 12);
+  return assembleRules({ version, source, upstreams, defaults }, routes, fallback);
+}
+
+/**
+ * Rules from their parts: the matcher and the by-name index over `routes`. Used to compile a
+ * file, and again by effective-shares.ts to put a ramp's share into the routes.
+ */
+export function assembleRules(
+  parts: Pick<CompiledRules, 'version' | 'source' | 'upstreams' | 'defaults'>,
+  routes: readonly CompiledRoute[],
+  fallback: CompiledRoute,
+): CompiledRules {
   const byPath = new Map<string, CompiledRoute[]>();
   for (const route of routes) byPath.set(route.path, [...(byPath.get(route.path) ?? []), route]);
 
@@ -91,13 +142,13 @@ export function compileRules(doc: RulesDocument, source?: string): CompiledRules
     return fallback;
   };
 
-  const version = createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 12);
   return Object.freeze({
-    version,
-    source,
-    upstreams,
-    defaults,
-    routes: Object.freeze(routes),
+    version: parts.version,
+    source: parts.source,
+    upstreams: parts.upstreams,
+    defaults: parts.defaults,
+    routes: Object.freeze([...routes]),
+    fallback,
     byName: new Map(routes.map((route) => [route.name, route])),
     match,
   });

@@ -1,3 +1,4 @@
+import { describeRamp } from './describe-ramp.ts';
 import { isWrite } from './methods.ts';
 import type { CompiledRoute, CompiledRules } from './types.ts';
 
@@ -41,7 +42,7 @@ export function summarise(rules: CompiledRules): string[] {
       .join('  ');
   return [
     `rules ${rules.version}: ${rules.routes.length} routes, ${rules.upstreams.size} upstreams`,
-    ...rules.routes.map(line),
+    ...rules.routes.flatMap((route) => [line(route), ...describeRamp(route).map((text) => `  ${text}`)]),
     `${'(other)'.padEnd(width)}  ${'*'.padEnd(pathWidth)}  ${'any'.padEnd(8)}  monolith 100%  auth ${rules.defaults.auth}`,
   ];
 }
@@ -100,6 +101,13 @@ export function describeChanges(active: CompiledRules, next: CompiledRules): str
           ? `${movers} move to the service, none move back`
           : `${movers} move back to the monolith, none move to the service`;
       changes.push(`${route.name}: ${pct(before.percent)} -> ${pct(route.percent)}: ${moves}`);
+    }
+    if (before.ramp?.id !== route.ramp?.id) {
+      changes.push(
+        route.ramp === undefined
+          ? `${route.name}: ramp removed; the share is percent (${route.percent}%) again`
+          : `${route.name}: ${before.ramp === undefined ? 'new ramp' : 'ramp changed'}: it starts from its floor (${route.percent}%)`,
+      );
     }
     if (before.auth !== route.auth) changes.push(`${route.name}: auth ${before.auth} -> ${route.auth}`);
     if (describeShadow(before) !== describeShadow(route)) {

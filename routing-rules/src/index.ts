@@ -8,3 +8,10 @@ export { chooseBackend, type Requester, stickyBucket, stickyKey, upstreamFor } f
 export type * from './types.ts';
 export { RulesError, type RulesWatcher, type WatchOptions, watchRules } from './watch.ts';
 export { type NormalisedPath, normalisePath } from './normalise-path.ts';
+export {
+  effectivePercent,
+  type RampShare,
+  type RampShareSource,
+  rampSharesKey,
+  withShares,
+} from './effective-shares.ts';

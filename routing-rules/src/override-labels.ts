@@ -1,3 +1,4 @@
+import { type RampShareSource, withShares } from './effective-shares.ts';
 import { chooseBackend, type Requester, stickyBucket } from './sticky.ts';
 import type { CompiledRules, RuleProblem } from './types.ts';
 import { watchRules } from './watch.ts';
@@ -25,18 +26,35 @@ export interface OverrideLabels {
   close(): void;
 }
 
-/** Override-label decisions that follow a routes.yaml as it changes (see watchRules). */
+/**
+ * Override-label decisions that follow a routes.yaml as it changes (see watchRules) and,
+ * given `shares`, each ramp's current share, as the gateway applies it: a label follows
+ * max(percent, step) of its route, so REST and GraphQL keep agreeing while a ramp moves.
+ */
 export function watchOverrideLabels(
   path: string,
   events: { onReload?(version: string): void; onError?(problems: RuleProblem[]): void } = {},
+  shares?: RampShareSource,
 ): OverrideLabels {
+  let effective: CompiledRules;
+  const refresh = () => {
+    effective = shares ? withShares(watcher.current(), shares.current()) : watcher.current();
+  };
   const watcher = watchRules(path, {
-    onReload: (rules) => events.onReload?.(rules.version),
+    onReload: (rules) => {
+      refresh();
+      events.onReload?.(rules.version);
+    },
     onError: (problems) => events.onError?.(problems),
   });
+  refresh();
+  shares?.onChange(refresh);
   return {
-    decide: (label, who) => overrideLabelOn(watcher.current(), label, who),
+    decide: (label, who) => overrideLabelOn(effective, label, who),
     version: () => watcher.current().version,
-    close: () => watcher.close(),
+    close: () => {
+      watcher.close();
+      shares?.close();
+    },
   };
 }

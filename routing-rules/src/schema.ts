@@ -67,6 +67,89 @@ const compare = {
     },
   },
 };
+/** A share as people write it. validate.ts names it in its messages. */
+export const sharePattern = '^(100|[0-9]{1,2})(\\.[0-9]{1,2})?%$';
+const share = {
+  type: 'string',
+  pattern: sharePattern,
+  description: 'a share in percent, up to two decimals: `1%`, `0.5%`',
+};
+const ramp = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['steps'],
+  description:
+    'the migration autopilot: raise the share step by step on evidence, roll back on its own (docs/migration-autopilot.md)',
+  properties: {
+    steps: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'number', minimum: 0, maximum: 100 },
+      description:
+        'shares to walk, increasing; effective share = max(percent, current step); 0 = a shadow-only gate',
+    },
+    interval: { ...duration, default: '30s', description: 'how often the evidence is judged (1s and up)' },
+    minDuration: { ...duration, default: '5m', description: 'at least this long on each step' },
+    maxDuration: {
+      ...duration,
+      default: '1h',
+      description: 'a step still without enough evidence after this long holds and notifies',
+    },
+    minRequests: {
+      type: 'integer',
+      minimum: 0,
+      default: 200,
+      description: 'requests per side (comparisons on a 0% step) before a step may pass',
+    },
+    gates: {
+      type: 'object',
+      additionalProperties: false,
+      default: { errorRate: { max: '1%', maxIncrease: '0.5%' } },
+      description: 'what a step must show to pass; each judged on the current step only',
+      properties: {
+        errorRate: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            max: { ...share, description: "the service's 5xx share, upper bound" },
+            maxIncrease: {
+              ...share,
+              description: "the service's 5xx share over the monolith's, upper bound",
+            },
+            critical: {
+              ...share,
+              description:
+                'a 5xx share over one interval that rolls back at once, without waiting for the step (default: 10%, or twice max when that is higher)',
+            },
+          },
+        },
+        latency: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['p99Increase'],
+          properties: { p99Increase: { ...share, description: "service p99 above the monolith's p99" } },
+        },
+        mismatches: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['max'],
+          properties: {
+            max: {
+              ...share,
+              description: 'comparisons with a real difference (learned noise excluded), upper bound',
+            },
+          },
+        },
+      },
+    },
+    approve: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'number', minimum: 0, maximum: 100 },
+      description: 'steps that wait for a person (POST /ramps/<route>/approve) before they are entered',
+    },
+  },
+};
 const bodyLimit = {
   type: 'integer',
   minimum: 0,
@@ -167,6 +250,7 @@ export const rulesSchema = {
           sticky,
           shadow: { type: 'number', minimum: 0, maximum: 100, description: '% of safe requests compared' },
           compare,
+          ramp,
           auth: authMode,
           scopes: {
             type: 'array',

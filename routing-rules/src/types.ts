@@ -50,6 +50,28 @@ export interface RouteCompare {
   thresholds?: { relative?: number; absolute?: number };
 }
 
+/** A route's `ramp:` block, compiled: shares are fractions 0..1, durations milliseconds. */
+export interface CompiledRamp {
+  /** Shares in percent, strictly increasing, each above the route's `percent`. */
+  steps: readonly number[];
+  intervalMs: number;
+  minDurationMs: number;
+  maxDurationMs: number;
+  minRequests: number;
+  gates: {
+    errorRate?: { max?: number; maxIncrease?: number; critical: number };
+    latency?: { p99Increase: number };
+    mismatches?: { max: number };
+  };
+  /** Steps entered only once a person approves. */
+  approve: readonly number[];
+  /**
+   * Hash of the ramp and the route's floor (12 hex digits): the runtime state belongs to one
+   * ramp, so changing the ramp in the file starts it again from its floor.
+   */
+  id: string;
+}
+
 export interface CompiledRoute {
   name: string;
   /** Prefix on a segment boundary; `/` matches everything. */
@@ -59,8 +81,13 @@ export interface CompiledRoute {
   upstream?: string;
   /** Share sent to `service`, 0..100 with at most two decimals. */
   percent: number;
-  /** `percent × 100`: a request goes to the service when its bucket is below this. */
+  /**
+   * The effective share × 100: a request goes to the service when its bucket is below this.
+   * `percent × 100`, or more while a ramp holds a higher step (effective-shares.ts).
+   */
   threshold: number;
+  /** The autopilot for this route's share, when it has one. */
+  ramp?: CompiledRamp;
   sticky: StickyMode;
   shadow?: number;
   compare?: RouteCompare;
@@ -82,6 +109,8 @@ export interface CompiledRules {
   defaults: { auth: AuthMode; rateLimit: RateLimit; sticky: StickyMode; bodyLimit: number };
   routes: readonly CompiledRoute[];
   byName: ReadonlyMap<string, CompiledRoute>;
+  /** The implicit route unmatched paths get: the monolith with `defaults`. */
+  fallback: CompiledRoute;
   /** The route for a normalised path: longest matching prefix whose methods allow `method`. */
   match(method: string, path: string): CompiledRoute;
 }

@@ -1,8 +1,9 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { normalisePath } from './normalise-path.ts';
 import { pointer } from './positions.ts';
-import { rulesSchema } from './schema.ts';
+import { rulesSchema, sharePattern } from './schema.ts';
 import { isWrite } from './methods.ts';
+import { rampProblems } from './ramp-check.ts';
 import type { RouteCompare } from './types.ts';
 
 /** routes.yaml after schema validation, with the schema's defaults filled in. */
@@ -46,7 +47,23 @@ export interface RulesDocument {
     scopes?: string[];
     rateLimit?: { max: number; window: string; by: 'subject' | 'ip' };
     bodyLimit?: number;
+    ramp?: RampDocument;
   }>;
+}
+
+/** A route's `ramp:` after the schema's defaults. */
+export interface RampDocument {
+  steps: number[];
+  interval: string;
+  minDuration: string;
+  maxDuration: string;
+  minRequests: number;
+  gates: {
+    errorRate?: { max?: string; maxIncrease?: string; critical?: string };
+    latency?: { p99Increase: string };
+    mismatches?: { max: string };
+  };
+  approve?: number[];
 }
 
 export interface LocatedProblem {
@@ -83,6 +100,8 @@ function describe(error: ErrorObject): LocatedProblem {
     case 'propertyNames':
       return { message: `invalid name "${error.params.propertyName}"`, path: where };
     default: {
+      if (error.parentSchema?.pattern === sharePattern)
+        return { message: 'must be a share in percent, like 1% or 0.5%', path: where };
       // The pattern regexes are unreadable for people; say what was expected instead.
       const expected = error.parentSchema?.description;
       const message =
@@ -177,6 +196,7 @@ function semanticProblems(doc: RulesDocument): LocatedProblem[] {
       problems.push({ message: 'shadow needs a "service" to compare against', path: at('shadow') });
     }
     problems.push(...mirroredWriteProblems(doc, route, index));
+    if (route.ramp) problems.push(...rampProblems(route, index));
   });
   return problems;
 }
@@ -185,9 +205,15 @@ function semanticProblems(doc: RulesDocument): LocatedProblem[] {
  * The upstreams a route's shadows go to: the service while the monolith serves (percent
  * below 100), the monolith once the service does (percent above 0).
  */
-export function shadowTargets(route: { service?: string; percent: number }): string[] {
+export function shadowTargets(route: {
+  service?: string;
+  percent: number;
+  ramp?: { steps: number[] };
+}): string[] {
   if (route.service === undefined) return [];
-  return [...(route.percent < 100 ? [route.service] : []), ...(route.percent > 0 ? ['monolith'] : [])];
+  // A ramp may raise the share to its highest step: the monolith then serves less, and is shadowed to.
+  const highest = Math.max(route.percent, ...(route.ramp?.steps ?? []));
+  return [...(route.percent < 100 ? [route.service] : []), ...(highest > 0 ? ['monolith'] : [])];
 }
 
 /**

@@ -121,6 +121,10 @@ describe('shadow traffic through the gateway', () => {
     expect(metrics).toMatch(
       /fig_shadow_comparisons_total\{[^}]*route="payments"[^}]*outcome="mismatched"[^}]*\} 25/,
     );
+    // The same count as labelled now (nothing on this route is noise): what the dashboard's match rate reads.
+    expect(metrics).toMatch(
+      /fig_shadow_comparisons\{[^}]*route="payments"[^}]*outcome="mismatched"[^}]*\} 25/,
+    );
     expect(metrics).toContain('fig_shadow_latency_seconds_bucket');
     const page = await fetch(`${gateway.adminUrl}/dashboard`);
     expect(page.headers.get('content-type')).toContain('text/html');

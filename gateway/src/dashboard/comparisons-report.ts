@@ -53,7 +53,8 @@ export async function comparisonsReport(
         path: route.path,
         service: route.service,
         upstream: route.upstream,
-        percent: route.percent,
+        // What the route serves now: a ramp may hold it above the file's percent.
+        percent: route.threshold / 100,
         shadow: route.shadow ?? 0,
         options: shadowing.compareOptions(route),
       },

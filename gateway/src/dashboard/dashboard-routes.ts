@@ -14,6 +14,7 @@ const script = 'text/javascript; charset=utf-8';
 // Served from the installed packages: the admin port must work on machines without internet.
 const assets: Record<string, { file: URL | string; type: string }> = {
   'dashboard.js': { file: publicFile('dashboard.js'), type: script },
+  'ramps.js': { file: publicFile('ramps.js'), type: script },
   'dashboard.css': { file: publicFile('dashboard.css'), type: 'text/css; charset=utf-8' },
   // The packages' own ES module builds, as the page's import map names them.
   'htm.js': { file: new URL(import.meta.resolve('htm')), type: script },

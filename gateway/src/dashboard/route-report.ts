@@ -1,7 +1,8 @@
 import type { CompareOptions } from '../shadow/comparison/compare-options.ts';
 import type { Counters, ExamplePair, RouteState } from '../shadow/comparison/comparison-store.ts';
 import { percentile } from '../shadow/comparison/latency-histogram.ts';
-import { classifyField, type FieldVerdict } from '../shadow/comparison/noise-filter.ts';
+import { fieldVerdicts, outcomes } from '../shadow/comparison/field-tallies.ts';
+import type { FieldVerdict } from '../shadow/comparison/noise-filter.ts';
 import { type Verdict, verdict } from '../shadow/comparison/verdict.ts';
 
 /** What the report needs to know about a route from the active rules. */
@@ -80,6 +81,14 @@ function latencySummary(counters: Counters, prefix: string): LatencySummary {
   };
 }
 
+/** A time bucket's counts with its comparisons labelled by today's verdicts. */
+function relabelled(counts: Counters, verdicts: ReturnType<typeof fieldVerdicts>): Record<string, number> {
+  const { matched, noise, mismatched } = outcomes(counts, verdicts);
+  const plain: Record<string, number> = {};
+  for (const [name, value] of counts) if (!name.startsWith('set|')) plain[name] = value;
+  return { ...plain, matched, noise, mismatched };
+}
+
 /** One route's numbers, field verdicts and verdict, from the (possibly shared) counters. */
 export function routeReport(route: RouteDescription, state: RouteState | undefined): RouteReport {
   const counters = state?.counters ?? new Map<string, number>();
@@ -89,15 +98,16 @@ export function routeReport(route: RouteDescription, state: RouteState | undefin
   const droppedBy: Record<string, number> = {};
   for (const [name, value] of counters) if (name.startsWith('dropped|')) droppedBy[name.slice(8)] = value;
 
-  const fields: FieldReport[] = [...counters.keys()]
-    .filter((name) => name.startsWith('diff|'))
-    .map((name) => {
-      const field = name.slice(5);
-      const differences = count(name);
+  // Every comparison labelled by the noise learnt so far, not by what was known when it was recorded.
+  const verdicts = fieldVerdicts(counters, route.options);
+  const labelled = outcomes(counters, verdicts);
+  const fields: FieldReport[] = [...verdicts]
+    .map(([field, verdict]) => {
+      const differences = count(`diff|${field}`);
       const noiseDifferences = count(`noisediff|${field}`);
       return {
         field,
-        verdict: classifyField({ differences, compared, noiseDifferences, noiseProbes }, route.options),
+        verdict,
         differences,
         rate: compared > 0 ? differences / compared : 0,
         noiseRate: noiseProbes > 0 ? noiseDifferences / noiseProbes : 0,
@@ -127,8 +137,7 @@ export function routeReport(route: RouteDescription, state: RouteState | undefin
     monolith: latencySummary(counters, 'latency|monolith|'),
     service: latencySummary(counters, 'latency|service|'),
   };
-  const matched = count('matched');
-  const noise = count('noise');
+  const { matched, noise, mismatched } = labelled;
   const matchRate = compared > 0 ? (matched + noise) / compared : undefined;
   const worst = fields.find((field) => field.verdict === 'real');
   // Latency of compared pairs sees both sides under the same requests; fall back to traffic.
@@ -144,7 +153,7 @@ export function routeReport(route: RouteDescription, state: RouteState | undefin
     comparisons: {
       compared,
       matched,
-      mismatched: count('mismatched'),
+      mismatched,
       noise,
       dropped: Object.values(droppedBy).reduce((sum, n) => sum + n, 0),
       droppedBy,
@@ -156,7 +165,7 @@ export function routeReport(route: RouteDescription, state: RouteState | undefin
     traffic,
     timeline: [...(state?.timeline ?? new Map<number, Counters>())]
       .sort(([a], [b]) => a - b)
-      .map(([t, counts]) => ({ t, counts: Object.fromEntries(counts) })),
+      .map(([t, counts]) => ({ t, counts: relabelled(counts, verdicts) })),
     verdict: verdict({
       hasService: route.service !== undefined,
       percent: route.percent,

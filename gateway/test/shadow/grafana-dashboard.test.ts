@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createGatewayMetrics } from '../../src/metrics.ts';
+import { registerLabelledComparisons } from '../../src/shadow/plugin/labelled-comparisons-metric.ts';
 import { createShadowMetrics } from '../../src/shadow/plugin/shadow-metrics.ts';
 
 interface Panel {
@@ -23,6 +24,11 @@ describe('the Grafana dashboard', () => {
     const registry = new Registry();
     createGatewayMetrics(registry);
     createShadowMetrics(registry);
+    registerLabelledComparisons(registry, {
+      rules: () => ({ routes: [] }) as never,
+      snapshot: async () => new Map(),
+      compareOptions: () => ({}) as never,
+    });
     const exported = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
     const expressions = [
       ...dashboard.panels.flatMap((panel) => panel.targets ?? []).map((target) => target.expr),

@@ -14,9 +14,18 @@ const sendJson = (response: ServerResponse, status: number, body: unknown) => {
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 };
 
+/** Answers `/jitter` with 40, 41, 40, …: a value that differs between two answers in a row, of either side. */
+function jitter(calls: number) {
+  return (response: ServerResponse) => sendJson(response, 200, { id: 'p-1', value: 40 + (calls++ % 2) });
+}
+// Out of step, so the two sides differ in every comparison until the monolith is asked twice.
+const monolithJitter = jitter(0);
+const serviceJitter = jitter(1);
+
 /** The legacy answers. */
 const monolith: Handler = (request, response) => {
   const url = request.url ?? '';
+  if (url.startsWith('/jitter')) return monolithJitter(response);
   if (url.startsWith('/always')) return sendJson(response, 200, { id: 'p-1', amount_cents: 1000 });
   if (url.startsWith('/noisy'))
     return sendJson(response, 200, { id: 'p-1', generated_at: `${process.hrtime.bigint()}` });
@@ -43,6 +52,7 @@ const service: Handler = (request, response) => {
     writes.push([request.method ?? '', request.headers['x-fig-dry-run'] as string]);
   if (url.startsWith('/same')) shadowMarks.push(request.headers['x-fig-shadow'] as string | undefined);
   if (url.startsWith('/always')) return sendJson(response, 200, { id: 'p-1', amount_cents: 1100 });
+  if (url.startsWith('/jitter')) return serviceJitter(response);
   if (url.startsWith('/reordered'))
     return sendJson(response, 200, {
       items: [
@@ -163,6 +173,28 @@ describe('shadow comparison against real upstreams', () => {
       expect.objectContaining({ field: 'body.generated_at', verdict: 'noise', rate: 1, noiseRate: 1 }),
     ]);
     expect(result.comparisons.matchRate).toBe(1);
+    await dispatcher.close();
+  });
+
+  it('labels comparisons again once a field is learnt to be noise: its early differences stop counting', async () => {
+    const { store, dispatcher } = harness({ warmupProbes: 0 });
+    // No noise probes yet: the jittering value looks like a real difference in every other comparison.
+    for (let i = 0; i < 30; i++) await shadowMany(dispatcher, 'jitter', '/jitter', { noiseSample: 0 }, 1);
+    const early = await report(store, 'jitter');
+    expect(early.comparisons.mismatched).toBeGreaterThan(0);
+    expect(early.verdict.text).toMatch(/^hold: value differs in/);
+    // Then the monolith asked twice differs from itself as often: the field is noise, and was all along.
+    // One at a time, so each side's answers alternate as described.
+    for (let i = 0; i < 80; i++) await shadowMany(dispatcher, 'jitter', '/jitter', { noiseSample: 100 }, 1);
+    const result = await report(store, 'jitter');
+    expect(result.fields).toEqual([expect.objectContaining({ field: 'body.value', verdict: 'noise' })]);
+    expect(result.comparisons).toMatchObject({ compared: 110, mismatched: 0 });
+    expect(result.comparisons.matched + result.comparisons.noise).toBe(110);
+    expect(result.comparisons.matchRate).toBe(1);
+    expect(result.verdict.text).toMatch(/^ready for 1%: 100\.0% match over 110 comparisons/);
+    // The chart's buckets say the same as the totals.
+    const bucketed = result.timeline.reduce((sum, bucket) => sum + (bucket.counts.mismatched ?? 0), 0);
+    expect(bucketed).toBe(0);
     await dispatcher.close();
   });
 

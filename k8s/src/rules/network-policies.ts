@@ -1,6 +1,6 @@
 import type { Manifest } from '../manifest.ts';
 import { internalPortName } from './containers.ts';
-import type { Workload } from './context.ts';
+import { key, type ObjectIndex, selects, type Workload } from './context.ts';
 
 interface LabelSelector {
   matchLabels?: Record<string, string>;
@@ -114,6 +114,90 @@ export function networkPolicyProblems(manifests: Manifest[], workloads: Workload
       );
     }
     problems.push(...new Set(internalPortProblems(policy, spec, workloads)));
+  }
+  return problems;
+}
+
+const defaultPorts: Record<string, string> = {
+  'redis:': '6379',
+  'rediss:': '6379',
+  'postgres:': '5432',
+  'postgresql:': '5432',
+  'http:': '80',
+};
+
+/** Whether the namespace's policies let pods labelled `from` reach pods labelled `to` on one of `ports`. */
+function admitted(
+  policies: Manifest[],
+  namespace: string,
+  from: Record<string, string> | undefined,
+  to: Record<string, string> | undefined,
+  ports: (string | number)[],
+): boolean {
+  const selecting = policies.filter((policy) => {
+    const spec = policy.spec as PolicySpec;
+    return (
+      (policy.metadata.namespace ?? 'default') === namespace &&
+      (spec.policyTypes ?? ['Ingress']).includes('Ingress') &&
+      selectorMatches(spec.podSelector ?? {}, to)
+    );
+  });
+  // No policy selects the pod: Kubernetes lets everything in.
+  if (selecting.length === 0) return true;
+  return selecting.some((policy) =>
+    ((policy.spec as PolicySpec).ingress ?? []).some(
+      (rule) =>
+        (!rule.ports?.length || rule.ports.some((p) => p.port !== undefined && ports.includes(p.port))) &&
+        (!rule.from?.length || rule.from.some((peer) => peerAdmits(peer, from, namespace))),
+    ),
+  );
+}
+
+/**
+ * Every address a deployable's env names inside the namespace (Redis, PostgreSQL, HTTP) is
+ * one its NetworkPolicies let it reach: a variable the pod needs but may not use would only
+ * show as timeouts at run time.
+ */
+export function connectionProblems(
+  workload: Workload,
+  resolved: Record<string, string>,
+  byKey: ObjectIndex,
+  workloads: Workload[],
+): string[] {
+  const namespace = workload.manifest.metadata.namespace ?? 'default';
+  const policies = [...byKey.values()].filter((m) => m.kind === 'NetworkPolicy');
+  const problems: string[] = [];
+  for (const [variable, value] of Object.entries(resolved)) {
+    // Addresses to connect to end in _URL; others (AUTH_ISSUER) only name a party.
+    if (!variable.endsWith('_URL') || !/^(rediss?|postgres(ql)?|http):\/\/[^,\s]+$/.test(value)) continue;
+    const url = new URL(value);
+    const service = byKey.get(key('Service', workload.manifest.metadata.namespace, url.hostname));
+    if (!service) continue;
+    const spec = service.spec as {
+      selector?: Record<string, string>;
+      ports?: { port: number; targetPort?: string | number }[];
+    };
+    const port = url.port || defaultPorts[url.protocol];
+    const servicePort = spec.ports?.find((p) => String(p.port) === port);
+    if (!servicePort) continue;
+    const target = servicePort.targetPort ?? servicePort.port;
+    for (const peer of workloads.filter((w) => selects(spec.selector, w.template.metadata?.labels))) {
+      const containerPorts = (peer.template.spec.containers ?? []).flatMap((c) => c.ports ?? []);
+      const named = containerPorts.find((p) => p.name === target || p.containerPort === Number(target));
+      const ports = [target, ...(named ? [named.containerPort, ...(named.name ? [named.name] : [])] : [])];
+      if (
+        !admitted(
+          policies,
+          namespace,
+          workload.template.metadata?.labels,
+          peer.template.metadata?.labels,
+          ports,
+        )
+      )
+        problems.push(
+          `${workload.where}: ${variable} is ${value}, but no NetworkPolicy lets it reach ${peer.where} on ${target}`,
+        );
+    }
   }
   return problems;
 }

@@ -2,6 +2,7 @@
 // The migration dashboard: polls the admin `/comparisons` report and redraws in place. Type-checked
 // against the report's own types (tsconfig.json beside this file, part of `npm run typecheck`).
 /** @import { ComparisonsReport, DashboardRoute } from '../comparisons-report.ts' */
+/** @import { RampsReport } from '../../ramp/ramp-report.ts' */
 /** @import { EdgeEvent } from '../event-log.ts' */
 /** @import { RouteCharts } from '../route-charts.ts' */
 /** @import { ExamplePair } from '../../shadow/comparison/comparison-store.ts' */
@@ -9,6 +10,7 @@
 import { html, render } from 'htm/preact';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
+import { Ramps } from './ramps.js';
 
 const pollMs = 2000;
 const count = new Intl.NumberFormat('en-US');
@@ -484,8 +486,8 @@ const rank = (route) =>
       ? 1
       : 0;
 
-/** @param {{ report?: ComparisonsReport, problem?: string }} props */
-function Dashboard({ report, problem }) {
+/** @param {{ report?: ComparisonsReport, ramps?: RampsReport, problem?: string }} props */
+function Dashboard({ report, ramps, problem }) {
   const meta = problem
     ? `cannot reach the gateway admin API (${problem}); retrying…`
     : report
@@ -499,6 +501,7 @@ function Dashboard({ report, problem }) {
     </header>
     <main>
       ${report && html`<${Summary} report=${report} />`}
+      <${Ramps} report=${ramps} />
       <section>
         ${routes.map(
           (route) =>
@@ -533,21 +536,37 @@ const authHeaders = () => (token ? { authorization: `Bearer ${token}` } : {});
 const root = /** @type {HTMLElement} */ (document.getElementById('app'));
 /** @type {ComparisonsReport | undefined} */
 let latest;
+/** @type {RampsReport | undefined} */
+let latestRamps;
+
+/** @param {string} path */
+async function fetchReport(path) {
+  const response = await fetch(path, { cache: 'no-store', headers: authHeaders() });
+  if (response.status === 401)
+    throw new Error('the admin port needs its token: open /dashboard#token=<ADMIN_TOKEN>');
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
 
 async function refresh() {
   try {
-    const response = await fetch('/comparisons', { cache: 'no-store', headers: authHeaders() });
-    if (response.status === 401)
-      throw new Error('the admin port needs its token: open /dashboard#token=<ADMIN_TOKEN>');
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    latest = /** @type {ComparisonsReport} */ (await response.json());
+    const [comparisons, ramps] = await Promise.all([fetchReport('/comparisons'), fetchReport('/ramps')]);
+    latest = /** @type {ComparisonsReport} */ (comparisons);
+    latestRamps = /** @type {RampsReport} */ (ramps);
     latestEvents = latest.events;
-    render(html`<${Dashboard} report=${latest} />`, root);
+    render(html`<${Dashboard} report=${latest} ramps=${latestRamps} />`, root);
     document.body.classList.remove('stale');
     document.body.dataset.updated = String(latest.generatedAt);
   } catch (error) {
     document.body.classList.add('stale');
-    render(html`<${Dashboard} report=${latest} problem=${/** @type {Error} */ (error).message} />`, root);
+    render(
+      html`<${Dashboard}
+        report=${latest}
+        ramps=${latestRamps}
+        problem=${/** @type {Error} */ (error).message}
+      />`,
+      root,
+    );
   } finally {
     setTimeout(refresh, pollMs);
   }

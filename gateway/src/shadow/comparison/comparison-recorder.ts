@@ -6,6 +6,7 @@ import type { ComparisonStore, CounterDeltas } from './comparison-store.ts';
 import { ExampleValues } from './example-values.ts';
 import type { Difference } from './json-diff.ts';
 import { latencyBounds, latencyBucket } from './latency-histogram.ts';
+import { otherSet, setCounter } from './field-tallies.ts';
 import { classifyField, type FieldVerdict } from './noise-filter.ts';
 import { redactUrl } from './redact.ts';
 
@@ -61,6 +62,8 @@ export interface ComparisonResult {
 // Distinct fields tracked per route: enough for any real API, bounded against a body whose
 // keys are ids (which would otherwise grow the state and the metric labels without end).
 const maxFieldsPerRoute = 200;
+// Distinct sets of differing fields counted per route (field-tallies.ts); the same bound's reason.
+const maxSetsPerRoute = 100;
 const overflowField = '(other fields)';
 
 const uniqueFields = (differences: Difference[]) => [...new Set(differences.map((d) => d.field))];
@@ -79,6 +82,19 @@ export class ComparisonRecorder {
 
   /** Fields this instance has seen per route: cheap to consult on every comparison. */
   readonly #fields = new Map<string, Set<string>>();
+  /** Sets of differing fields this instance has counted per route. */
+  readonly #sets = new Map<string, Set<string>>();
+
+  #setCounter(route: string, fields: string[]): string {
+    let known = this.#sets.get(route);
+    if (!known) this.#sets.set(route, (known = new Set()));
+    const name = setCounter(fields);
+    if (known.has(name) || known.size < maxSetsPerRoute) {
+      known.add(name);
+      return name;
+    }
+    return setCounter([otherSet]);
+  }
 
   #bounded(route: string, differences: Difference[]): Difference[] {
     let known = this.#fields.get(route);
@@ -101,7 +117,11 @@ export class ComparisonRecorder {
     const { route, options, primary, shadow } = input;
     const differences = this.#bounded(route, compareResponses(primary.response, shadow.response, options));
     const counters: Record<string, number> = { compared: 1 };
-    for (const field of uniqueFields(differences)) counters[`diff|${field}`] = 1;
+    const fields = uniqueFields(differences);
+    for (const field of fields) counters[`diff|${field}`] = 1;
+    // Which fields differed together, so the comparison can be labelled again as noise is learnt.
+    const set = fields.length > 0 ? this.#setCounter(route, fields) : undefined;
+    if (set) counters[set] = 1;
     if (input.noiseProbe) {
       counters.noise_probes = 1;
       const noise = this.#bounded(route, compareResponses(primary.response, input.noiseProbe, options));
@@ -134,7 +154,8 @@ export class ComparisonRecorder {
         : classified.some((d) => d.verdict === 'real')
           ? 'mismatched'
           : 'noise';
-    this.#store.add(route, { [outcome]: 1 }, { compared: 1, [outcome]: 1 });
+    // The outcome as judged now, for the metrics; reports label comparisons again from their sets.
+    this.#store.add(route, { [outcome]: 1 }, { compared: 1, [outcome]: 1, ...(set && { [set]: 1 }) });
     this.#metrics?.comparisons.inc({ route, outcome });
 
     const url = redactUrl(input.url);
