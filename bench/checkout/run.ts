@@ -1,8 +1,10 @@
 // `npm run bench:checkout`: checkouts per second through the checkout service on its embedded
 // default (SQLite files) and on PostgreSQL with one and two checkout replicas, then how long an
-// order's event waits in the outbox between its commit and its delivery. Every deployable is
-// a real process; PostgreSQL is the server on 127.0.0.1:5432 (TEST_POSTGRES_URL), in databases
-// made for the run and dropped after it.
+// order's event waits in the outbox between its commit and its delivery: to the monolith's PUT
+// without Redis, and with REDIS_URL (a private redis-server, appendonly and fsynced as deployed)
+// to its XADD on the stream, which the monolith consumes. Every deployable is a real process;
+// PostgreSQL is the server on 127.0.0.1:5432 (TEST_POSTGRES_URL), in databases made for the run
+// and dropped after it.
 // Env: BENCH_SECONDS (per run, default 10), BENCH_CONNECTIONS (checkouts in flight, default 16).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,8 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { closedPort } from '@fig/testing/closed-port';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -34,7 +38,7 @@ async function onServer(sql: string) {
 }
 
 async function database(label: string) {
-  const name = `fig_bench_${label}_${randomBytes(4).toString('hex')}`;
+  const name = `fig_bench_${label.replace(/[^a-z0-9_]/g, '_')}_${randomBytes(4).toString('hex')}`;
   await onServer(`CREATE DATABASE ${name}`);
   databases.push(name);
   const url = new URL(serverUrl);
@@ -124,8 +128,36 @@ async function checkoutRate(checkouts: string[], token: string, durationSeconds 
   return { perSecond: placed / ((Date.now() - started) / 1000), failed };
 }
 
-async function scenario(name: string, postgres: boolean, replicas: number) {
+/** Percentiles of `values` (ms), nearest rank. */
+function percentiles(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), n: sorted.length };
+}
+
+/**
+ * Commit → XADD of every order event on the stream: the entry id's milliseconds are Redis's
+ * clock at the XADD, the event's timestamp the checkout's just before its commit (one machine).
+ */
+async function streamLag(redis: RunningRedis) {
+  const client = new Redis(redis.url, { protocol: 2 });
+  try {
+    const entries = await client.xrange('checkout.order_created.v1', '-', '+');
+    return percentiles(
+      entries.map(([id, fields]) => Number(id.split('-')[0]) - Date.parse(JSON.parse(fields[1]).timestamp)),
+    );
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function scenario(name: string, postgres: boolean, replicas: number, stream = false) {
+  const redis = stream
+    ? await startRedisServer({ appendOnlyDir: mkdtempSync(join(scratch, 'redis-')) })
+    : undefined;
+  const events: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
   const monolith = await start('monolith-stub', {
+    ...events,
     DATA_DIR: join(scratch, `${name}-monolith`),
     LEGACY_LATENCY_MS: '0',
     LEGACY_CHECKOUT_LATENCY_MS: '0',
@@ -145,6 +177,7 @@ async function scenario(name: string, postgres: boolean, replicas: number) {
       start('services/checkout', {
         ...trust,
         ...checkoutStorage,
+        ...events,
         AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
         INVENTORY_URL: inventory.url,
         PAYMENT_URL: payment.url,
@@ -163,7 +196,10 @@ async function scenario(name: string, postgres: boolean, replicas: number) {
   ).catch(() => undefined);
   const result = await checkoutRate(urls, token);
   let delivery: { p50: number; p99: number; n: number } | undefined;
-  if (postgres) {
+  if (redis) {
+    await sleep(2000);
+    delivery = await streamLag(redis);
+  } else if (postgres) {
     await sleep(2000);
     const client = new pg.Client({ connectionString: checkoutStorage.DATABASE_URL });
     await client.connect();
@@ -178,6 +214,7 @@ async function scenario(name: string, postgres: boolean, replicas: number) {
     delivery = { p50: Number(row.p50), p99: Number(row.p99), n: row.n };
   }
   await stopAll();
+  await redis?.stop();
   return { name, ...result, delivery };
 }
 
@@ -186,16 +223,19 @@ try {
   const embedded = await scenario('embedded', false, 1);
   const one = await scenario('postgres1', true, 1);
   const two = await scenario('postgres2', true, 2);
-  for (const run of [embedded, one, two]) {
+  const oneStream = await scenario('pg1+redis', true, 1, true);
+  const twoStream = await scenario('pg2+redis', true, 2, true);
+  for (const run of [embedded, one, two, oneStream, twoStream]) {
     const ratio = (run.perSecond / embedded.perSecond).toFixed(2);
     console.log(
       `${run.name.padEnd(12)} ${run.perSecond.toFixed(1).padStart(7)} checkouts/s  x embedded ${ratio}  refused ${run.failed}` +
         (run.delivery
-          ? `  commit → delivered p50 ${run.delivery.p50.toFixed(1)} ms p99 ${run.delivery.p99.toFixed(1)} ms (${run.delivery.n} orders)`
+          ? `  commit → ${run.name.endsWith('redis') ? 'XADD' : 'delivered'} p50 ${run.delivery.p50.toFixed(1)} ms p99 ${run.delivery.p99.toFixed(1)} ms (${run.delivery.n} orders)`
           : ''),
     );
   }
   console.log(`\ntwo replicas / one on PostgreSQL: ${(two.perSecond / one.perSecond).toFixed(2)}`);
+  console.log(`with Redis / without, one replica: ${(oneStream.perSecond / one.perSecond).toFixed(2)}`);
 } finally {
   await stopAll();
   for (const name of databases)

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
 import { openPostgres, type PostgresDatabase } from '../src/postgres/postgres-database.ts';
-import { createPostgresOutbox, type OutboxEvent } from '../src/postgres/postgres-outbox.ts';
+import type { FigEvent } from '@fig/platform/events';
+import { createPostgresOutbox } from '../src/postgres/postgres-outbox.ts';
 import { postgresDomainMigrations } from '../src/postgres/postgres-schema.ts';
 
 // The outbox as the event relay reads it, on a real PostgreSQL database of this run's own.
@@ -17,7 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => db?.close());
 
-const event = (n: number): OutboxEvent => ({
+const event = (n: number): FigEvent => ({
   event_id: `evt_${n}`,
   event_type: 'checkout.order_created.v1',
   timestamp: new Date(0).toISOString(),

@@ -5,14 +5,17 @@ import { closedPort } from '@fig/testing/closed-port';
 import { jsonRequest } from '@fig/testing/json-request';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '@fig/testing/otlp-receiver';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import { renderWaterfall } from '@fig/testing/trace-waterfall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 
 // The whole stack as real processes, every one exporting to a real OTLP/HTTP receiver: the
 // gateway in front of the monolith and the checkout service, which calls inventory, payment
-// and the monolith. What the receiver gets is what an operator's Jaeger would show.
+// and the monolith, and publishes each order's event on Redis for the monolith to consume.
+// What the receiver gets is what an operator's Jaeger would show.
 let receiver: OtlpReceiver;
+let redis: RunningRedis;
 let dir: string;
 let monolith: RunningDeployable;
 let inventory: RunningDeployable;
@@ -38,6 +41,7 @@ const traceUrl = 'http://127.0.0.1:16686/trace/{trace_id}';
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
+  redis = await startRedisServer();
   dir = mkdtempSync(join(tmpdir(), 'fig-tracing-'));
   const otel = {
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
@@ -45,7 +49,7 @@ beforeAll(async () => {
     OTEL_BSP_SCHEDULE_DELAY: '50',
   };
   monolith = await spawnDeployable('monolith-stub', {
-    env: { ...otel, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
+    env: { ...otel, REDIS_URL: redis.url, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
   });
   const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
   [inventory, payment] = await Promise.all([
@@ -56,6 +60,7 @@ beforeAll(async () => {
     env: {
       ...otel,
       ...trust,
+      REDIS_URL: redis.url,
       AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
       INVENTORY_URL: inventory.url,
       PAYMENT_URL: payment.url,
@@ -115,6 +120,7 @@ afterAll(async () => {
   await Promise.all([checkout?.stop(), inventory?.stop(), payment?.stop()]);
   await monolith?.stop();
   await receiver?.close();
+  await redis?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -159,7 +165,6 @@ describe('one trace per request, across the edge, the services and the saga', ()
       ['inventory', 'saga.reserve'],
       ['payment', 'saga.charge'],
       ['inventory', 'saga.commit'],
-      ['monolith', 'saga.record'],
     ];
     await receiver.waitFor(
       () =>
@@ -187,7 +192,7 @@ describe('one trace per request, across the edge, the services and the saga', ()
     expect(checkoutServer.parentSpanId).toBe(attempt.spanId);
 
     // Every saga step under the checkout request.
-    for (const name of ['saga.reserve', 'saga.charge', 'saga.commit', 'saga.record']) {
+    for (const name of ['saga.reserve', 'saga.charge', 'saga.commit']) {
       const step = spans.find((span) => span.name === name)!;
       expect(ancestors(step)).toContain(checkoutServer);
     }
@@ -205,6 +210,42 @@ describe('one trace per request, across the edge, the services and the saga', ()
         .filter((line) => line.includes(`"trace_id":"${clientTraceId}"`));
     expect(logged(gateway).some((line) => line.includes('"span_id":"'))).toBe(true);
     expect(logged(checkout).length).toBeGreaterThan(0);
+
+    // The order's event (DESIGN §3.5): the step that wrote it is in this trace; the checkout's
+    // relay publishes it and the monolith consumes it, each in a trace of its own linked to it.
+    const commit = spans.find((span) => span.name === 'saga.commit')!;
+    const linkedToCommit = (span: ReceivedSpan) =>
+      span.links.some((link) => link.traceId === clientTraceId && link.spanId === commit.spanId);
+    const consumerSpan = (received: ReceivedSpan[]) =>
+      received.find(
+        (span) =>
+          span.service === 'monolith' &&
+          span.name === 'process checkout.order_created.v1' &&
+          linkedToCommit(span),
+      );
+    const publishSpan = (received: ReceivedSpan[]) =>
+      received.find(
+        (span) => span.service === 'checkout' && span.name === 'publish outbox' && linkedToCommit(span),
+      );
+    const received = await receiver.waitFor((all) => !!consumerSpan(all) && !!publishSpan(all));
+    const consumed = consumerSpan(received)!;
+    expect(consumed).toMatchObject({
+      kind: 5,
+      attributes: {
+        'messaging.system': 'redis',
+        'messaging.destination.name': 'checkout.order_created.v1',
+        'messaging.consumer.group.name': 'monolith',
+      },
+    });
+    expect(consumed.attributes['messaging.message.id']).toMatch(/^evt_/);
+    expect(consumed.parentSpanId).toBeUndefined();
+    expect(consumed.traceId).not.toBe(clientTraceId);
+    const published = publishSpan(received)!;
+    expect(published).toMatchObject({ kind: 4, attributes: { 'messaging.system': 'redis' } });
+    expect(published.parentSpanId).toBeUndefined();
+    // And the monolith has the order: it came from the stream.
+    const orders = await jsonRequest(`${gatewayUrl}/api/orders/${placed.body.order_id}`, { token });
+    expect(orders.status).toBe(200);
   });
 
   it('shows a GraphQL operation through a BFF: the operation, its plan with the override decision, each subgraph fetch', async () => {

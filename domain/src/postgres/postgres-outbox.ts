@@ -1,19 +1,5 @@
+import type { FigEvent, OutboxSource } from '@fig/platform/events';
 import type { PostgresDatabase } from './postgres-database.ts';
-
-/** The §3.5 envelope, as the event relay (`@fig/platform/events`) publishes it. */
-export interface OutboxEvent {
-  event_id: string;
-  event_type: string;
-  timestamp: string;
-  data: unknown;
-  metadata: { trace_id: string; span_id: string };
-}
-
-/** What the relay reads: the `OutboxSource` of `@fig/platform/events`, structurally. */
-export interface OutboxSource {
-  unpublished(limit: number): Promise<{ sequence: string; event: OutboxEvent }[]>;
-  markPublished(sequences: readonly string[]): Promise<void>;
-}
 
 /**
  * The transactional outbox on PostgreSQL: `append` writes the event with the change it
@@ -23,7 +9,7 @@ export interface OutboxSource {
 export function createPostgresOutbox(db: PostgresDatabase) {
   const source: OutboxSource = {
     async unpublished(limit) {
-      const rows = await db.query<{ sequence: string; event: OutboxEvent }>(
+      const rows = await db.query<{ sequence: string; event: FigEvent }>(
         `SELECT sequence::text AS sequence, event FROM event_outbox
          WHERE published_at IS NULL ORDER BY sequence LIMIT $1`,
         [limit],
@@ -39,7 +25,7 @@ export function createPostgresOutbox(db: PostgresDatabase) {
   };
   return {
     source,
-    async append(event: OutboxEvent): Promise<void> {
+    async append(event: FigEvent): Promise<void> {
       await db.query('INSERT INTO event_outbox (event_id, event_type, event) VALUES ($1, $2, $3)', [
         event.event_id,
         event.event_type,

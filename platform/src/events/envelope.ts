@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { currentTraceIds } from '../tracing/spans.ts';
 import { compileJsonSchema } from '../validation.ts';
 
 export interface EventMetadata {
@@ -57,12 +57,8 @@ function randomHex(bytes: number): string {
   }
 }
 
-/** The active OpenTelemetry span's ids, so the event joins the trace of the change; else fresh ones. */
-function currentTraceIds(): EventMetadata {
-  const context = trace.getActiveSpan()?.spanContext();
-  if (context && isSpanContextValid(context)) return { trace_id: context.traceId, span_id: context.spanId };
-  return { trace_id: randomHex(16), span_id: randomHex(8) };
-}
+/** Ids of a trace of its own, for an event made outside any span (tracing off, or a loop's work). */
+const freshTraceIds = (): EventMetadata => ({ trace_id: randomHex(16), span_id: randomHex(8) });
 
 export function newEvent<D>(event_type: string, data: D, metadata?: EventMetadata): FigEvent<D> {
   return {
@@ -70,6 +66,7 @@ export function newEvent<D>(event_type: string, data: D, metadata?: EventMetadat
     event_type,
     timestamp: new Date().toISOString(),
     data,
-    metadata: metadata ?? currentTraceIds(),
+    // The active span's ids, so the event joins the trace of the change; else fresh ones.
+    metadata: metadata ?? currentTraceIds() ?? freshTraceIds(),
   };
 }

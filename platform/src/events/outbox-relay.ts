@@ -1,5 +1,7 @@
 import type { Registry } from 'prom-client';
+import { withSpan } from '../tracing/spans.ts';
 import { outboxRelayMetrics } from './event-metrics.ts';
+import { eventSpanOptions } from './event-spans.ts';
 import { connectEventsRedis, type Logger, firstConnection, reasonOf, worthWarning } from './events-redis.ts';
 import type { OutboxEntry, OutboxSource } from './outbox.ts';
 import { createPause } from './pause.ts';
@@ -62,6 +64,17 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const entries = await source.unpublished(batch);
     observeBacklog(entries);
     if (entries.length === 0) return { published: 0, full: false };
+    const events = entries.map((entry) => entry.event);
+    const published = await withSpan(
+      'publish outbox',
+      () => appendToStreams(entries),
+      eventSpanOptions('publish', events, { 'messaging.batch.message_count': entries.length }),
+    );
+    return { published, full: entries.length === batch };
+  }
+
+  /** XADDs the entries (one pipeline), marks those Redis took; throws when any was refused. */
+  async function appendToStreams(entries: OutboxEntry[]): Promise<number> {
     const pipeline = redis.pipeline();
     for (const { event } of entries) pipeline.xadd(event.event_type, '*', 'event', JSON.stringify(event));
     const results = (await pipeline.exec()) ?? [];
@@ -74,7 +87,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const failed =
       results.find((result) => result?.[0])?.[0] ?? (results.length < entries.length ? 'no reply' : null);
     if (failed) throw failed instanceof Error ? failed : new Error(String(failed));
-    return { published: appended.length, full: entries.length === batch };
+    return appended.length;
   }
 
   function reportProgress(published: number) {

@@ -2,7 +2,9 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { parkEntry } from './dead-letter.ts';
 import type { FigEvent } from './envelope.ts';
+import { withSpan } from '../tracing/spans.ts';
 import { streamConsumerMetrics } from './event-metrics.ts';
+import { eventSpanOptions } from './event-spans.ts';
 import { connectEventsRedis, type Logger, firstConnection, reasonOf, worthWarning } from './events-redis.ts';
 import { createPause } from './pause.ts';
 import { eventField, readEvent, type StreamEntry } from './stream-entry.ts';
@@ -112,7 +114,16 @@ export function startStreamConsumer<D>(options: StreamConsumerOptions<D>): Strea
   /** Whether the entry applied (to be acknowledged); a failure is retried later or parked. */
   async function applyEntry(id: string, raw: string | undefined, event: FigEvent): Promise<boolean> {
     try {
-      await apply(event as FigEvent<D>);
+      // A span of its own per event, linked to the span that wrote it (its metadata).
+      await withSpan(
+        `process ${stream}`,
+        () => apply(event as FigEvent<D>),
+        eventSpanOptions('process', [event], {
+          'messaging.destination.name': stream,
+          'messaging.consumer.group.name': group,
+          'messaging.message.id': event.event_id,
+        }),
+      );
       return true;
     } catch (error) {
       metrics.applyFailures.inc(labels);

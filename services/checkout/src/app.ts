@@ -8,6 +8,7 @@ import { isDryRun } from '@fig/domain/dry-run';
 import { callerOf } from '@fig/domain/identity';
 import { cartRoutes } from '@fig/domain/routes/carts';
 import { checkoutRoutes } from '@fig/domain/routes/checkout';
+import { startOutboxRelay } from '@fig/platform/events';
 import { openApi } from '@fig/platform/openapi';
 import { openStorage, type StorageOptions } from '@fig/domain/store-service';
 import { createCartAdoption } from './carts/adopt-carts.ts';
@@ -40,6 +41,11 @@ export interface CheckoutAppOptions extends StorageOptions {
   recoveryIntervalMs?: number;
   /** How long a replica holds a saga it drives before another may take it over. */
   sagaLeaseMs?: number;
+  /**
+   * The event streams: when set, the outbox is relayed to Redis (`checkout.order_created.v1`)
+   * and the monolith reads it there; unset, orders are delivered over `PUT /internal/orders`.
+   */
+  redisUrl?: string;
   logLevel?: string;
   /** Verifies callers' bearer tokens: the only source of who is checking out. */
   authenticator: Authenticator;
@@ -85,7 +91,9 @@ export function buildApp(options: CheckoutAppOptions) {
   ];
   const [inventoryUpstream, paymentUpstream, monolithUpstream, monolithInternalUpstream] = clients;
   let recovery: ReturnType<typeof startRecoveryLoop> | undefined;
-  let delivery: ReturnType<typeof startLegacyOrderDelivery> | undefined;
+  // The outbox's way out: the stream relay, or the PUT delivery without Redis. Either only ever
+  // reads the outbox, so a checkout never waits on it (nor fails when Redis is down).
+  let delivery: { wake(): void; stop(): Promise<void> } | undefined;
   let settled = false;
 
   const parts = opening.then(({ store }) => {
@@ -107,13 +115,20 @@ export function buildApp(options: CheckoutAppOptions) {
     const { store, saga } = await parts;
     recovery = startRecoveryLoop(saga, { intervalMs: options.recoveryIntervalMs ?? 5000, log: app.log });
     void recovery.firstPass.then(() => (settled = true));
-    delivery = startLegacyOrderDelivery({
-      source: store.outbox,
-      order: store.order,
-      monolith: createMonolithClient(monolithInternalUpstream, { internalToken: options.internalToken }),
-      intervalMs: options.recoveryIntervalMs ?? 5000,
-      log: app.log,
-    });
+    delivery = options.redisUrl
+      ? startOutboxRelay({
+          source: store.outbox,
+          redisUrl: options.redisUrl,
+          logger: app.log,
+          registry: app.observability.registry,
+        })
+      : startLegacyOrderDelivery({
+          source: store.outbox,
+          order: store.order,
+          monolith: createMonolithClient(monolithInternalUpstream, { internalToken: options.internalToken }),
+          intervalMs: options.recoveryIntervalMs ?? 5000,
+          log: app.log,
+        });
   });
   app.addHook('onClose', async () => {
     await recovery?.stop();

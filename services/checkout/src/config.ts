@@ -15,6 +15,7 @@ export interface CheckoutEnv
   RESERVATION_TTL_SECONDS: number;
   SAGA_RECOVERY_INTERVAL_MS: number;
   SAGA_LEASE_MS: number;
+  REDIS_URL?: string;
 }
 
 export const checkoutEnvSchema = envSchema(5001, {
@@ -35,6 +36,9 @@ export const checkoutEnvSchema = envSchema(5001, {
   SAGA_RECOVERY_INTERVAL_MS: { type: 'integer', minimum: 100, maximum: 3_600_000, default: 5000 },
   // A replica killed mid-saga leaves it to another after this long; longer than any one step takes.
   SAGA_LEASE_MS: { type: 'integer', minimum: 500, maximum: 3_600_000, default: 30_000 },
+  // The event streams (docs/events.md): when set, the outbox's events are published there and the
+  // monolith learns of orders from the stream; unset, orders go to PUT /internal/orders instead.
+  REDIS_URL: { type: 'string', pattern: '^rediss?://' },
   // Who its callers are (their tokens' keys), and how it gets its own token for the saga's calls.
   ...backendAuthEnvProperties,
   ...serviceClientEnvProperties('checkout'),

@@ -21,6 +21,7 @@ await serve(
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
     recoveryIntervalMs: config.SAGA_RECOVERY_INTERVAL_MS,
     sagaLeaseMs: config.SAGA_LEASE_MS,
+    redisUrl: config.REDIS_URL,
     logLevel: config.LOG_LEVEL,
     authenticator: backendAuthenticatorFromEnv(config),
     serviceTokens: createServiceTokens({

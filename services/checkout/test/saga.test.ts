@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { everyRow } from '@fig/testing/sqlite-rows';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { closedPort } from '@fig/testing/closed-port';
+import { startRedisServer } from '@fig/testing/redis-server';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
@@ -206,7 +208,7 @@ describe('checkout saga', () => {
     // Its event went into the outbox with it, and out to the monolith.
     const outboxRows = async () =>
       (
-        everyRow(join(dataDir, 'checkout.sqlite')).checkout_outbox as {
+        everyRow(join(dataDir, 'checkout.sqlite')).outbox as {
           event: string;
           published_at: string;
         }[]
@@ -586,5 +588,57 @@ describe('checkout saga', () => {
     expect(metrics).toMatch(
       /^checkout_upstream_request_duration_seconds_count\{[^}]*upstream="inventory"[^}]*outcome="201"[^}]*\} [1-9]/m,
     );
+  });
+
+  it('starts ready and takes checkouts with REDIS_URL pointing at a Redis that is not there; the event waits', async () => {
+    try {
+      await restartCheckout({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+      const user = 'usr_saga_no_redis';
+      const cartId = await cartWith(user, [{ sku: 'SKU-0028', quantity: 1 }]);
+      const placed = await checkoutCart(user, cartId);
+      expect(placed.status).toBe(201);
+      await sleep(300);
+      const row = (
+        everyRow(join(dataDir, 'checkout.sqlite')).outbox as { event: string; published_at: string | null }[]
+      ).find((candidate) => JSON.parse(candidate.event).data.order_id === placed.body.order_id);
+      expect(row).toBeDefined();
+      expect(row!.published_at).toBeNull();
+    } finally {
+      await restartCheckout();
+    }
+  });
+
+  it('with REDIS_URL on its embedded SQLite, relays the same outbox to the stream instead of PUT', async () => {
+    const redis = await startRedisServer();
+    try {
+      await restartCheckout({ REDIS_URL: redis.url });
+      const user = 'usr_saga_stream';
+      const cartId = await cartWith(user, [{ sku: 'SKU-0027', quantity: 1 }]);
+      const placed = await checkoutCart(user, cartId);
+      expect(placed.status).toBe(201);
+      const orderId: string = placed.body.order_id;
+      const client = new Redis(redis.url, { protocol: 2 });
+      const onStream = await eventually(
+        async () =>
+          (await client.xrange('checkout.order_created.v1', '-', '+')).map(([, f]) => JSON.parse(f[1])),
+        (events) => events.some((event) => event.data.order_id === orderId),
+      );
+      client.disconnect();
+      expect(onStream.filter((event) => event.data.order_id === orderId)).toMatchObject([
+        {
+          event_type: 'checkout.order_created.v1',
+          data: { user_id: user, total_cents: placed.body.total_cents },
+        },
+      ]);
+      const row = (
+        everyRow(join(dataDir, 'checkout.sqlite')).outbox as { event: string; published_at: string }[]
+      ).find((candidate) => JSON.parse(candidate.event).data.order_id === orderId);
+      expect(row?.published_at).toEqual(expect.any(String));
+      // The stream replaced the PUT: this monolith reads no stream, so it never heard of the order.
+      expect((await ordersOf(user)) ?? []).toEqual([]);
+    } finally {
+      await restartCheckout();
+      await redis.stop();
+    }
   });
 });

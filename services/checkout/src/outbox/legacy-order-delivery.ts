@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Order } from '@fig/domain/orders';
-import type { OutboxSource } from '@fig/domain/postgres/outbox';
+import { type OrderCreatedData, orderCreatedType } from '@fig/domain/events';
+import type { OutboxSource } from '@fig/platform/events';
 import type { MonolithClient } from '../clients/monolith-client.ts';
-import { orderCreated, type OrderCreated } from './order-created-event.ts';
 
 /**
  * Delivers the outbox's orders to the monolith over `PUT /internal/orders/:id` (an upsert),
@@ -29,8 +29,8 @@ export function startLegacyOrderDelivery(options: {
       const delivered: string[] = [];
       try {
         for (const { sequence, event } of entries) {
-          if (event.event_type === orderCreated) {
-            const order = await options.order((event.data as OrderCreated).order_id);
+          if (event.event_type === orderCreatedType) {
+            const order = await options.order((event.data as OrderCreatedData).order_id);
             if (order) {
               const answer = await options.monolith.recordOrder(order, { user: order.user_id });
               if (answer.status >= 300) {

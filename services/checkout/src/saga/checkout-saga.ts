@@ -10,7 +10,7 @@ import type { InventoryClient } from '../clients/inventory-client.ts';
 import type { PaymentClient } from '../clients/payment-client.ts';
 import { UpstreamUnavailableError } from '../clients/upstream-client.ts';
 import { currentRequestId } from '../request-id-context.ts';
-import { orderCreatedEvent } from '../outbox/order-created-event.ts';
+import { orderCreatedEvent } from '@fig/domain/events';
 import { type CheckoutStore, LeaseLost } from '../storage/checkout-store.ts';
 import { tracedStep } from './saga-spans.ts';
 import type { Saga, SagaOutcome } from './saga-store.ts';

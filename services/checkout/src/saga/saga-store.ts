@@ -77,19 +77,6 @@ export const sagaMigrations: readonly Migration[] = [
     id: 'checkout-002-leases',
     up: (db) => leaseColumns.forEach((column) => db.exec(`ALTER TABLE checkout_sagas ADD COLUMN ${column}`)),
   },
-  {
-    id: 'checkout-003-outbox',
-    up: (db) =>
-      db.exec(`
-        CREATE TABLE checkout_outbox (
-          sequence INTEGER PRIMARY KEY AUTOINCREMENT,
-          event_id TEXT NOT NULL UNIQUE,
-          event TEXT NOT NULL,
-          published_at TEXT
-        );
-        CREATE INDEX checkout_outbox_unpublished ON checkout_outbox (sequence) WHERE published_at IS NULL;
-      `),
-  },
 ];
 
 export const postgresSagaMigrations: readonly PostgresMigration[] = [

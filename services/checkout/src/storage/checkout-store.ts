@@ -1,6 +1,6 @@
 import type { Cart } from '@fig/domain/carts';
 import type { Order } from '@fig/domain/orders';
-import type { OutboxEvent, OutboxSource } from '@fig/domain/postgres/outbox';
+import type { FigEvent, OutboxSource } from '@fig/platform/events';
 import type { Awaitable, CartsRepository, OrdersRepository } from '@fig/domain/repositories';
 import type { FoundCart } from '../carts/adopt-carts.ts';
 import type { NewSaga, Saga, SagaStep } from '../saga/saga-store.ts';
@@ -31,7 +31,7 @@ export interface CheckoutStore {
   get(id: string): Promise<Saga | undefined>;
   advance(id: string, step: SagaStep, fields?: SagaFields): Promise<Saga>;
   /** One transaction: the order, its cart checked out, the saga done and `event` in the outbox. */
-  complete(id: string, order: Order, event: OutboxEvent): Promise<Saga>;
+  complete(id: string, order: Order, event: FigEvent): Promise<Saga>;
   /** Gives the lease up, so any replica's recovery picks the saga up at once. */
   release(id: string): Promise<void>;
   /** Leases up to `limit` unfinished sagas nobody holds (each to exactly one replica). */

@@ -3,7 +3,7 @@ import { createCarts } from '@fig/domain/carts';
 import { rolledBack } from '@fig/domain/dry-run';
 import { DomainError } from '@fig/domain/errors';
 import { createOrders } from '@fig/domain/orders';
-import type { OutboxEvent, OutboxSource } from '@fig/domain/postgres/outbox';
+import { createSqliteOutbox } from '@fig/domain/events';
 import { inTransaction } from '@fig/domain/transaction';
 import type { FoundCart } from '../carts/adopt-carts.ts';
 import { type Saga, sagaValues, toSaga } from '../saga/saga-store.ts';
@@ -42,13 +42,8 @@ export function createSqliteCheckoutStore(
   const insertItem = db.prepare(
     'INSERT OR IGNORE INTO cart_items (cart_id, sku, quantity, position) VALUES (?, ?, ?, ?)',
   );
-  const appendEvent = db.prepare('INSERT INTO checkout_outbox (event_id, event) VALUES (?, ?)');
-  const unpublished = db.prepare(
-    'SELECT sequence, event FROM checkout_outbox WHERE published_at IS NULL ORDER BY sequence LIMIT ?',
-  );
-  const publish = db.prepare(
-    'UPDATE checkout_outbox SET published_at = ? WHERE sequence = ? AND published_at IS NULL',
-  );
+  // The domain's outbox table (migration outbox-1), written in the order's transaction.
+  const outbox = createSqliteOutbox(db);
 
   const get = (id: string): Saga | undefined => {
     const row = byId.get(id);
@@ -74,18 +69,6 @@ export function createSqliteCheckoutStore(
     cart.items.forEach((item, index) => insertItem.run(cart.cart_id, item.sku, item.quantity, index + 1));
   }
 
-  const outbox: OutboxSource = {
-    unpublished: async (limit) =>
-      unpublished.all(limit).map((row) => ({
-        sequence: String(row.sequence),
-        event: JSON.parse(row.event as string) as OutboxEvent,
-      })),
-    markPublished: async (sequences) => {
-      const now = new Date().toISOString();
-      inTransaction(db, () => sequences.forEach((sequence) => publish.run(now, Number(sequence))));
-    },
-  };
-
   return {
     carts,
     orders,
@@ -110,7 +93,7 @@ export function createSqliteCheckoutStore(
         if (!saga) throw new LeaseLost(id);
         orders.record(order);
         carts.markCheckedOut(saga.cart_id);
-        appendEvent.run(event.event_id, JSON.stringify(event));
+        outbox.append(event);
         return advance(id, 'done', { outcome: 'completed' });
       });
     },
@@ -141,7 +124,7 @@ export function createSqliteCheckoutStore(
         return undefined;
       }
     },
-    outbox,
+    outbox: outbox.source,
     ready: () => db.isOpen,
     close: async () => db.close(),
   };
