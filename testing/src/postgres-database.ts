@@ -31,14 +31,23 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
   await onServer((client) => client.query(`CREATE DATABASE ${name}`));
   const url = new URL(testPostgresUrl);
   url.pathname = `/${name}`;
-  const pool = new pg.Pool({ connectionString: url.href, max: 2 });
+  // One client, not a pool: a pool's end() resolves before its sockets close, and the drop
+  // below would then kill a closing connection whose error nobody listens for.
+  let connected: Promise<pg.Client> | undefined;
+  const client = () =>
+    (connected ??= (async () => {
+      const one = new pg.Client({ connectionString: url.href });
+      one.on('error', () => {}); // the drop ends it; its queries still reject on their own
+      await one.connect();
+      return one;
+    })());
   return {
     name,
     url: url.href,
-    query: async (text, values) => (await pool.query(text, values)).rows,
+    query: async (text, values) => (await (await client()).query(text, values)).rows,
     drop: async () => {
-      await pool.end();
-      await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      if (connected) await (await connected).end();
+      await onServer((server) => server.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
 }
