@@ -400,7 +400,7 @@ describe('checkout saga', () => {
     for (const answer of answers.filter((answer) => answer.status !== 201)) {
       expect(answer).toMatchObject({ status: 409, body: { error: { code: 'CART_CLOSED' } } });
     }
-    expect(await ordersOf(user)).toHaveLength(1);
+    expect(await recordedOrders(user)).toHaveLength(1);
     await expectBooksBalanced(user, sku, before, 1);
   });
 
