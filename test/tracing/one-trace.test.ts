@@ -259,10 +259,15 @@ describe('one trace per request, across the edge, the services and the saga', ()
       spans.some((span) => span.service === 'bff-web' && span.name === 'graphql.operation Stock'),
     );
     const operation = all.find((span) => span.name === 'graphql.operation Stock')!;
-    const trace = await receiver.waitFor(() =>
-      ['inventory', 'monolith', 'gateway'].every((service) =>
-        inTrace(operation.traceId).some((span) => span.service === service && span.kind === 2),
-      ),
+    // The subgraphs' own server spans arrive in their own exports, after the BFF's.
+    const trace = await receiver.waitFor(
+      () =>
+        inTrace(operation.traceId).some((span) => span.service === 'gateway' && span.kind === 2) &&
+        ['inventory', 'monolith'].every((service) =>
+          inTrace(operation.traceId).some(
+            (span) => span.service === service && span.kind === 2 && span.name === 'POST /graphql',
+          ),
+        ),
     );
     const spans = trace.filter((span) => span.traceId === operation.traceId);
     console.log(renderWaterfall(spans));
