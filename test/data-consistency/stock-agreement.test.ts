@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/testing/closed-port';
+import { eventually } from '@fig/testing/eventually';
 import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
@@ -120,19 +120,6 @@ async function buy(
     shipping_address: address,
   });
   return { ...placed, cartId };
-}
-
-async function eventually<T>(
-  read: () => Promise<T> | T,
-  done: (value: T) => boolean,
-  attempts = 200,
-): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < attempts && !done(value); i++) {
-    await sleep(50);
-    value = await read();
-  }
-  return value;
 }
 
 type OnHand = { sku: string; on_hand: number };

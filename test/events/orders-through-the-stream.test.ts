@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort } from '@fig/testing/closed-port';
+import { eventually } from '@fig/testing/eventually';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type OtlpReceiver, startOtlpReceiver } from '@fig/testing/otlp-receiver';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
@@ -132,16 +133,8 @@ async function streamEntries(): Promise<[string, string[]][]> {
   }
 }
 
-/** Polls `read` until `done` holds of its value (or fails with the last value seen). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
+/** About 20 s of polling: an order crosses the relay's and the consumer's poll intervals. */
+const streamAttempts = 400;
 
 const monolithOrderIds = async (user: string): Promise<string[]> => {
   const listed = await call(monolith.url, 'GET', '/api/orders', user);
@@ -161,8 +154,10 @@ describe('orders placed by the checkout service reach the monolith through the s
       expect(placed.status).toBe(201);
       const orderId: string = placed.body.order_id;
 
-      const entries = await eventually(streamEntries, (all) =>
-        all.some(([, fields]) => fields[1]?.includes(orderId)),
+      const entries = await eventually(
+        streamEntries,
+        (all) => all.some(([, fields]) => fields[1]?.includes(orderId)),
+        streamAttempts,
       );
       const ours = entries.filter(([, fields]) => fields[1]?.includes(orderId));
       expect(ours).toHaveLength(1);
@@ -198,6 +193,7 @@ describe('orders placed by the checkout service reach the monolith through the s
       const seen = await eventually(
         () => monolithOrderIds('usr_stream_1'),
         (ids) => ids.includes(orderId),
+        streamAttempts,
       );
       expect(seen).toEqual([orderId]);
       const mine = await call(monolith.url, 'GET', `/api/orders/${orderId}`, 'usr_stream_1');
@@ -238,6 +234,7 @@ describe('orders placed by the checkout service reach the monolith through the s
         const ids = await eventually(
           () => monolithOrderIds(user),
           (seen) => seen.includes(orderId),
+          streamAttempts,
         );
         expect(ids).toEqual([orderId]);
       }

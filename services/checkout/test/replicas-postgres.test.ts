@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '@fig/testing/eventually';
 import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
@@ -95,19 +95,6 @@ const checkoutCart = (base: string, user: string, cartId: string) =>
 
 const stock = async (sku: string) =>
   (await call(inventories[0].url, 'GET', `/api/inventory/${sku}`, 'any')).body;
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  attempts = 200,
-): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < attempts && !done(value); i++) {
-    await sleep(50);
-    value = await read();
-  }
-  return value;
-}
 
 /** How many answers had each status: a failure shows every one, not just a count. */
 const countStatuses = (answers: { status: number }[]) =>

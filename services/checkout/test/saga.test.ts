@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { closedPort } from '@fig/testing/closed-port';
+import { eventually } from '@fig/testing/eventually';
 import { startRedisServer } from '@fig/testing/redis-server';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
@@ -124,19 +125,6 @@ async function restartCheckout(env: Record<string, string> = {}) {
 
 const stock = async (sku: string) => (await call(inventory.url, 'GET', `/api/inventory/${sku}`, 'any')).body;
 const ordersOf = async (user: string) => (await call(monolith.url, 'GET', '/api/orders', user)).body.items;
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  attempts = 200,
-): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < attempts && !done(value); i++) {
-    await sleep(50);
-    value = await read();
-  }
-  return value;
-}
 
 const recordedOrders = (user: string, attempts?: number) =>
   eventually(
