@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, spawnCheckout } from '@fig/testing/checkout-stack';
 import { closedPort } from '@fig/testing/closed-port';
 import { eventually } from '@fig/testing/eventually';
 import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
@@ -24,13 +25,6 @@ let toInventory: HoldingProxy;
 let toInventoryInternal: HoldingProxy;
 let customers: ReturnType<typeof monolithUsers>;
 
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
 // A machine busy with other suites must not turn a queue on the last units' rows into a 503.
 const patient = { DATABASE_TIMEOUT_MS: '10000' };
 const monolithUrl = () => `http://127.0.0.1:${ports.public}`;
@@ -68,20 +62,16 @@ beforeAll(async () => {
   toInventoryInternal = await startHoldingProxy(inventory.internalUrl!);
   monolith = await startMonolith();
   customers = monolithUsers(monolithDir);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
-      ...trust(),
+  checkout = await spawnCheckout(
+    monolith,
+    { inventory: inventory.url, payment: payment.url },
+    {
       DATABASE_URL: databases.checkout.url,
       ...patient,
       UPSTREAM_TIMEOUT_MS: '10000',
-      AUTH_TOKEN_URL: `${monolithUrl()}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolithUrl(),
-      MONOLITH_INTERNAL_URL: `http://127.0.0.1:${ports.internal}`,
       SAGA_RECOVERY_INTERVAL_MS: '200',
     },
-  });
+  );
 }, 60_000);
 
 afterAll(async () => {

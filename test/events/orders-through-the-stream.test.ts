@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 import { closedPort } from '@fig/testing/closed-port';
 import { eventually } from '@fig/testing/eventually';
 import { monolithUsers } from '@fig/testing/monolith-identity';
@@ -27,13 +28,6 @@ let payment: RunningDeployable;
 let checkout: RunningDeployable;
 let customers: ReturnType<typeof monolithUsers>;
 
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
 const patient = { DATABASE_TIMEOUT_MS: '10000' };
 
 beforeAll(async () => {
@@ -56,7 +50,7 @@ beforeAll(async () => {
     },
   });
   customers = monolithUsers(monolithDir);
-  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  const trust = trustMonolith(monolith);
   [inventory, payment] = await Promise.all([
     spawnDeployable('services/inventory', {
       env: { ...trust, ...patient, DATABASE_URL: databases.inventory.url },
@@ -65,21 +59,21 @@ beforeAll(async () => {
       env: { ...trust, ...patient, DATABASE_URL: databases.payment.url },
     }),
   ]);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
+  checkout = await spawnCheckout(
+    monolith,
+    {
+      inventory: inventory.url,
+      payment: payment.url,
+      monolithInternal: `http://127.0.0.1:${await closedPort()}`,
+    },
+    {
       ...otel,
-      ...trust,
       ...patient,
       DATABASE_URL: databases.checkout.url,
       REDIS_URL: redis.url,
-      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolith.url,
-      MONOLITH_INTERNAL_URL: `http://127.0.0.1:${await closedPort()}`,
       UPSTREAM_TIMEOUT_MS: '10000',
     },
-  });
+  );
 }, 60_000);
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { monolithUsers } from '@fig/testing/monolith-identity';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
 import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { address, spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 
 // Every service on PostgreSQL, a database each, checkout and inventory with two replicas; the
 // monolith on its own SQLite file. Payment sits behind a proxy that can hold a charge, so a

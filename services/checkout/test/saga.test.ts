@@ -11,7 +11,7 @@ import { startRedisServer } from '@fig/testing/redis-server';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { address, spawnCheckout, trustMonolith as trusting } from './support/checkout-stack.ts';
+import { address, spawnCheckout, trustMonolith as trusting } from '@fig/testing/checkout-stack';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
 // that can hold one call, so a test can kill -9 the checkout service while that call is in flight.
