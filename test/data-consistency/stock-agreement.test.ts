@@ -4,6 +4,7 @@ import { address, spawnCheckout } from '@fig/testing/checkout-stack';
 import { closedPort } from '@fig/testing/closed-port';
 import { eventually } from '@fig/testing/eventually';
 import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
+import { jsonRequest } from '@fig/testing/json-request';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
 import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
@@ -80,16 +81,8 @@ afterAll(async () => {
 });
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${await customers.token(user)}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const answer = await jsonRequest(`${base}${path}`, { method, token: await customers.token(user), body });
+  return { status: answer.status, body: answer.body };
 }
 
 /** A cart with `quantity` of `sku`, checked out on `base` (the monolith or the checkout service). */

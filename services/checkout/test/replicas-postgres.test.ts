@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '@fig/testing/eventually';
 import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
+import { jsonRequest } from '@fig/testing/json-request';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
 import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
@@ -65,16 +66,8 @@ afterAll(async () => {
 });
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${await customers.token(user)}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const answer = await jsonRequest(`${base}${path}`, { method, token: await customers.token(user), body });
+  return { status: answer.status, body: answer.body };
 }
 
 async function cartWith(base: string, user: string, sku: string, quantity: number) {

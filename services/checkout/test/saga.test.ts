@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { closedPort } from '@fig/testing/closed-port';
 import { eventually } from '@fig/testing/eventually';
+import { jsonRequest } from '@fig/testing/json-request';
 import { startRedisServer } from '@fig/testing/redis-server';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
@@ -67,16 +68,8 @@ afterAll(async () => {
 const bearerFor = async (user: string) => `Bearer ${await customers.token(user)}`;
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: await bearerFor(user),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const answer = await jsonRequest(`${base}${path}`, { method, token: await customers.token(user), body });
+  return { status: answer.status, body: answer.body };
 }
 
 async function cartWith(user: string, items: { sku: string; quantity: number }[], base = checkout.url) {
