@@ -113,6 +113,12 @@ const monolithStock = () =>
 const serviceStock = () => databases.inventory.query<OnHand>('SELECT sku, on_hand FROM stock ORDER BY sku');
 const serviceLevel = async (sku: string) =>
   (await call(inventory.url, 'GET', `/api/inventory/${sku}`, 'any')).body;
+/** The inventory service's level of `sku` once no hold is left on it (or the last one read). */
+const levelWithoutHolds = (sku: string) =>
+  eventually(
+    () => serviceLevel(sku),
+    (level) => level.reserved === 0,
+  );
 
 async function expectCopiesAgree() {
   const service = await serviceStock();
@@ -134,12 +140,7 @@ describe('stock taken on both sides at once', () => {
       {},
     );
     expect(counts).toEqual({ 201: k, 409: 6 });
-    expect(
-      await eventually(
-        () => serviceLevel(sku),
-        (level) => level.reserved === 0,
-      ),
-    ).toEqual({
+    expect(await levelWithoutHolds(sku)).toEqual({
       sku,
       available: 0,
       reserved: 0,
@@ -190,12 +191,7 @@ describe('stock taken on both sides at once', () => {
     // The hold is still there; the order already is in the monolith's file.
     expect((await serviceLevel(sku)).reserved).toBe(2);
     monolith = await startMonolith();
-    expect(
-      await eventually(
-        () => serviceLevel(sku),
-        (level) => level.reserved === 0,
-      ),
-    ).toEqual({
+    expect(await levelWithoutHolds(sku)).toEqual({
       sku,
       available: before.available - 2,
       reserved: 0,
