@@ -7,17 +7,14 @@
 import { closedPort as freePort } from '@fig/testing/closed-port';
 import { createSigningKey, signToken, startJwksServer } from '@fig/testing/jwks-server';
 import { startRedisServer } from '@fig/testing/redis-server';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cpuSeconds } from './cpu-time.ts';
+import { startFastUpstream } from './fast-upstream-process.ts';
 import { startGateway, stop } from './gateway-process.ts';
 import { load, type LoadResult } from './load.ts';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 type Measured = LoadResult & { cpuMicrosPerRequest: number };
 
@@ -38,11 +35,7 @@ export async function runEdgeSecurityBench(
   const redis = await startRedisServer();
   try {
     const upstreamPort = await freePort();
-    const upstream = spawn(process.execPath, [join(root, 'bench/fast-upstream.ts'), String(upstreamPort)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(upstream);
-    await once(upstream.stdout!, 'data');
+    children.push(await startFastUpstream(upstreamPort));
 
     const rules = (auth: string) => {
       const file = join(dir, `${auth}.yaml`);

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { childPids, cpuSeconds } from './cpu-time.ts';
+import { startFastUpstream } from './fast-upstream-process.ts';
 import { inventoryRules, startGateway, stop, waitFor } from './gateway-process.ts';
 import { type LoadResult, median } from './load.ts';
 import { ensureNginx, startNginx } from './nginx.ts';
@@ -48,13 +49,7 @@ export async function runFloorBench(
     const [servicePort, monolithPort, nginxPort, barePort] = await Promise.all(
       Array.from({ length: 4 }, () => freePort()),
     );
-    const upstream = spawn(
-      process.execPath,
-      [join(root, 'bench/fast-upstream.ts'), String(servicePort), String(monolithPort)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.push(upstream);
-    await once(upstream.stdout!, 'data');
+    children.push(await startFastUpstream(servicePort, monolithPort));
     const nginx = startNginx(ensureNginx(), dir, nginxPort, `127.0.0.1:${monolithPort}`);
     children.push(nginx);
     const bare = spawn(

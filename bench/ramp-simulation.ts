@@ -4,9 +4,9 @@
 // (gateway/src/ramp/ramp-machine.ts) every interval on counters drawn at random.
 // `node bench/ramp-simulation.ts`; env RAMP_SIM_RAMPS (per scenario and traffic level,
 // default 400), RAMP_SIM_SEED.
-import { parseRules, type CompiledRoute } from '@fig/routing-rules';
 import { judgeRamp, startRamp } from '../gateway/src/ramp/ramp-machine.ts';
 import type { RampState } from '../gateway/src/ramp/ramp-state.ts';
+import { inventoryRoute } from '../gateway/test/ramp/inventory-route.ts';
 
 const ramps = Number(process.env.RAMP_SIM_RAMPS ?? 400);
 let seed = Number(process.env.RAMP_SIM_SEED ?? 1) >>> 0;
@@ -48,14 +48,7 @@ function binomial(n: number, p: number): number {
   return Math.min(n, Math.max(0, Math.round(mean + sd * normal())));
 }
 
-const rules = parseRules(`version: 1
-upstreams:
-  monolith: { url: http://127.0.0.1:3000 }
-  inventory: { url: http://127.0.0.1:5003 }
-routes:
-  - name: inventory
-    path: /api/inventory
-    service: inventory
+const route = inventoryRoute(`
     percent: 0
     sticky: none
     shadow: 10
@@ -68,8 +61,6 @@ routes:
         errorRate: { max: 1%, maxIncrease: 0.5% }
         mismatches: { max: 0.1% }
 `);
-if (!rules.ok) throw new Error(JSON.stringify(rules.problems));
-const route = rules.rules.byName.get('inventory') as CompiledRoute;
 const ramp = route.ramp!;
 const thresholds = { relativeThreshold: 20, absoluteThreshold: 0.03 };
 

@@ -7,21 +7,19 @@
 // (requests per second to each gateway, default 300),
 // BENCH_REFERENCE (the commit to compare with; default where this branch left main).
 import { closedPort as freePort } from '@fig/testing/closed-port';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { cpuSeconds } from './cpu-time.ts';
+import { startFastUpstream } from './fast-upstream-process.ts';
 import { inventoryRules, startGateway, stop } from './gateway-process.ts';
 import { load, median } from './load.ts';
 import { pacedLoad } from './paced-load.ts';
 import { checkoutReference } from './reference-tree.ts';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
 
 type Variant = 'before' | 'again' | 'off' | 'sampled100' | 'sampled1';
 
@@ -62,13 +60,7 @@ export async function runTracingBench(
   const sink = await startSink();
   try {
     const [servicePort, monolithPort] = await Promise.all([freePort(), freePort()]);
-    const upstream = spawn(
-      process.execPath,
-      [join(root, 'bench/fast-upstream.ts'), String(servicePort), String(monolithPort)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    children.push(upstream);
-    await once(upstream.stdout!, 'data');
+    children.push(await startFastUpstream(servicePort, monolithPort));
     const rules = join(dir, 'routes.yaml');
     writeFileSync(
       rules,

@@ -7,11 +7,11 @@ import {
   inTransaction,
   rolledBack,
   type Inventory,
-  newId,
   type Orders,
   type Payments,
   systemClock,
 } from '@fig/domain';
+import { confirmOrder } from './confirm-order.ts';
 
 /**
  * The legacy checkout: take the stock, charge, record the order and close the cart in ONE
@@ -27,34 +27,7 @@ export function createCheckout(
     return inTransaction(db, () => {
       const cart = parts.carts.forCheckout(input.cart_id, input.user_id);
       parts.inventory.take(cart.items);
-      const orderId = newId('ord');
-      const payment = parts.payments.charge(
-        {
-          amount_cents: cart.total_cents,
-          currency: cart.currency,
-          payment_method: input.payment_method,
-          order_ref: orderId,
-        },
-        input.user_id,
-      );
-      parts.orders.record({
-        order_id: orderId,
-        user_id: input.user_id,
-        status: 'confirmed',
-        total_cents: cart.total_cents,
-        currency: cart.currency,
-        items: cart.items.map(({ sku, quantity, unit_price_cents }) => ({ sku, quantity, unit_price_cents })),
-        payment_id: payment.payment_id,
-        shipping_address: input.shipping_address,
-        created_at: new Date(clock()).toISOString(),
-      });
-      parts.carts.markCheckedOut(cart.cart_id);
-      return {
-        order_id: orderId,
-        status: 'confirmed',
-        total_cents: cart.total_cents,
-        currency: cart.currency,
-      };
+      return confirmOrder(parts, cart, input, clock);
     });
   }
   return placeOrder;

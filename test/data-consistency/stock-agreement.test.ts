@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, spawnCheckout } from '@fig/testing/checkout-stack';
 import { closedPort } from '@fig/testing/closed-port';
+import { eventually } from '@fig/testing/eventually';
 import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
+import { jsonRequest } from '@fig/testing/json-request';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
 import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
@@ -24,13 +26,6 @@ let toInventory: HoldingProxy;
 let toInventoryInternal: HoldingProxy;
 let customers: ReturnType<typeof monolithUsers>;
 
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
 // A machine busy with other suites must not turn a queue on the last units' rows into a 503.
 const patient = { DATABASE_TIMEOUT_MS: '10000' };
 const monolithUrl = () => `http://127.0.0.1:${ports.public}`;
@@ -68,20 +63,16 @@ beforeAll(async () => {
   toInventoryInternal = await startHoldingProxy(inventory.internalUrl!);
   monolith = await startMonolith();
   customers = monolithUsers(monolithDir);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
-      ...trust(),
+  checkout = await spawnCheckout(
+    monolith,
+    { inventory: inventory.url, payment: payment.url },
+    {
       DATABASE_URL: databases.checkout.url,
       ...patient,
       UPSTREAM_TIMEOUT_MS: '10000',
-      AUTH_TOKEN_URL: `${monolithUrl()}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolithUrl(),
-      MONOLITH_INTERNAL_URL: `http://127.0.0.1:${ports.internal}`,
       SAGA_RECOVERY_INTERVAL_MS: '200',
     },
-  });
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -90,16 +81,8 @@ afterAll(async () => {
 });
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${await customers.token(user)}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const answer = await jsonRequest(`${base}${path}`, { method, token: await customers.token(user), body });
+  return { status: answer.status, body: answer.body };
 }
 
 /** A cart with `quantity` of `sku`, checked out on `base` (the monolith or the checkout service). */
@@ -122,19 +105,6 @@ async function buy(
   return { ...placed, cartId };
 }
 
-async function eventually<T>(
-  read: () => Promise<T> | T,
-  done: (value: T) => boolean,
-  attempts = 200,
-): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < attempts && !done(value); i++) {
-    await sleep(50);
-    value = await read();
-  }
-  return value;
-}
-
 type OnHand = { sku: string; on_hand: number };
 const monolithStock = () =>
   (everyRow(join(monolithDir, 'monolith.sqlite')).stock as OnHand[]).sort((a, b) =>
@@ -143,6 +113,12 @@ const monolithStock = () =>
 const serviceStock = () => databases.inventory.query<OnHand>('SELECT sku, on_hand FROM stock ORDER BY sku');
 const serviceLevel = async (sku: string) =>
   (await call(inventory.url, 'GET', `/api/inventory/${sku}`, 'any')).body;
+/** The inventory service's level of `sku` once no hold is left on it (or the last one read). */
+const levelWithoutHolds = (sku: string) =>
+  eventually(
+    () => serviceLevel(sku),
+    (level) => level.reserved === 0,
+  );
 
 async function expectCopiesAgree() {
   const service = await serviceStock();
@@ -164,12 +140,7 @@ describe('stock taken on both sides at once', () => {
       {},
     );
     expect(counts).toEqual({ 201: k, 409: 6 });
-    expect(
-      await eventually(
-        () => serviceLevel(sku),
-        (level) => level.reserved === 0,
-      ),
-    ).toEqual({
+    expect(await levelWithoutHolds(sku)).toEqual({
       sku,
       available: 0,
       reserved: 0,
@@ -220,12 +191,7 @@ describe('stock taken on both sides at once', () => {
     // The hold is still there; the order already is in the monolith's file.
     expect((await serviceLevel(sku)).reserved).toBe(2);
     monolith = await startMonolith();
-    expect(
-      await eventually(
-        () => serviceLevel(sku),
-        (level) => level.reserved === 0,
-      ),
-    ).toEqual({
+    expect(await levelWithoutHolds(sku)).toEqual({
       sku,
       available: before.available - 2,
       reserved: 0,

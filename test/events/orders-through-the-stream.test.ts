@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 import { closedPort } from '@fig/testing/closed-port';
+import { eventually } from '@fig/testing/eventually';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type OtlpReceiver, startOtlpReceiver } from '@fig/testing/otlp-receiver';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
@@ -26,13 +28,6 @@ let payment: RunningDeployable;
 let checkout: RunningDeployable;
 let customers: ReturnType<typeof monolithUsers>;
 
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
 const patient = { DATABASE_TIMEOUT_MS: '10000' };
 
 beforeAll(async () => {
@@ -55,7 +50,7 @@ beforeAll(async () => {
     },
   });
   customers = monolithUsers(monolithDir);
-  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  const trust = trustMonolith(monolith);
   [inventory, payment] = await Promise.all([
     spawnDeployable('services/inventory', {
       env: { ...trust, ...patient, DATABASE_URL: databases.inventory.url },
@@ -64,21 +59,21 @@ beforeAll(async () => {
       env: { ...trust, ...patient, DATABASE_URL: databases.payment.url },
     }),
   ]);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
+  checkout = await spawnCheckout(
+    monolith,
+    {
+      inventory: inventory.url,
+      payment: payment.url,
+      monolithInternal: `http://127.0.0.1:${await closedPort()}`,
+    },
+    {
       ...otel,
-      ...trust,
       ...patient,
       DATABASE_URL: databases.checkout.url,
       REDIS_URL: redis.url,
-      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolith.url,
-      MONOLITH_INTERNAL_URL: `http://127.0.0.1:${await closedPort()}`,
       UPSTREAM_TIMEOUT_MS: '10000',
     },
-  });
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -132,16 +127,8 @@ async function streamEntries(): Promise<[string, string[]][]> {
   }
 }
 
-/** Polls `read` until `done` holds of its value (or fails with the last value seen). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
+/** About 20 s of polling: an order crosses the relay's and the consumer's poll intervals. */
+const streamAttempts = 400;
 
 const monolithOrderIds = async (user: string): Promise<string[]> => {
   const listed = await call(monolith.url, 'GET', '/api/orders', user);
@@ -161,8 +148,10 @@ describe('orders placed by the checkout service reach the monolith through the s
       expect(placed.status).toBe(201);
       const orderId: string = placed.body.order_id;
 
-      const entries = await eventually(streamEntries, (all) =>
-        all.some(([, fields]) => fields[1]?.includes(orderId)),
+      const entries = await eventually(
+        streamEntries,
+        (all) => all.some(([, fields]) => fields[1]?.includes(orderId)),
+        streamAttempts,
       );
       const ours = entries.filter(([, fields]) => fields[1]?.includes(orderId));
       expect(ours).toHaveLength(1);
@@ -198,6 +187,7 @@ describe('orders placed by the checkout service reach the monolith through the s
       const seen = await eventually(
         () => monolithOrderIds('usr_stream_1'),
         (ids) => ids.includes(orderId),
+        streamAttempts,
       );
       expect(seen).toEqual([orderId]);
       const mine = await call(monolith.url, 'GET', `/api/orders/${orderId}`, 'usr_stream_1');
@@ -238,6 +228,7 @@ describe('orders placed by the checkout service reach the monolith through the s
         const ids = await eventually(
           () => monolithOrderIds(user),
           (seen) => seen.includes(orderId),
+          streamAttempts,
         );
         expect(ids).toEqual([orderId]);
       }

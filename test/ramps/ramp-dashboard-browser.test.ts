@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { launchChromium } from '@fig/testing/browser';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 import {
@@ -19,16 +20,7 @@ const traffic: Traffic[] = [];
 
 beforeAll(async () => {
   upstreams = await startUpstreams();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await Promise.all(traffic.map((t) => t.stop()));

@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
-import { chromium, type Browser } from 'playwright-core';
+import { launchChromium } from '@fig/testing/browser';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 import { routeOf, type ShadowGateway, startShadowGateway } from './gateway-harness.ts';
@@ -12,18 +13,7 @@ beforeAll(async () => {
   // One-second buckets, so a short test run draws a match rate over time; an admin token, so
   // the page proves it can reach a protected admin port.
   gateway = await startShadowGateway({ COMPARISON_BUCKET_SECONDS: '1', ADMIN_TOKEN: adminToken });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -7,6 +7,7 @@ import { jsonRequest } from '@fig/testing/json-request';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { everyRow } from '@fig/testing/sqlite-rows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
 
@@ -25,20 +26,13 @@ let gateway: RunningGateway;
 
 const dataOf = (name: string) => join(dir, name);
 const sku = 'SKU-0007';
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fig-dry-run-checkout-'));
   monolith = await spawnDeployable('monolith-stub', {
     env: { DATA_DIR: dataOf('monolith'), LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
   });
-  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  const trust = trustMonolith(monolith);
   [inventory, payment, toMonolith] = await Promise.all([
     spawnDeployable('services/inventory', {
       env: { ...trust, MONOLITH_URL: monolith.url, DATA_DIR: dataOf('inventory') },
@@ -48,17 +42,11 @@ beforeAll(async () => {
     }),
     startHoldingProxy(monolith.url),
   ]);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
-      ...trust,
-      DATA_DIR: dataOf('checkout'),
-      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolith.url,
-      MONOLITH_INTERNAL_URL: monolith.internalUrl!,
-    },
-  });
+  checkout = await spawnCheckout(
+    monolith,
+    { inventory: inventory.url, payment: payment.url },
+    { DATA_DIR: dataOf('checkout') },
+  );
   // Generated ids are each side's own: the new cart's id, the new order's id.
   const shadowed = (ids: string) =>
     `service: checkout, percent: 0, shadow: 100, compare: { methods: [POST], ignore: [${ids}], showValues: [error, items, total_cents] }`;

@@ -1,6 +1,7 @@
 import { startTracing, stopTracing } from '@fig/platform/tracing';
+import { launchChromium } from '@fig/testing/browser';
 import { type OtlpReceiver, startOtlpReceiver } from '@fig/testing/otlp-receiver';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeOf, type ShadowGateway, startShadowGateway } from '../shadow/gateway-harness.ts';
 
@@ -19,16 +20,7 @@ beforeAll(async () => {
   process.env.OTEL_BSP_SCHEDULE_DELAY = '50';
   expect(await startTracing('gateway')).toBe(true);
   gateway = await startShadowGateway({ TRACE_URL_TEMPLATE: template });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

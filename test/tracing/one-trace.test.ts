@@ -8,6 +8,7 @@ import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-depl
 import { type RunningRedis, startRedisServer } from '@fig/testing/redis-server';
 import { renderWaterfall } from '@fig/testing/trace-waterfall';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 import type { ComparisonsReport } from '../../gateway/src/dashboard/comparisons-report.ts';
 
 // The whole stack as real processes, every one exporting to a real OTLP/HTTP receiver: the
@@ -26,13 +27,6 @@ let gateway: RunningDeployable;
 let gatewayUrl: string;
 let token: string;
 
-const address = {
-  name: 'Alice Archer',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postal_code: '10115',
-  country: 'DE',
-};
 // A client's own trace: the gateway continues it rather than starting one.
 const clientTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const clientSpanId = '00f067aa0ba902b7';
@@ -51,23 +45,16 @@ beforeAll(async () => {
   monolith = await spawnDeployable('monolith-stub', {
     env: { ...otel, REDIS_URL: redis.url, LEGACY_LATENCY_MS: '0', LEGACY_CHECKOUT_LATENCY_MS: '0' },
   });
-  const trust = { AUTH_JWKS_URL: `${monolith.url}/.well-known/jwks.json` };
+  const trust = trustMonolith(monolith);
   [inventory, payment] = await Promise.all([
     spawnDeployable('services/inventory', { env: { ...otel, ...trust, MONOLITH_URL: monolith.url } }),
     spawnDeployable('services/payment', { env: { ...otel, ...trust, MONOLITH_URL: monolith.url } }),
   ]);
-  checkout = await spawnDeployable('services/checkout', {
-    env: {
-      ...otel,
-      ...trust,
-      REDIS_URL: redis.url,
-      AUTH_TOKEN_URL: `${monolith.url}/auth/token`,
-      INVENTORY_URL: inventory.url,
-      PAYMENT_URL: payment.url,
-      MONOLITH_URL: monolith.url,
-      MONOLITH_INTERNAL_URL: monolith.internalUrl!,
-    },
-  });
+  checkout = await spawnCheckout(
+    monolith,
+    { inventory: inventory.url, payment: payment.url },
+    { ...otel, REDIS_URL: redis.url },
+  );
   const rules = join(dir, 'routes.yaml');
   const down = `http://127.0.0.1:${await closedPort()}`;
   // The BFF reads the same file: written once to start it, again with its address.

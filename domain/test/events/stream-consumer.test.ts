@@ -29,6 +29,25 @@ describe('stream consumer', () => {
   const add = (stream: string, ...fields: string[]) =>
     inspector(redis.url).redis.xadd(stream, '*', ...fields);
 
+  /** The stalling consumer in a process of its own, once it is applying `first` (never acknowledged). */
+  async function stalledConsumer(stream: string, name: string, first: FigEvent) {
+    const child = spawn(process.execPath, [stallingConsumer], {
+      env: { ...process.env, REDIS_URL: redis.url, STREAM: stream, GROUP: 'g', CONSUMER: name },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let said = '';
+    child.stdout!.on('data', (chunk) => (said += chunk));
+    await expect.poll(() => said, { timeout: 10_000 }).toContain(`applying ${first.event_id}`);
+    return {
+      /** SIGKILL: a pod that dies mid-apply, with nothing cleaned up. */
+      async crash() {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      },
+    };
+  }
+
   it('applies every event exactly once while Redis is killed and restarted mid-run', async () => {
     const stream = uniqueStream();
     const producer = producerSide(dir, 'outage-producer');
@@ -100,17 +119,9 @@ describe('stream consumer', () => {
     for (const event of events) await add(stream, 'event', JSON.stringify(event));
     const streams = inspector(redis.url);
 
-    const doomed = spawn(process.execPath, [stallingConsumer], {
-      env: { ...process.env, REDIS_URL: redis.url, STREAM: stream, GROUP: 'g', CONSUMER: 'doomed' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let said = '';
-    doomed.stdout!.on('data', (chunk) => (said += chunk));
-    await expect.poll(() => said, { timeout: 10_000 }).toContain(`applying ${events[0].event_id}`);
+    const doomed = await stalledConsumer(stream, 'doomed', events[0]);
     await expect.poll(() => streams.pending(stream, 'g')).toBe(3);
-    const exited = new Promise((resolve) => doomed.once('exit', resolve));
-    doomed.kill('SIGKILL');
-    await exited;
+    await doomed.crash();
 
     consumer({
       redisUrl: redis.url,
@@ -131,16 +142,8 @@ describe('stream consumer', () => {
     const events = [newEvent(stream, { n: 1 }), newEvent(stream, { n: 2 })];
     for (const event of events) await add(stream, 'event', JSON.stringify(event));
     const streams = inspector(redis.url);
-    const first = spawn(process.execPath, [stallingConsumer], {
-      env: { ...process.env, REDIS_URL: redis.url, STREAM: stream, GROUP: 'g', CONSUMER: 'pod-1' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let said = '';
-    first.stdout!.on('data', (chunk) => (said += chunk));
-    await expect.poll(() => said, { timeout: 10_000 }).toContain(`applying ${events[0].event_id}`);
-    const exited = new Promise((resolve) => first.once('exit', resolve));
-    first.kill('SIGKILL');
-    await exited;
+    const first = await stalledConsumer(stream, 'pod-1', events[0]);
+    await first.crash();
     // The same pod name again; nothing would be claimed from anyone within this test.
     consumer({
       redisUrl: redis.url,

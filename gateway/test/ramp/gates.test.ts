@@ -1,21 +1,12 @@
-import { parseRules } from '@fig/routing-rules';
 import { describe, expect, it } from 'vitest';
 import { judgeGates } from '../../src/ramp/gates.ts';
 import type { StepEvidence } from '../../src/ramp/step-evidence.ts';
 import { latencyBucket } from '../../src/shadow/comparison/latency-histogram.ts';
+import { inventoryRoute } from './inventory-route.ts';
 
-const compiled = parseRules(`version: 1
-upstreams:
-  monolith: { url: http://127.0.0.1:3000 }
-  inventory: { url: http://127.0.0.1:5003 }
-routes:
-  - name: inventory
-    path: /api/inventory
-    service: inventory
+const ramp = inventoryRoute(`
     ramp: { steps: [50], gates: { latency: { p99Increase: 20% } } }
-`);
-if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
-const ramp = compiled.rules.byName.get('inventory')!.ramp!;
+`).ramp!;
 
 /** `n` answers per side, every one taking the given milliseconds. */
 function evidence(n: number, monolithMs: number, serviceMs: number): StepEvidence {

@@ -1,16 +1,9 @@
-import { parseRules } from '@fig/routing-rules';
 import { describe, expect, it } from 'vitest';
 import { judgeRamp, operate, RampActionRefused, startRamp } from '../../src/ramp/ramp-machine.ts';
 import type { RampState } from '../../src/ramp/ramp-state.ts';
+import { inventoryRoute } from './inventory-route.ts';
 
-const compiled = parseRules(`version: 1
-upstreams:
-  monolith: { url: http://127.0.0.1:3000 }
-  inventory: { url: http://127.0.0.1:5003 }
-routes:
-  - name: inventory
-    path: /api/inventory
-    service: inventory
+const route = inventoryRoute(`
     percent: 0
     sticky: none
     ramp:
@@ -21,8 +14,6 @@ routes:
       minRequests: 50
       gates: { errorRate: { max: 5% } }
 `);
-if (!compiled.ok) throw new Error(JSON.stringify(compiled.problems));
-const route = compiled.rules.byName.get('inventory')!;
 const thresholds = { relativeThreshold: 20, absoluteThreshold: 0.03 };
 
 /** Counters after some traffic: requests and 5xx per side. */

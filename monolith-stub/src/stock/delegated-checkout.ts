@@ -10,8 +10,10 @@ import {
   newId,
   type Orders,
   type Payments,
+  systemClock,
 } from '@fig/domain';
 import type { FastifyBaseLogger } from 'fastify';
+import { confirmOrder } from '../confirm-order.ts';
 import type { StockHolds } from './stock-holds.ts';
 
 /**
@@ -48,39 +50,9 @@ export function createDelegatedCheckout(
       result = inTransaction(db, () => {
         // The cart may have been checked out by a concurrent request while the hold was made.
         const current = parts.carts.forCheckout(input.cart_id, input.user_id);
-        const orderId = newId('ord');
-        const payment = parts.payments.charge(
-          {
-            amount_cents: current.total_cents,
-            currency: current.currency,
-            payment_method: input.payment_method,
-            order_ref: orderId,
-          },
-          input.user_id,
-        );
-        parts.orders.record({
-          order_id: orderId,
-          user_id: input.user_id,
-          status: 'confirmed',
-          total_cents: current.total_cents,
-          currency: current.currency,
-          items: current.items.map(({ sku, quantity, unit_price_cents }) => ({
-            sku,
-            quantity,
-            unit_price_cents,
-          })),
-          payment_id: payment.payment_id,
-          shipping_address: input.shipping_address,
-          created_at: new Date().toISOString(),
-        });
-        parts.carts.markCheckedOut(current.cart_id);
-        holds.note(hold.reservation_id, orderId, current.items);
-        return {
-          order_id: orderId,
-          status: 'confirmed',
-          total_cents: current.total_cents,
-          currency: current.currency,
-        };
+        const confirmed = confirmOrder(parts, current, input, systemClock);
+        holds.note(hold.reservation_id, confirmed.order_id, current.items);
+        return confirmed;
       });
     } catch (error) {
       try {

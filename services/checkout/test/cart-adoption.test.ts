@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { everyRow } from '@fig/testing/sqlite-rows';
-import { address, spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 
 // A user whose traffic moves to the checkout service (the `carts` percentage went up)
 // keeps the cart they started on the monolith.

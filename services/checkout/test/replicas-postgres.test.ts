@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '@fig/testing/eventually';
 import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
+import { jsonRequest } from '@fig/testing/json-request';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { postgresPerSuite } from '@fig/testing/postgres-database';
 import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { address, spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 
 // Every service on PostgreSQL, a database each, checkout and inventory with two replicas; the
 // monolith on its own SQLite file. Payment sits behind a proxy that can hold a charge, so a
@@ -65,16 +66,8 @@ afterAll(async () => {
 });
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${await customers.token(user)}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const answer = await jsonRequest(`${base}${path}`, { method, token: await customers.token(user), body });
+  return { status: answer.status, body: answer.body };
 }
 
 async function cartWith(base: string, user: string, sku: string, quantity: number) {
@@ -95,19 +88,6 @@ const checkoutCart = (base: string, user: string, cartId: string) =>
 
 const stock = async (sku: string) =>
   (await call(inventories[0].url, 'GET', `/api/inventory/${sku}`, 'any')).body;
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  attempts = 200,
-): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < attempts && !done(value); i++) {
-    await sleep(50);
-    value = await read();
-  }
-  return value;
-}
 
 /** How many answers had each status: a failure shows every one, not just a count. */
 const countStatuses = (answers: { status: number }[]) =>

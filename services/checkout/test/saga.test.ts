@@ -6,11 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { closedPort } from '@fig/testing/closed-port';
+import { eventually } from '@fig/testing/eventually';
+import { jsonRequest } from '@fig/testing/json-request';
 import { startRedisServer } from '@fig/testing/redis-server';
 import { type HeldRequest, type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy';
 import { monolithUsers } from '@fig/testing/monolith-identity';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
-import { address, spawnCheckout, trustMonolith as trusting } from './support/checkout-stack.ts';
+import { address, spawnCheckout, trustMonolith as trusting } from '@fig/testing/checkout-stack';
 
 // Real processes throughout: monolith, inventory and payment, each reached through a proxy
 // that can hold one call, so a test can kill -9 the checkout service while that call is in flight.
@@ -66,16 +68,8 @@ afterAll(async () => {
 const bearerFor = async (user: string) => `Bearer ${await customers.token(user)}`;
 
 async function call(base: string, method: string, path: string, user: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: await bearerFor(user),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const answer = await jsonRequest(`${base}${path}`, { method, token: await customers.token(user), body });
+  return { status: answer.status, body: answer.body };
 }
 
 async function cartWith(user: string, items: { sku: string; quantity: number }[], base = checkout.url) {
@@ -124,19 +118,6 @@ async function restartCheckout(env: Record<string, string> = {}) {
 
 const stock = async (sku: string) => (await call(inventory.url, 'GET', `/api/inventory/${sku}`, 'any')).body;
 const ordersOf = async (user: string) => (await call(monolith.url, 'GET', '/api/orders', user)).body.items;
-
-async function eventually<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  attempts = 200,
-): Promise<T> {
-  let value = await read();
-  for (let i = 0; i < attempts && !done(value); i++) {
-    await sleep(50);
-    value = await read();
-  }
-  return value;
-}
 
 const recordedOrders = (user: string, attempts?: number) =>
   eventually(

@@ -8,7 +8,7 @@ import { type HoldingProxy, startHoldingProxy } from '@fig/testing/holding-proxy
 import { jsonRequest } from '@fig/testing/json-request';
 import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
 import { loginToken } from '@fig/testing/test-identity';
-import { address, spawnCheckout, trustMonolith } from './support/checkout-stack.ts';
+import { address, spawnCheckout, trustMonolith } from '@fig/testing/checkout-stack';
 
 // A checkout across four real processes with nothing trusted but tokens: the customer's from
 // the monolith's login, and the checkout service's own, from the monolith's token endpoint.

@@ -1,4 +1,4 @@
-import { type RunningDeployable, spawnDeployable } from '@fig/testing/spawn-deployable';
+import { type RunningDeployable, spawnDeployable } from './spawn-deployable.ts';
 
 export const address = {
   name: 'Alice Archer',
