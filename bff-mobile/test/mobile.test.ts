@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirPerSuite } from '@fig/testing/scratch-dir';
 import { buildApp, defaultDocumentsPath } from '../src/app.ts';
 import { type DocumentManifest, sha256 } from '../src/trusted-documents.ts';
+import { eventually } from '@fig/testing/eventually';
 
 const manifest = JSON.parse(readFileSync(defaultDocumentsPath, 'utf8')) as DocumentManifest;
 const idOf = (name: string) => manifest.operations.find((operation) => operation.name === name)!.id;
@@ -124,9 +125,16 @@ describe('bff-mobile', () => {
     });
     expect(checkout.body.errors).toBeUndefined();
     const orderId = checkout.body.data.checkout.orderId;
-    const after = await run('HomeScreen', {});
+    const activeOrder = (answer: Awaited<ReturnType<typeof run>>) =>
+      answer.body.data.homeScreen.activeOrders.find((o: { id: string }) => o.id === orderId);
+    // The monolith learns of an order the checkout service placed from its outbox, just after
+    // the checkout answered.
+    const after = await eventually(
+      () => run('HomeScreen', {}),
+      (answer) => activeOrder(answer) !== undefined,
+    );
     expect(after.body.data.homeScreen.cartItemCount).toBe(0);
-    const order = after.body.data.homeScreen.activeOrders.find((o: { id: string }) => o.id === orderId);
+    const order = activeOrder(after);
     expect(order).toMatchObject({ id: orderId, totalCents: checkout.body.data.checkout.totalCents });
   });
 

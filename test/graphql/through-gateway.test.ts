@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp as buildMobile, defaultDocumentsPath } from '../../bff-mobile/src/app.ts';
 import { buildApp as buildWeb } from '../../bff-web/src/app.ts';
 import { type RunningGateway, startGateway } from '../../gateway/test/gateway-harness.ts';
+import { eventually } from '@fig/testing/eventually';
 
 // The whole path a client takes: gateway (auth, rate limits, routing) -> BFF -> subgraphs,
 // every part real; the gateway and both BFFs read one routes.yaml.
@@ -202,7 +203,14 @@ describe('GraphQL through the gateway', () => {
     );
     expect(checkout.body.errors).toBeUndefined();
     expect(checkout.body.data.checkout.totalCents).toBe(cart.body.data.cart.totalCents);
-    const orders = await graphql('/web/graphql', { query: '{ me { orders { id totalCents } } }' }, token);
+    // Where the monolith answers for orders, it learns of this one just after the checkout answered.
+    const orders = await eventually(
+      () => graphql('/web/graphql', { query: '{ me { orders { id totalCents } } }' }, token),
+      (answer) =>
+        answer.body.data?.me?.orders?.some(
+          (order: { id: string }) => order.id === checkout.body.data.checkout.orderId,
+        ) === true,
+    );
     expect(orders.body.data.me.orders).toContainEqual({
       id: checkout.body.data.checkout.orderId,
       totalCents: checkout.body.data.checkout.totalCents,
